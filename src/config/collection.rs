@@ -1,0 +1,118 @@
+//! `TestCollection` (`kuttl.dev/v1beta2`, `kuttl.yaml`): the KEP-6 collection file.
+
+use serde::Deserialize;
+
+use super::command::Command;
+use super::step::ObjectReference;
+use super::unsupported::{Unsupported, set_fields};
+
+const NOT_YET: &str = "not supported by kuttl-rs yet; ignored";
+
+/// The collection of suites a run covers, its defaults, harness settings and hooks.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestCollection {
+    /// `kuttl.dev/v1beta2`.
+    pub api_version: String,
+    /// `TestCollection`.
+    pub kind: String,
+    /// `metadata.name` names the run in reports.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Suite folders, relative to this file; their order is the suite order.
+    pub test_dirs: Vec<String>,
+    /// Default step timeout in seconds (`0` means 30).
+    pub timeout: i64,
+    /// How many tests run at once (`0` means 8).
+    pub parallel: i64,
+    /// Keep test namespaces and created objects.
+    pub skip_delete: bool,
+    /// Leave a started control plane or kind cluster running.
+    pub skip_cluster_delete: bool,
+    /// A namespace shared by every test instead of one namespace per test.
+    pub namespace: String,
+    /// Globs of test-folder entries to skip silently (absent means `["README*"]`).
+    pub ignore_files: Option<Vec<String>>,
+    /// Log sections to leave out (`events`).
+    pub suppress: Vec<String>,
+    /// Where reports and artifacts go, relative to this file.
+    pub artifacts_dir: String,
+    /// `json` or `xml`.
+    pub report_format: String,
+    /// The report file name without extension.
+    pub report_name: String,
+    /// `step` or `test`.
+    pub report_granularity: String,
+    /// An embedded control plane.
+    pub control_plane: ControlPlane,
+    /// A kind cluster (`kind` itself is the object's kind, hence the longer name).
+    pub kind_cluster: KindCluster,
+    /// Runs once before the first selected test.
+    pub before_collection: Option<Hook>,
+    /// Runs once after the last selected test.
+    pub after_collection: Option<Hook>,
+}
+
+impl Unsupported for TestCollection {
+    fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
+        set_fields(&[
+            (self.skip_cluster_delete, "skipClusterDelete", NOT_YET),
+            (!self.namespace.is_empty(), "namespace", NOT_YET),
+            (!self.suppress.is_empty(), "suppress", NOT_YET),
+            (!self.artifacts_dir.is_empty(), "artifactsDir", NOT_YET),
+            (!self.report_format.is_empty(), "reportFormat", NOT_YET),
+            (!self.report_name.is_empty(), "reportName", NOT_YET),
+            (!self.report_granularity.is_empty(), "reportGranularity", NOT_YET),
+            (self.control_plane != ControlPlane::default(), "controlPlane", NOT_YET),
+            (self.kind_cluster != KindCluster::default(), "kindCluster", NOT_YET),
+            (self.before_collection.is_some(), "beforeCollection", NOT_YET),
+            (self.after_collection.is_some(), "afterCollection", NOT_YET),
+        ])
+    }
+}
+
+/// Settings of an embedded control plane (etcd and kube-apiserver from `KUBEBUILDER_ASSETS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ControlPlane {
+    /// Start it for the run.
+    pub start: bool,
+    /// Send its logs to the run's log.
+    pub attach_output: bool,
+    /// Extra kube-apiserver arguments.
+    pub args: Vec<String>,
+}
+
+/// Settings of a kind cluster created for the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct KindCluster {
+    /// Create it for the run.
+    pub start: bool,
+    /// Path of a kind `Cluster` config.
+    pub config: String,
+    /// Cluster name (default `kind`).
+    pub context: String,
+    /// Keep a containerd cache volume per node.
+    pub node_cache: bool,
+    /// Local images loaded into every node.
+    pub containers: Vec<String>,
+}
+
+/// The activities of a lifecycle hook, run in the order CRDs, manifests, commands, deletes, then the
+/// assert and errors checks. Paths are relative to the file that declares the hook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Hook {
+    /// A folder of CRDs, applied and waited for until `Established`.
+    pub crd_dir: String,
+    /// Folders whose objects are applied.
+    pub manifest_dirs: Vec<String>,
+    /// Commands run in order.
+    pub commands: Vec<Command>,
+    /// Objects deleted and waited for.
+    pub delete: Vec<ObjectReference>,
+    /// Files or folders of objects that must exist and match.
+    pub assert: Vec<String>,
+    /// Files or folders of objects that must not exist or must not match.
+    pub errors: Vec<String>,
+}

@@ -1,0 +1,34 @@
+//! `TestSuite` (`kuttl.dev/v1beta2`, `kuttl-testsuite.yaml` at a suite's root): KEP-6 suite hooks.
+
+use serde::Deserialize;
+
+use super::collection::Hook;
+use super::unsupported::{Unsupported, set_fields};
+
+/// Hooks and defaults of one suite folder.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestSuite {
+    /// `kuttl.dev/v1beta2`.
+    pub api_version: String,
+    /// `TestSuite`.
+    pub kind: String,
+    /// Unused.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Step timeout in seconds for this suite's tests; overrides the collection's.
+    pub timeout: i64,
+    /// Runs once before the suite's first selected test.
+    pub before_suite: Option<Hook>,
+    /// Runs once after the suite's last selected test.
+    pub after_suite: Option<Hook>,
+}
+
+impl Unsupported for TestSuite {
+    fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
+        const NOT_YET: &str = "not supported by kuttl-rs yet; ignored";
+        set_fields(&[
+            (self.before_suite.is_some(), "beforeSuite", NOT_YET),
+            (self.after_suite.is_some(), "afterSuite", NOT_YET),
+        ])
+    }
+}

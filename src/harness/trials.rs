@@ -1,0 +1,51 @@
+//! Turning discovered tests into libtest-mimic trials.
+//!
+//! Each KUTTL test gives two trials:
+//! - `<suite>::<test>::load` loads the folder without a cluster and always runs, so a broken step
+//!   file fails plain `cargo test`;
+//! - `<suite>::<test>` runs the test against the cluster and is ignored unless asked for.
+//!
+//! A suite folder that cannot be read gives one failing trial named after the suite.
+
+use std::sync::Arc;
+
+use libtest_mimic::{Failed, Trial};
+
+use super::run_state::RunState;
+use crate::load::discover::{Discovered, TestRef};
+
+/// The suffix of the offline load trial of a test.
+pub(crate) const LOAD_SUFFIX: &str = "::load";
+
+/// The trials for what discovery found.
+pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for found in discovered {
+        match found {
+            Discovered::Test(test) => {
+                trials.push(load_trial(state, test.clone()));
+                trials.push(cluster_trial(state, test));
+            }
+            Discovered::SuiteProblem { suite, diagnostic } => {
+                trials.push(Trial::test(suite, move || Err(diagnostic.to_string().into())));
+            }
+        }
+    }
+    trials
+}
+
+fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
+    let state = Arc::clone(state);
+    Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
+        state.load(&test).map(drop).map_err(|err| Failed::from(err))
+    })
+}
+
+fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
+    let state = Arc::clone(state);
+    Trial::test(test.trial_name(), move || {
+        let (_suite, _case) = state.load(&test)?;
+        Err("kuttl-rs cannot run tests against a cluster yet".into())
+    })
+    .with_ignored_flag(true)
+}

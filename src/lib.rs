@@ -1,0 +1,37 @@
+//! kuttl-rs runs KUTTL test suites, unmodified, as native `cargo test` trials.
+//!
+//! ```toml
+//! [[test]]
+//! name = "e2e"
+//! harness = false
+//! ```
+//!
+//! ```no_run
+//! // tests/e2e.rs
+//! fn main() -> std::process::ExitCode {
+//!     kuttl::Harness::from_collection("suites/kuttl.yaml").run()
+//! }
+//! ```
+//!
+//! Every KUTTL test folder `<suite>/<test>` becomes a trial `<suite>::<test>` that runs against a
+//! cluster (ignored unless `--include-ignored` is given) and an offline trial
+//! `<suite>::<test>::load` that checks its files.
+//!
+//! # Module map
+//!
+//! Data flows one way:
+//!
+//! - [`config`]: the serde shapes of KUTTL's files and KEP-6's, and YAML read as kubectl reads it.
+//! - [`load`]: from files to a checked model (`Collection` → suite → `TestCase` → `Step`), every
+//!   error and warning with its file and line.
+//! - `harness`: libtest-mimic trials, command-line handling, run-wide state.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+mod expand;
+mod provenance;
+mod harness;
+pub mod load;
+
+pub use harness::Harness;

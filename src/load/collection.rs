@@ -1,0 +1,187 @@
+//! Reading the collection file: `kuttl.yaml` (`TestCollection`) or KUTTL's `kuttl-test.yaml`.
+
+use std::path::{Path, PathBuf};
+
+use super::diagnostic::{Diagnostic, LoadError, Warning};
+use super::documents::{self, TypeMeta};
+use super::go_glob::GoGlob;
+use super::model::{Collection, CollectionFormat, SuiteDir};
+use crate::config::yaml::{self, RawDocument};
+use crate::config::{LegacyTestSuite, TestCollection};
+
+const DEFAULT_TIMEOUT: i64 = 30;
+const DEFAULT_PARALLEL: usize = 8;
+
+/// The settings both formats share, before checking.
+struct Settings {
+    name: String,
+    test_dirs: Vec<String>,
+    base: PathBuf,
+    timeout: i64,
+    parallel: i64,
+    skip_delete: bool,
+    ignore_files: Option<Vec<String>>,
+}
+
+/// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
+///
+/// # Errors
+///
+/// An unreadable or malformed file, no configuration object in it, no `testDirs`, a negative
+/// `parallel`, a malformed `ignoreFiles` glob, or two suites with the same folder name.
+pub fn read(path: &Path) -> Result<Collection, LoadError> {
+    let path = std::path::absolute(path)
+        .map_err(|err| Diagnostic::file(path, format!("cannot resolve path: {err}")))?;
+    let text = documents::read_text(&path)?;
+    let mut warnings = Vec::new();
+    let mut found = None;
+    for doc in documents::split(&path, &text)? {
+        let Some(value) = documents::value(&path, &doc)? else {
+            continue;
+        };
+        let meta = TypeMeta::of(&value);
+        if meta.is_kuttl("TestCollection") {
+            let config: TestCollection = documents::typed(&path, &doc, &mut warnings)?;
+            found = Some((CollectionFormat::TestCollection, doc, from_collection(config, &path)));
+        } else if meta.is_kuttl("TestSuite") && meta.version == "v1beta2" {
+            return Err(Diagnostic::at(
+                &path,
+                doc.first_line,
+                0,
+                "a kuttl.dev/v1beta2 TestSuite configures one suite and belongs in kuttl-testsuite.yaml at the suite's root; a collection file holds a TestCollection",
+            )
+            .into());
+        } else if meta.is_kuttl("TestSuite") {
+            let config: LegacyTestSuite = documents::typed(&path, &doc, &mut warnings)?;
+            found = Some((CollectionFormat::LegacyTestSuite, doc, from_legacy(config)?));
+        } else {
+            warnings.push(Diagnostic::at(
+                &path,
+                doc.first_line,
+                0,
+                format!(
+                    "ignoring object of kind {:?} (apiVersion {:?}): a collection file holds a kuttl.dev TestCollection or TestSuite",
+                    meta.kind,
+                    value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("")
+                ),
+            ));
+        }
+    }
+    let Some((format, doc, settings)) = found else {
+        return Err(Diagnostic::file(
+            &path,
+            "no kuttl.dev TestCollection (v1beta2) or TestSuite (v1beta1) object in the file",
+        )
+        .into());
+    };
+    check(path.clone(), format, &doc, settings, warnings)
+}
+
+fn from_collection(config: TestCollection, path: &Path) -> Settings {
+    Settings {
+        name: metadata_name(&config.metadata),
+        test_dirs: config.test_dirs,
+        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        timeout: config.timeout,
+        parallel: config.parallel,
+        skip_delete: config.skip_delete,
+        ignore_files: config.ignore_files,
+    }
+}
+
+fn from_legacy(config: LegacyTestSuite) -> Result<Settings, LoadError> {
+    let cwd = std::env::current_dir()
+        .map_err(|err| Diagnostic::file(Path::new("."), format!("cannot read the working directory: {err}")))?;
+    Ok(Settings {
+        name: metadata_name(&config.metadata),
+        test_dirs: config.test_dirs,
+        // KUTTL resolves its paths against the working directory, not the file.
+        base: cwd,
+        timeout: config.timeout,
+        parallel: config.parallel,
+        skip_delete: config.skip_delete,
+        ignore_files: config.ignore_files,
+    })
+}
+
+fn metadata_name(metadata: &serde_json::Map<String, serde_json::Value>) -> String {
+    metadata.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string()
+}
+
+fn check(
+    path: PathBuf,
+    format: CollectionFormat,
+    doc: &RawDocument<'_>,
+    settings: Settings,
+    warnings: Vec<Warning>,
+) -> Result<Collection, LoadError> {
+    let at = |key: &str, message: String| -> LoadError {
+        Diagnostic::at(&path, yaml::key_line(doc, key), 0, message).into()
+    };
+    if settings.test_dirs.is_empty() {
+        return Err(at("testDirs", "testDirs: no test directories given".into()));
+    }
+    let parallel = match settings.parallel {
+        0 => DEFAULT_PARALLEL,
+        n => usize::try_from(n).map_err(|_| at("parallel", format!("parallel: must not be negative, got {n}")))?,
+    };
+    let ignore_files = settings
+        .ignore_files
+        .unwrap_or_else(|| vec!["README*".to_string()])
+        .iter()
+        .map(|pattern| GoGlob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut suites: Vec<SuiteDir> = Vec::new();
+    for entry in &settings.test_dirs {
+        let suite = suite_dir(&settings.base, entry);
+        if let Some(other) = suites.iter().find(|other| other.name == suite.name) {
+            return Err(at(
+                "testDirs",
+                format!(
+                    "testDirs: {:?} and {:?} are both named {:?}; suite folder names must be unique because they start every test's name",
+                    other.entry, entry, suite.name
+                ),
+            ));
+        }
+        suites.push(suite);
+    }
+    Ok(Collection {
+        path,
+        format,
+        name: settings.name,
+        suites,
+        timeout: if settings.timeout == 0 { DEFAULT_TIMEOUT } else { settings.timeout },
+        parallel,
+        skip_delete: settings.skip_delete,
+        ignore_files,
+        warnings,
+    })
+}
+
+fn suite_dir(base: &Path, entry: &str) -> SuiteDir {
+    let path = normalize(&base.join(entry));
+    let name = path
+        .file_name()
+        .map_or_else(|| entry.to_string(), |name| name.to_string_lossy().into_owned());
+    SuiteDir {
+        name,
+        path,
+        entry: entry.to_string(),
+    }
+}
+
+/// Removes `.` and resolves `..` lexically, so `./tests/e2e/` is named `e2e`.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

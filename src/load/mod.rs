@@ -1,0 +1,19 @@
+//! From files on disk to a checked model: [`collection::read`] reads the collection file,
+//! [`discover`] lists test folders by name only, and [`test_case::load`] reads one test folder.
+//! Every error and warning is a [`Diagnostic`] that names its file and line.
+
+pub mod collection;
+mod commands;
+mod diagnostic;
+pub mod discover;
+mod documents;
+pub mod file_name;
+mod go_glob;
+mod model;
+mod selector;
+pub mod suite;
+pub mod test_case;
+
+pub use diagnostic::{Diagnostic, LoadError, Warning};
+pub use go_glob::{BadPattern, GoGlob};
+pub use model::{Collection, CollectionFormat, Located, Object, Source, Step, Suite, SuiteDir, TestCase};

@@ -1,0 +1,134 @@
+//! The checked model every later stage trusts: Collection → suite folders → TestCase → Step.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::diagnostic::Warning;
+use super::go_glob::GoGlob;
+use crate::config;
+
+/// Where something was read from: a file and the line its document starts on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Source {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let path = self.path.strip_prefix(&cwd).unwrap_or(&self.path);
+        write!(f, "{}:{}", path.display(), self.line)
+    }
+}
+
+/// A value and where it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Its file and line.
+    pub source: Source,
+}
+
+/// A Kubernetes object from a step file.
+pub type Object = Located<serde_json::Value>;
+
+/// Which file format a collection came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionFormat {
+    /// `kuttl.dev/v1beta2` `TestCollection` (`kuttl.yaml`).
+    TestCollection,
+    /// `kuttl.dev/v1beta1` `TestSuite` (`kuttl-test.yaml`).
+    LegacyTestSuite,
+}
+
+/// A run's configuration: its suites, in order, and the settings every test shares.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Collection {
+    /// The configuration file.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: CollectionFormat,
+    /// `metadata.name`.
+    pub name: String,
+    /// The suite folders, in the configured order.
+    pub suites: Vec<SuiteDir>,
+    /// Default step timeout in seconds (KUTTL's `0` already turned into 30).
+    pub timeout: i64,
+    /// How many tests run at once.
+    pub parallel: usize,
+    /// Keep namespaces and created objects.
+    pub skip_delete: bool,
+    /// Globs of test-folder entries to skip silently.
+    pub ignore_files: Vec<GoGlob>,
+    /// Fields read but not acted on, and other remarks.
+    pub warnings: Vec<Warning>,
+}
+
+/// A suite folder named by the collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteDir {
+    /// The folder's base name: the first half of every trial name.
+    pub name: String,
+    /// The folder.
+    pub path: PathBuf,
+    /// The entry as written in `testDirs`.
+    pub entry: String,
+}
+
+/// A suite's own settings, from `kuttl-testsuite.yaml` at its root.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Suite {
+    /// Step timeout in seconds for this suite's tests, when the suite sets one.
+    pub timeout: Option<i64>,
+    /// Remarks about the suite file.
+    pub warnings: Vec<Warning>,
+}
+
+/// One KUTTL test: a folder of numbered step files.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TestCase {
+    /// The suite's name.
+    pub suite: String,
+    /// The folder's base name.
+    pub name: String,
+    /// The folder.
+    pub dir: PathBuf,
+    /// Steps in index order.
+    pub steps: Vec<Step>,
+    /// Ignored files and fields.
+    pub warnings: Vec<Warning>,
+}
+
+/// The files of one index, merged.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Step {
+    /// The index from the file names.
+    pub index: u32,
+    /// From the first apply file, or `TestStep.metadata.name`; may be empty.
+    pub name: String,
+    /// The step's `TestStep` settings, if any.
+    pub test_step: Option<Located<config::TestStep>>,
+    /// The step's `TestAssert` settings, if any (the last one read wins).
+    pub test_assert: Option<Located<config::TestAssert>>,
+    /// Objects created or patched, in file order.
+    pub apply: Vec<Object>,
+    /// Objects that must exist and match.
+    pub asserts: Vec<Object>,
+    /// Objects that must be absent or must not match.
+    pub errors: Vec<Object>,
+}
+
+impl Step {
+    /// KUTTL's display form: `<index>-<name>`, e.g. `0-create`.
+    pub fn label(&self) -> String {
+        format!("{}-{}", self.index, self.name)
+    }
+}

@@ -1,0 +1,396 @@
+//! Loading one test folder into a [`TestCase`]: KUTTL's step-file collection (spec §1.3), step
+//! building (§1.4), special objects (§1.6), `TestFile` selection (§1.9) and `TestStep` references
+//! (§1.7).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::commands;
+use super::diagnostic::{Diagnostic, LoadError, Warning};
+use super::discover::TestRef;
+use super::documents::{self, TypeMeta};
+use super::file_name::{self, FileName, FileNameError, FileType};
+use super::go_glob::GoGlob;
+use super::model::{Located, Object, Source, Step, TestCase};
+use super::selector;
+use crate::config::yaml::{self, RawDocument};
+use crate::config::{TestAssert, TestFile, TestStep};
+use crate::expand::expand_env;
+
+/// What loading needs besides the folder.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions<'a> {
+    /// Globs of top-level entries to skip silently.
+    pub ignore_files: &'a [GoGlob],
+    /// The run's labels, for `TestFile.testRunSelector`.
+    pub run_labels: &'a BTreeMap<String, String>,
+}
+
+/// A file of a step, with its classified name.
+struct StepFile {
+    path: PathBuf,
+    name: FileName,
+}
+
+/// Loads a test folder.
+///
+/// # Errors
+///
+/// The first problem found: an unreadable folder or file, malformed YAML, an unknown file inside a
+/// step folder, a misplaced or duplicated special object, a bad command, a missing reference, …
+pub fn load(test: &TestRef, options: &LoadOptions<'_>) -> Result<TestCase, LoadError> {
+    let mut warnings = Vec::new();
+    let groups = collect_step_files(&test.dir, options.ignore_files, &mut warnings)?;
+    let steps = groups
+        .into_iter()
+        .map(|(index, files)| load_step(test, index, files, options, &mut warnings))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TestCase {
+        suite: test.suite.clone(),
+        name: test.name.clone(),
+        dir: test.dir.clone(),
+        steps,
+        warnings,
+    })
+}
+
+/// Entries of a folder sorted by name bytes, as Go's `os.ReadDir` returns them.
+fn sorted_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>, LoadError> {
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
+        .map_err(|err| Diagnostic::file(dir, format!("cannot read folder: {err}")))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    Ok(entries)
+}
+
+fn collect_step_files(
+    dir: &Path,
+    ignore_files: &[GoGlob],
+    warnings: &mut Vec<Warning>,
+) -> Result<BTreeMap<u32, Vec<StepFile>>, LoadError> {
+    let mut groups: BTreeMap<u32, Vec<StepFile>> = BTreeMap::new();
+    for entry in sorted_entries(dir)? {
+        let base = entry.file_name().to_string_lossy().into_owned();
+        if ignore_files.iter().any(|glob| glob.is_match(&base)) {
+            continue;
+        }
+        let path = entry.path();
+        let name = match file_name::parse(&base) {
+            Ok(name) => name,
+            // KUTTL ignores such a file and the test passes without it; it is meant as a step.
+            Err(err @ FileNameError::Index(_)) => {
+                return Err(Diagnostic::file(&path, format!("{err}: step indices must fit a signed 32-bit integer")).into());
+            }
+            Err(err) => {
+                warnings.push(Diagnostic::file(&path, format!("ignoring {base:?}: {err}")));
+                continue;
+            }
+        };
+        let Some(index) = name.index else {
+            warnings.push(Diagnostic::file(
+                &path,
+                format!("ignoring {base:?}: does not begin with a number followed by a dash"),
+            ));
+            continue;
+        };
+        let files = groups.entry(index).or_default();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            files.extend(step_folder_files(&path)?);
+        } else {
+            files.push(StepFile { path, name });
+        }
+    }
+    Ok(groups)
+}
+
+/// Every entry of a step folder is a step file named by its own base name; anything else fails.
+fn step_folder_files(dir: &Path) -> Result<Vec<StepFile>, LoadError> {
+    sorted_entries(dir)?
+        .into_iter()
+        .map(|entry| {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                return Err(Diagnostic::file(&path, "step folders cannot hold folders").into());
+            }
+            let base = entry.file_name().to_string_lossy().into_owned();
+            let name = file_name::parse(&base)
+                .map_err(|err| Diagnostic::file(&path, format!("unrecognized file {base:?} in a step folder: {err}")))?;
+            Ok(StepFile { path, name })
+        })
+        .collect()
+}
+
+fn load_step(
+    test: &TestRef,
+    index: u32,
+    files: Vec<StepFile>,
+    options: &LoadOptions<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Step, LoadError> {
+    let mut step = Step {
+        index,
+        ..Step::default()
+    };
+    for file in files {
+        load_step_file(&mut step, &file, options, warnings)?;
+    }
+    if let Some(name) = step
+        .test_step
+        .as_ref()
+        .and_then(|s| s.value.metadata.get("name"))
+        .and_then(|name| name.as_str())
+    {
+        step.name = name.to_string();
+    }
+    if let Some(settings) = step.test_step.clone() {
+        load_references(&mut step, &settings, &test.dir)?;
+    }
+    Ok(step)
+}
+
+fn load_step_file(
+    step: &mut Step,
+    file: &StepFile,
+    options: &LoadOptions<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), LoadError> {
+    let path = &file.path;
+    if file.name.template {
+        return Err(Diagnostic::file(path, "Go templates (.gotmpl.yaml) are not supported by kuttl-rs yet").into());
+    }
+    let text = documents::read_text(path)?;
+    let mut docs = Vec::new();
+    for doc in documents::split(path, &text)? {
+        if let Some(value) = documents::value(path, &doc)? {
+            docs.push((doc, value));
+        }
+    }
+    if !is_selected(path, &mut docs, options, warnings)? {
+        return Ok(());
+    }
+    if step.name.is_empty() {
+        if let Some(name) = &file.name.step_name {
+            step.name.clone_from(name);
+        }
+    }
+    for (doc, value) in docs {
+        let meta = TypeMeta::of(&value);
+        match (file.name.file_type, meta.kind) {
+            (FileType::Apply, "TestStep") if meta.group == "kuttl.dev" => {
+                let settings: TestStep = documents::typed(path, &doc, warnings)?;
+                check_test_step(path, &doc, &settings)?;
+                if step.test_step.is_some() {
+                    return Err(Diagnostic::at(
+                        path,
+                        doc.first_line,
+                        0,
+                        format!("more than 1 TestStep not allowed in step {:?}", step.label()),
+                    )
+                    .into());
+                }
+                step.test_step = Some(located(settings, path, &doc));
+            }
+            (FileType::Assert, "TestAssert") if meta.group == "kuttl.dev" => {
+                let settings: TestAssert = documents::typed(path, &doc, warnings)?;
+                check_test_assert(path, &doc, &settings)?;
+                if let Some(previous) = &step.test_assert {
+                    warnings.push(Diagnostic::at(
+                        path,
+                        doc.first_line,
+                        0,
+                        format!(
+                            "step {:?} has several TestAssert objects: this one replaces the one at {} (the last one wins, as in KUTTL)",
+                            step.label(),
+                            previous.source
+                        ),
+                    ));
+                }
+                step.test_assert = Some(located(settings, path, &doc));
+            }
+            (FileType::Apply, "TestStep") | (FileType::Assert, "TestAssert") => {
+                return Err(Diagnostic::at(
+                    path,
+                    doc.first_line,
+                    0,
+                    format!(
+                        "failed to load {} object: its apiVersion must be kuttl.dev/v1beta1, found {:?}",
+                        meta.kind,
+                        value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("")
+                    ),
+                )
+                .into());
+            }
+            (file_type, kind @ ("TestStep" | "TestAssert")) if meta.group == "kuttl.dev" => {
+                let belongs = if kind == "TestStep" { "an apply" } else { "an assert" };
+                return Err(Diagnostic::at(
+                    path,
+                    doc.first_line,
+                    0,
+                    format!(
+                        "a {kind} belongs in {belongs} file; in this {} file KUTTL would treat it as a cluster object",
+                        file_type_word(file_type)
+                    ),
+                )
+                .into());
+            }
+            (file_type, _) => {
+                let object = object(path, &doc, value)?;
+                match file_type {
+                    FileType::Apply => step.apply.push(object),
+                    FileType::Assert => step.asserts.push(object),
+                    FileType::Errors => step.errors.push(object),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn file_type_word(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::Apply => "apply",
+        FileType::Assert => "assert",
+        FileType::Errors => "errors",
+    }
+}
+
+/// Takes the file's `TestFile` object out of `docs` and says whether the run selects the file.
+fn is_selected(
+    path: &Path,
+    docs: &mut Vec<(RawDocument<'_>, serde_json::Value)>,
+    options: &LoadOptions<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<bool, LoadError> {
+    let mut test_files = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, value))| TypeMeta::of(value).is_kuttl("TestFile"))
+        .map(|(position, _)| position);
+    let Some(position) = test_files.next() else {
+        return Ok(true);
+    };
+    if let Some(second) = test_files.next() {
+        return Err(Diagnostic::at(path, docs[second].0.first_line, 0, "more than 1 TestFile not allowed in a file").into());
+    }
+    let (doc, _) = docs.remove(position);
+    let test_file: TestFile = documents::typed(path, &doc, warnings)?;
+    let Some(selector) = test_file.test_run_selector else {
+        warnings.push(Diagnostic::at(
+            path,
+            doc.first_line,
+            0,
+            "TestFile without testRunSelector: the file is skipped in every run, as in KUTTL (use `testRunSelector: {}` to always use it)",
+        ));
+        return Ok(false);
+    };
+    selector::matches(&selector, options.run_labels)
+        .map_err(|message| Diagnostic::at(path, yaml::key_line(&doc, "testRunSelector"), 0, message).into())
+}
+
+fn check_test_step(path: &Path, doc: &RawDocument<'_>, settings: &TestStep) -> Result<(), LoadError> {
+    if !matches!(settings.kubeconfig_loading.as_str(), "" | "Eager" | "Lazy") {
+        return Err(Diagnostic::at(
+            path,
+            yaml::key_line(doc, "kubeconfigLoading"),
+            0,
+            format!("attribute 'kubeconfigLoading' has invalid value {:?} (Eager or Lazy)", settings.kubeconfig_loading),
+        )
+        .into());
+    }
+    for command in &settings.commands {
+        commands::check(&command.command, &command.script, command.namespaced)
+            .map_err(|message| Diagnostic::at(path, yaml::key_line(doc, "commands"), 0, message))?;
+    }
+    Ok(())
+}
+
+fn check_test_assert(path: &Path, doc: &RawDocument<'_>, settings: &TestAssert) -> Result<(), LoadError> {
+    for command in &settings.commands {
+        commands::check(&command.command, &command.script, command.namespaced)
+            .map_err(|message| Diagnostic::at(path, yaml::key_line(doc, "commands"), 0, message))?;
+    }
+    Ok(())
+}
+
+fn located<T>(value: T, path: &Path, doc: &RawDocument<'_>) -> Located<T> {
+    Located {
+        value,
+        source: Source {
+            path: path.to_path_buf(),
+            line: doc.first_line,
+        },
+    }
+}
+
+/// Checks that a document is a Kubernetes object: a mapping with `apiVersion` and `kind`.
+fn object(path: &Path, doc: &RawDocument<'_>, value: serde_json::Value) -> Result<Object, LoadError> {
+    let problem = if !value.is_object() {
+        Some("a document must be a mapping (a Kubernetes object), not a list or a scalar")
+    } else if value.get("kind").and_then(|v| v.as_str()).is_none_or(str::is_empty) {
+        Some("object has no kind")
+    } else if value.get("apiVersion").and_then(|v| v.as_str()).is_none_or(str::is_empty) {
+        Some("object has no apiVersion")
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => Err(Diagnostic::at(path, doc.first_line, 0, message).into()),
+        None => Ok(located(value, path, doc)),
+    }
+}
+
+/// Adds the objects of `TestStep.apply`, `.assert` and `.error`: each entry is `$VAR`-expanded with
+/// the process environment and resolved against the test folder; a folder gives its `*.yaml` files.
+/// Referenced files are plain objects: no templates, no `TestFile`, no special objects.
+fn load_references(step: &mut Step, settings: &Located<TestStep>, test_dir: &Path) -> Result<(), LoadError> {
+    let lists = [
+        ("apply", &settings.value.apply),
+        ("assert", &settings.value.assert),
+        ("error", &settings.value.error),
+    ];
+    for (field, entries) in lists {
+        for entry in entries {
+            for path in referenced_files(settings, field, entry, test_dir)? {
+                let text = documents::read_text(&path)?;
+                for doc in documents::split(&path, &text)? {
+                    if let Some(value) = documents::value(&path, &doc)? {
+                        let object = object(&path, &doc, value)?;
+                        match field {
+                            "apply" => step.apply.push(object),
+                            "assert" => step.asserts.push(object),
+                            _ => step.errors.push(object),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn referenced_files(
+    settings: &Located<TestStep>,
+    field: &str,
+    entry: &str,
+    test_dir: &Path,
+) -> Result<Vec<PathBuf>, LoadError> {
+    let fail = |message: String| -> LoadError {
+        Diagnostic::at(&settings.source.path, settings.source.line, 0, format!("TestStep {field}: {entry:?}: {message}")).into()
+    };
+    let expanded = expand_env(entry);
+    if expanded.contains("://") {
+        return Err(fail("fetching URLs is not supported by kuttl-rs yet".into()));
+    }
+    let path = test_dir.join(&expanded);
+    let metadata = std::fs::metadata(&path).map_err(|err| fail(format!("{}: {err}", path.display())))?;
+    if !metadata.is_dir() {
+        return Ok(vec![path]);
+    }
+    let mut files: Vec<PathBuf> = sorted_entries(&path)?
+        .into_iter()
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".yaml"))
+        .map(|entry| entry.path())
+        .collect();
+    files.sort();
+    Ok(files)
+}
