@@ -18,7 +18,11 @@ fn main() {
         None
     };
     let dirty = commit.is_some()
-        && git(&manifest_dir, &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        && git(
+            &manifest_dir,
+            &["status", "--porcelain", "--untracked-files=no"],
+        )
+        .is_some_and(|s| !s.is_empty());
     let commit = match commit {
         Some(commit) if dirty => format!("{commit}-dirty"),
         Some(commit) => commit,
@@ -29,7 +33,11 @@ fn main() {
 }
 
 fn git(dir: &str, args: &[&str]) -> Option<String> {
-    let output = Command::new("git").args(args).current_dir(dir).output().ok()?;
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
     output
         .status
         .success()

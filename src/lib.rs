@@ -28,10 +28,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cluster;
 pub mod config;
 mod expand;
-mod provenance;
 mod harness;
 pub mod load;
+mod provenance;
+mod run;
 
 pub use harness::Harness;

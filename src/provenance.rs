@@ -22,8 +22,14 @@ mod tests {
     #[test]
     fn user_agent_names_version_platform_commit_and_test() {
         let agent = user_agent("apps::basic");
-        assert!(agent.starts_with(&format!("kuttl-rs/{VERSION} (")), "{agent}");
-        assert!(agent.ends_with(&format!(") {GIT_COMMIT} -- apps::basic")), "{agent}");
+        assert!(
+            agent.starts_with(&format!("kuttl-rs/{VERSION} (")),
+            "{agent}"
+        );
+        assert!(
+            agent.ends_with(&format!(") {GIT_COMMIT} -- apps::basic")),
+            "{agent}"
+        );
         assert!(!GIT_COMMIT.is_empty());
     }
 }

@@ -61,10 +61,26 @@ impl Unsupported for TestCollection {
             (!self.artifacts_dir.is_empty(), "artifactsDir", NOT_YET),
             (!self.report_format.is_empty(), "reportFormat", NOT_YET),
             (!self.report_name.is_empty(), "reportName", NOT_YET),
-            (!self.report_granularity.is_empty(), "reportGranularity", NOT_YET),
-            (self.control_plane != ControlPlane::default(), "controlPlane", NOT_YET),
-            (self.kind_cluster != KindCluster::default(), "kindCluster", NOT_YET),
-            (self.before_collection.is_some(), "beforeCollection", NOT_YET),
+            (
+                !self.report_granularity.is_empty(),
+                "reportGranularity",
+                NOT_YET,
+            ),
+            (
+                self.control_plane != ControlPlane::default(),
+                "controlPlane",
+                NOT_YET,
+            ),
+            (
+                self.kind_cluster != KindCluster::default(),
+                "kindCluster",
+                NOT_YET,
+            ),
+            (
+                self.before_collection.is_some(),
+                "beforeCollection",
+                NOT_YET,
+            ),
             (self.after_collection.is_some(), "afterCollection", NOT_YET),
         ])
     }

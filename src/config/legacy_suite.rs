@@ -75,8 +75,16 @@ impl Unsupported for LegacyTestSuite {
             (!self.commands.is_empty(), "commands", NOT_YET),
             (self.skip_cluster_delete, "skipClusterDelete", NOT_YET),
             (self.start_control_plane, "startControlPlane", NOT_YET),
-            (self.attach_control_plane_output, "attachControlPlaneOutput", NOT_YET),
-            (!self.control_plane_args.is_empty(), "controlPlaneArgs", NOT_YET),
+            (
+                self.attach_control_plane_output,
+                "attachControlPlaneOutput",
+                NOT_YET,
+            ),
+            (
+                !self.control_plane_args.is_empty(),
+                "controlPlaneArgs",
+                NOT_YET,
+            ),
             (self.start_kind, "startKIND", NOT_YET),
             (!self.kind_config.is_empty(), "kindConfig", NOT_YET),
             (!self.kind_context.is_empty(), "kindContext", NOT_YET),
@@ -85,7 +93,11 @@ impl Unsupported for LegacyTestSuite {
             (!self.artifacts_dir.is_empty(), "artifactsDir", NOT_YET),
             (!self.report_format.is_empty(), "reportFormat", NOT_YET),
             (!self.report_name.is_empty(), "reportName", NOT_YET),
-            (!self.report_granularity.is_empty(), "reportGranularity", NOT_YET),
+            (
+                !self.report_granularity.is_empty(),
+                "reportGranularity",
+                NOT_YET,
+            ),
             (!self.namespace.is_empty(), "namespace", NOT_YET),
             (!self.suppress.is_empty(), "suppress", NOT_YET),
         ])

@@ -47,11 +47,23 @@ pub struct TestStep {
 impl Unsupported for TestStep {
     fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
         set_fields(&[
-            (self.index.is_some(), "index", "ignored, as by KUTTL: the file name gives the index"),
+            (
+                self.index.is_some(),
+                "index",
+                "ignored, as by KUTTL: the file name gives the index",
+            ),
             (self.unit_test, "unitTest", "has no effect, as in KUTTL"),
-            (self.kubectl.is_some(), "kubectl", "removed from KUTTL and ignored; use commands"),
+            (
+                self.kubectl.is_some(),
+                "kubectl",
+                "removed from KUTTL and ignored; use commands",
+            ),
             (!self.kubeconfig.is_empty(), "kubeconfig", NOT_YET),
-            (!self.kubeconfig_loading.is_empty(), "kubeconfigLoading", NOT_YET),
+            (
+                !self.kubeconfig_loading.is_empty(),
+                "kubeconfigLoading",
+                NOT_YET,
+            ),
             (!self.context.is_empty(), "context", NOT_YET),
         ])
     }

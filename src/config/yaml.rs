@@ -153,7 +153,8 @@ fn normalize_numbers(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::Number(n) if n.is_u64() && n.as_i64().is_none() => {
-            serde_json::Number::from_f64(n.as_f64().unwrap_or(f64::MAX)).map_or(Value::Null, Value::Number)
+            serde_json::Number::from_f64(n.as_f64().unwrap_or(f64::MAX))
+                .map_or(Value::Null, Value::Number)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(normalize_numbers).collect()),
         Value::Object(map) => Value::Object(
@@ -208,10 +209,15 @@ mod tests {
 
     #[test]
     fn splits_documents_and_keeps_their_lines() {
-        let src = "a: 1\n---\n# only a comment\n--- # trailing comment\n\nb: 2\n---\n...\n---\nc: 3\n";
+        let src =
+            "a: 1\n---\n# only a comment\n--- # trailing comment\n\nb: 2\n---\n...\n---\nc: 3\n";
         assert_eq!(
             values(src),
-            vec![(1, json!({"a": 1})), (5, json!({"b": 2})), (10, json!({"c": 3}))]
+            vec![
+                (1, json!({"a": 1})),
+                (5, json!({"b": 2})),
+                (10, json!({"c": 3}))
+            ]
         );
     }
 
@@ -221,7 +227,10 @@ mod tests {
     fn rejects_bad_separators(#[case] src: &str, #[case] line: usize) {
         let err = split_documents(src).unwrap_err();
         assert_eq!(err.line, line);
-        assert!(err.message.starts_with("invalid YAML document separator"), "{err}");
+        assert!(
+            err.message.starts_with("invalid YAML document separator"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,7 +14,14 @@ const DROPPED_FLAGS: &[&str] = &[
 ];
 
 /// Flags that take a value in the next argument (unless written `--flag=value`).
-const VALUE_FLAGS: &[&str] = &["--skip", "--format", "--test-threads", "--logfile", "--color", "-Z"];
+const VALUE_FLAGS: &[&str] = &[
+    "--skip",
+    "--format",
+    "--test-threads",
+    "--logfile",
+    "--color",
+    "-Z",
+];
 
 /// The command line split into what libtest-mimic parses and the name filters it cannot take.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -38,7 +38,8 @@ impl Harness {
     /// path is relative to the working directory, which `cargo test` sets to the package root.
     /// The environment variable `KUTTL_COLLECTION`, when set, replaces `path`.
     pub fn from_collection(path: impl Into<PathBuf>) -> Self {
-        let collection = std::env::var_os(COLLECTION_ENV).map_or_else(|| path.into(), PathBuf::from);
+        let collection =
+            std::env::var_os(COLLECTION_ENV).map_or_else(|| path.into(), PathBuf::from);
         Self { collection }
     }
 
@@ -60,7 +61,10 @@ impl Harness {
             }
             Err(err) => {
                 let name = self.collection.display().to_string();
-                (None, vec![Trial::test(name, move || Err(err.to_string().into()))])
+                (
+                    None,
+                    vec![Trial::test(name, move || Err(err.to_string().into()))],
+                )
             }
         };
         if args.test_threads.is_none() {
@@ -100,12 +104,10 @@ impl Harness {
 /// With `--exact <name>` and no `--skip` (how nextest runs each test) only that test's folder is
 /// looked up; otherwise every suite folder is listed.
 fn discover_for(collection: &load::Collection, args: &Arguments) -> Vec<discover::Discovered> {
-    if args.exact && args.skip.is_empty() {
-        if let Some(name) = &args.filter {
-            let test_name = name.strip_suffix(trials::LOAD_SUFFIX).unwrap_or(name);
-            if let Some(test) = discover::find(collection, test_name) {
-                return vec![discover::Discovered::Test(test)];
-            }
+    if let (true, true, Some(name)) = (args.exact, args.skip.is_empty(), &args.filter) {
+        let test_name = name.strip_suffix(trials::LOAD_SUFFIX).unwrap_or(name);
+        if let Some(test) = discover::find(collection, test_name) {
+            return vec![discover::Discovered::Test(test)];
         }
     }
     discover::discover(collection)

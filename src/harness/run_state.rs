@@ -4,9 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::cluster::Cluster;
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
 use crate::load::{Collection, LoadError, Suite, TestCase, Warning};
+
+/// A suite's settings, read once.
+type SuiteCell = OnceLock<Result<Suite, LoadError>>;
 
 /// Shared by every trial of the run.
 pub(crate) struct RunState {
@@ -14,7 +18,8 @@ pub(crate) struct RunState {
     pub collection: Collection,
     /// Labels for `TestFile.testRunSelector`.
     pub run_labels: BTreeMap<String, String>,
-    suites: Mutex<HashMap<String, Arc<OnceLock<Result<Suite, LoadError>>>>>,
+    suites: Mutex<HashMap<String, Arc<SuiteCell>>>,
+    cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
     warnings: Mutex<BTreeSet<Warning>>,
 }
 
@@ -25,8 +30,18 @@ impl RunState {
             collection,
             run_labels: BTreeMap::new(),
             suites: Mutex::default(),
+            cluster: tokio::sync::OnceCell::new(),
             warnings: Mutex::new(warnings),
         }
+    }
+
+    /// The cluster, connected once by the first trial that needs it; when that fails every cluster
+    /// trial fails at once with the same message.
+    pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, String> {
+        self.cluster
+            .get_or_init(|| async { Cluster::connect().await.map(Arc::new) })
+            .await
+            .clone()
     }
 
     /// The suite's settings, read from its `kuttl-testsuite.yaml` once per run.

@@ -13,6 +13,7 @@ use libtest_mimic::{Failed, Trial};
 
 use super::run_state::RunState;
 use crate::load::discover::{Discovered, TestRef};
+use crate::run::{self, TestSettings};
 
 /// The suffix of the offline load trial of a test.
 pub(crate) const LOAD_SUFFIX: &str = "::load";
@@ -27,7 +28,9 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<T
                 trials.push(cluster_trial(state, test));
             }
             Discovered::SuiteProblem { suite, diagnostic } => {
-                trials.push(Trial::test(suite, move || Err(diagnostic.to_string().into())));
+                trials.push(Trial::test(suite, move || {
+                    Err(diagnostic.to_string().into())
+                }));
             }
         }
     }
@@ -37,15 +40,25 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<T
 fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     let state = Arc::clone(state);
     Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
-        state.load(&test).map(drop).map_err(|err| Failed::from(err))
+        state.load(&test).map(drop).map_err(Failed::from)
     })
 }
 
 fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     let state = Arc::clone(state);
     Trial::test(test.trial_name(), move || {
-        let (_suite, _case) = state.load(&test)?;
-        Err("kuttl-rs cannot run tests against a cluster yet".into())
+        let (suite, case) = state.load(&test)?;
+        let settings = TestSettings {
+            step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
+            skip_delete: state.collection.skip_delete,
+        };
+        let trial_name = test.trial_name();
+        run::RUNTIME
+            .block_on(async {
+                let cluster = state.cluster().await?;
+                run::run(cluster, &case, settings, &trial_name).await
+            })
+            .map_err(Failed::from)
     })
     .with_ignored_flag(true)
 }

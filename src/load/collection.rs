@@ -42,7 +42,11 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
         let meta = TypeMeta::of(&value);
         if meta.is_kuttl("TestCollection") {
             let config: TestCollection = documents::typed(&path, &doc, &mut warnings)?;
-            found = Some((CollectionFormat::TestCollection, doc, from_collection(config, &path)));
+            found = Some((
+                CollectionFormat::TestCollection,
+                doc,
+                from_collection(config, &path),
+            ));
         } else if meta.is_kuttl("TestSuite") && meta.version == "v1beta2" {
             return Err(Diagnostic::at(
                 &path,
@@ -90,8 +94,12 @@ fn from_collection(config: TestCollection, path: &Path) -> Settings {
 }
 
 fn from_legacy(config: LegacyTestSuite) -> Result<Settings, LoadError> {
-    let cwd = std::env::current_dir()
-        .map_err(|err| Diagnostic::file(Path::new("."), format!("cannot read the working directory: {err}")))?;
+    let cwd = std::env::current_dir().map_err(|err| {
+        Diagnostic::file(
+            Path::new("."),
+            format!("cannot read the working directory: {err}"),
+        )
+    })?;
     Ok(Settings {
         name: metadata_name(&config.metadata),
         test_dirs: config.test_dirs,
@@ -105,7 +113,11 @@ fn from_legacy(config: LegacyTestSuite) -> Result<Settings, LoadError> {
 }
 
 fn metadata_name(metadata: &serde_json::Map<String, serde_json::Value>) -> String {
-    metadata.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    metadata
+        .get("name")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn check(
@@ -123,13 +135,20 @@ fn check(
     }
     let parallel = match settings.parallel {
         0 => DEFAULT_PARALLEL,
-        n => usize::try_from(n).map_err(|_| at("parallel", format!("parallel: must not be negative, got {n}")))?,
+        n => usize::try_from(n).map_err(|_| {
+            at(
+                "parallel",
+                format!("parallel: must not be negative, got {n}"),
+            )
+        })?,
     };
     let ignore_files = settings
         .ignore_files
         .unwrap_or_else(|| vec!["README*".to_string()])
         .iter()
-        .map(|pattern| GoGlob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}"))))
+        .map(|pattern| {
+            GoGlob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut suites: Vec<SuiteDir> = Vec::new();
     for entry in &settings.test_dirs {
@@ -150,7 +169,11 @@ fn check(
         format,
         name: settings.name,
         suites,
-        timeout: if settings.timeout == 0 { DEFAULT_TIMEOUT } else { settings.timeout },
+        timeout: if settings.timeout == 0 {
+            DEFAULT_TIMEOUT
+        } else {
+            settings.timeout
+        },
         parallel,
         skip_delete: settings.skip_delete,
         ignore_files,
@@ -160,9 +183,10 @@ fn check(
 
 fn suite_dir(base: &Path, entry: &str) -> SuiteDir {
     let path = normalize(&base.join(entry));
-    let name = path
-        .file_name()
-        .map_or_else(|| entry.to_string(), |name| name.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || entry.to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     SuiteDir {
         name,
         path,

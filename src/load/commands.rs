@@ -7,7 +7,8 @@ pub(crate) fn check(command: &str, script: &str, namespaced: bool) -> Result<(),
         (true, true) => Err("command or script must be set".into()),
         (false, false) => Err("command and script can not be set in the same configuration".into()),
         (true, false) if namespaced => Err(
-            "script can not use 'namespaced', use the $NAMESPACE environment variable instead".into(),
+            "script can not use 'namespaced', use the $NAMESPACE environment variable instead"
+                .into(),
         ),
         _ => Ok(()),
     }
@@ -24,14 +25,27 @@ mod tests {
     #[case("kubectl get pods", "", true, None)]
     #[case("", "echo hi", false, None)]
     #[case("", "", false, Some("command or script must be set"))]
-    #[case("ls", "echo", false, Some("command and script can not be set in the same configuration"))]
-    #[case("", "echo", true, Some("script can not use 'namespaced', use the $NAMESPACE environment variable instead"))]
+    #[case(
+        "ls",
+        "echo",
+        false,
+        Some("command and script can not be set in the same configuration")
+    )]
+    #[case(
+        "",
+        "echo",
+        true,
+        Some("script can not use 'namespaced', use the $NAMESPACE environment variable instead")
+    )]
     fn enforces_kuttl_rules(
         #[case] command: &str,
         #[case] script: &str,
         #[case] namespaced: bool,
         #[case] error: Option<&str>,
     ) {
-        assert_eq!(check(command, script, namespaced), error.map(str::to_string).map_or(Ok(()), Err));
+        assert_eq!(
+            check(command, script, namespaced),
+            error.map(str::to_string).map_or(Ok(()), Err)
+        );
     }
 }

@@ -49,7 +49,10 @@ pub fn discover(collection: &Collection) -> Vec<Discovered> {
             Ok(entries) => found.extend(entries.filter_map(Result::ok).filter_map(|entry| {
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 is_dir.then(|| {
-                    Discovered::Test(test_ref(suite, entry.file_name().to_string_lossy().into_owned()))
+                    Discovered::Test(test_ref(
+                        suite,
+                        entry.file_name().to_string_lossy().into_owned(),
+                    ))
                 })
             })),
             Err(err) => found.push(Discovered::SuiteProblem {
@@ -82,7 +85,10 @@ fn test_ref(suite: &SuiteDir, name: String) -> TestRef {
 
 fn suite_problem(suite: &SuiteDir, err: &std::io::Error) -> Diagnostic {
     let message = if suite.entry.starts_with("http://") || suite.entry.starts_with("https://") {
-        format!("test directory {:?}: remote test directories are not supported by kuttl-rs yet", suite.entry)
+        format!(
+            "test directory {:?}: remote test directories are not supported by kuttl-rs yet",
+            suite.entry
+        )
     } else {
         format!("test directory {:?} cannot be read: {err}", suite.entry)
     };

@@ -5,8 +5,8 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 
 use super::diagnostic::{Diagnostic, LoadError, Warning};
-use crate::config::yaml::{self, RawDocument, YamlError};
 use crate::config::Unsupported;
+use crate::config::yaml::{self, RawDocument, YamlError};
 
 /// Reads a file as UTF-8 text.
 pub(crate) fn read_text(path: &Path) -> Result<String, LoadError> {
@@ -20,7 +20,10 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Vec<RawDocument<'a
 }
 
 /// Parses one document into a JSON value (`None` for an empty one).
-pub(crate) fn value(path: &Path, doc: &RawDocument<'_>) -> Result<Option<serde_json::Value>, LoadError> {
+pub(crate) fn value(
+    path: &Path,
+    doc: &RawDocument<'_>,
+) -> Result<Option<serde_json::Value>, LoadError> {
     yaml::parse_value(doc).map_err(|err| located(path, err))
 }
 
@@ -32,9 +35,19 @@ pub(crate) fn typed<T: DeserializeOwned + Unsupported>(
     warnings: &mut Vec<Warning>,
 ) -> Result<T, LoadError> {
     let value: T = yaml::parse_typed(doc).map_err(|err| located(path, err))?;
-    warnings.extend(value.unsupported_fields().into_iter().map(|(field, reason)| {
-        Diagnostic::at(path, yaml::key_line(doc, field), 0, format!("field {field}: {reason}"))
-    }));
+    warnings.extend(
+        value
+            .unsupported_fields()
+            .into_iter()
+            .map(|(field, reason)| {
+                Diagnostic::at(
+                    path,
+                    yaml::key_line(doc, field),
+                    0,
+                    format!("field {field}: {reason}"),
+                )
+            }),
+    );
     Ok(value)
 }
 
@@ -53,7 +66,10 @@ pub(crate) struct TypeMeta<'a> {
 impl<'a> TypeMeta<'a> {
     /// Reads the type of a document.
     pub(crate) fn of(value: &'a serde_json::Value) -> Self {
-        let api_version = value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
+        let api_version = value
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
         let kind = value.get("kind").and_then(|v| v.as_str()).unwrap_or("");
         Self {

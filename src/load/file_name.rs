@@ -74,7 +74,9 @@ pub fn parse(name: &str) -> Result<FileName, FileNameError> {
         let rest = captures.get(3).map_or("", |rest| rest.as_str());
         format!("{first}{rest}")
     });
-    let template = captures.get(4).is_some_and(|ext| ext.as_str() == ".gotmpl.yaml");
+    let template = captures
+        .get(4)
+        .is_some_and(|ext| ext.as_str() == ".gotmpl.yaml");
     Ok(FileName {
         file_type,
         index,

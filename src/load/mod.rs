@@ -16,4 +16,6 @@ pub mod test_case;
 
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use go_glob::{BadPattern, GoGlob};
-pub use model::{Collection, CollectionFormat, Located, Object, Source, Step, Suite, SuiteDir, TestCase};
+pub use model::{
+    Collection, CollectionFormat, Located, Object, Source, Step, Suite, SuiteDir, TestCase,
+};

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use crate::config::LabelSelector;
 
 /// Whether `selector` selects a run with `labels`. `Err` names a malformed requirement.
-pub fn matches(selector: &LabelSelector, labels: &BTreeMap<String, String>) -> Result<bool, String> {
+pub fn matches(
+    selector: &LabelSelector,
+    labels: &BTreeMap<String, String>,
+) -> Result<bool, String> {
     let mut selected = selector
         .match_labels
         .iter()
@@ -74,8 +77,14 @@ mod tests {
     #[case(requirement("a", "In", &[]), "needs values")]
     #[case(requirement("a", "Exists", &["x"]), "takes no values")]
     #[case(requirement("a", "Gt", &["1"]), "unknown operator")]
-    fn rejects_malformed_requirements(#[case] requirement: LabelSelectorRequirement, #[case] expected: &str) {
-        let selector = LabelSelector { match_expressions: vec![requirement], ..Default::default() };
+    fn rejects_malformed_requirements(
+        #[case] requirement: LabelSelectorRequirement,
+        #[case] expected: &str,
+    ) {
+        let selector = LabelSelector {
+            match_expressions: vec![requirement],
+            ..Default::default()
+        };
         let err = matches(&selector, &BTreeMap::new()).unwrap_err();
         assert!(err.contains(expected), "{err}");
     }

@@ -35,7 +35,10 @@ pub fn read(suite_dir: &Path) -> Result<Suite, LoadError> {
                 format!(
                     "expected a kuttl.dev/v1beta2 TestSuite, found kind {:?} (apiVersion {:?})",
                     meta.kind,
-                    value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("")
+                    value
+                        .get("apiVersion")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
                 ),
             )
             .into());

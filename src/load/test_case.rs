@@ -79,7 +79,11 @@ fn collect_step_files(
             Ok(name) => name,
             // KUTTL ignores such a file and the test passes without it; it is meant as a step.
             Err(err @ FileNameError::Index(_)) => {
-                return Err(Diagnostic::file(&path, format!("{err}: step indices must fit a signed 32-bit integer")).into());
+                return Err(Diagnostic::file(
+                    &path,
+                    format!("{err}: step indices must fit a signed 32-bit integer"),
+                )
+                .into());
             }
             Err(err) => {
                 warnings.push(Diagnostic::file(&path, format!("ignoring {base:?}: {err}")));
@@ -113,8 +117,12 @@ fn step_folder_files(dir: &Path) -> Result<Vec<StepFile>, LoadError> {
                 return Err(Diagnostic::file(&path, "step folders cannot hold folders").into());
             }
             let base = entry.file_name().to_string_lossy().into_owned();
-            let name = file_name::parse(&base)
-                .map_err(|err| Diagnostic::file(&path, format!("unrecognized file {base:?} in a step folder: {err}")))?;
+            let name = file_name::parse(&base).map_err(|err| {
+                Diagnostic::file(
+                    &path,
+                    format!("unrecognized file {base:?} in a step folder: {err}"),
+                )
+            })?;
             Ok(StepFile { path, name })
         })
         .collect()
@@ -156,7 +164,11 @@ fn load_step_file(
 ) -> Result<(), LoadError> {
     let path = &file.path;
     if file.name.template {
-        return Err(Diagnostic::file(path, "Go templates (.gotmpl.yaml) are not supported by kuttl-rs yet").into());
+        return Err(Diagnostic::file(
+            path,
+            "Go templates (.gotmpl.yaml) are not supported by kuttl-rs yet",
+        )
+        .into());
     }
     let text = documents::read_text(path)?;
     let mut docs = Vec::new();
@@ -168,10 +180,8 @@ fn load_step_file(
     if !is_selected(path, &mut docs, options, warnings)? {
         return Ok(());
     }
-    if step.name.is_empty() {
-        if let Some(name) = &file.name.step_name {
-            step.name.clone_from(name);
-        }
+    if let (true, Some(name)) = (step.name.is_empty(), &file.name.step_name) {
+        step.name.clone_from(name);
     }
     for (doc, value) in docs {
         let meta = TypeMeta::of(&value);
@@ -184,7 +194,10 @@ fn load_step_file(
                         path,
                         doc.first_line,
                         0,
-                        format!("more than 1 TestStep not allowed in step {:?}", step.label()),
+                        format!(
+                            "more than 1 TestStep not allowed in step {:?}",
+                            step.label()
+                        ),
                     )
                     .into());
                 }
@@ -221,7 +234,11 @@ fn load_step_file(
                 .into());
             }
             (file_type, kind @ ("TestStep" | "TestAssert")) if meta.group == "kuttl.dev" => {
-                let belongs = if kind == "TestStep" { "an apply" } else { "an assert" };
+                let belongs = if kind == "TestStep" {
+                    "an apply"
+                } else {
+                    "an assert"
+                };
                 return Err(Diagnostic::at(
                     path,
                     doc.first_line,
@@ -270,7 +287,13 @@ fn is_selected(
         return Ok(true);
     };
     if let Some(second) = test_files.next() {
-        return Err(Diagnostic::at(path, docs[second].0.first_line, 0, "more than 1 TestFile not allowed in a file").into());
+        return Err(Diagnostic::at(
+            path,
+            docs[second].0.first_line,
+            0,
+            "more than 1 TestFile not allowed in a file",
+        )
+        .into());
     }
     let (doc, _) = docs.remove(position);
     let test_file: TestFile = documents::typed(path, &doc, warnings)?;
@@ -283,17 +306,25 @@ fn is_selected(
         ));
         return Ok(false);
     };
-    selector::matches(&selector, options.run_labels)
-        .map_err(|message| Diagnostic::at(path, yaml::key_line(&doc, "testRunSelector"), 0, message).into())
+    selector::matches(&selector, options.run_labels).map_err(|message| {
+        Diagnostic::at(path, yaml::key_line(&doc, "testRunSelector"), 0, message).into()
+    })
 }
 
-fn check_test_step(path: &Path, doc: &RawDocument<'_>, settings: &TestStep) -> Result<(), LoadError> {
+fn check_test_step(
+    path: &Path,
+    doc: &RawDocument<'_>,
+    settings: &TestStep,
+) -> Result<(), LoadError> {
     if !matches!(settings.kubeconfig_loading.as_str(), "" | "Eager" | "Lazy") {
         return Err(Diagnostic::at(
             path,
             yaml::key_line(doc, "kubeconfigLoading"),
             0,
-            format!("attribute 'kubeconfigLoading' has invalid value {:?} (Eager or Lazy)", settings.kubeconfig_loading),
+            format!(
+                "attribute 'kubeconfigLoading' has invalid value {:?} (Eager or Lazy)",
+                settings.kubeconfig_loading
+            ),
         )
         .into());
     }
@@ -304,7 +335,11 @@ fn check_test_step(path: &Path, doc: &RawDocument<'_>, settings: &TestStep) -> R
     Ok(())
 }
 
-fn check_test_assert(path: &Path, doc: &RawDocument<'_>, settings: &TestAssert) -> Result<(), LoadError> {
+fn check_test_assert(
+    path: &Path,
+    doc: &RawDocument<'_>,
+    settings: &TestAssert,
+) -> Result<(), LoadError> {
     for command in &settings.commands {
         commands::check(&command.command, &command.script, command.namespaced)
             .map_err(|message| Diagnostic::at(path, yaml::key_line(doc, "commands"), 0, message))?;
@@ -323,12 +358,24 @@ fn located<T>(value: T, path: &Path, doc: &RawDocument<'_>) -> Located<T> {
 }
 
 /// Checks that a document is a Kubernetes object: a mapping with `apiVersion` and `kind`.
-fn object(path: &Path, doc: &RawDocument<'_>, value: serde_json::Value) -> Result<Object, LoadError> {
+fn object(
+    path: &Path,
+    doc: &RawDocument<'_>,
+    value: serde_json::Value,
+) -> Result<Object, LoadError> {
     let problem = if !value.is_object() {
         Some("a document must be a mapping (a Kubernetes object), not a list or a scalar")
-    } else if value.get("kind").and_then(|v| v.as_str()).is_none_or(str::is_empty) {
+    } else if value
+        .get("kind")
+        .and_then(|v| v.as_str())
+        .is_none_or(str::is_empty)
+    {
         Some("object has no kind")
-    } else if value.get("apiVersion").and_then(|v| v.as_str()).is_none_or(str::is_empty) {
+    } else if value
+        .get("apiVersion")
+        .and_then(|v| v.as_str())
+        .is_none_or(str::is_empty)
+    {
         Some("object has no apiVersion")
     } else {
         None
@@ -342,7 +389,11 @@ fn object(path: &Path, doc: &RawDocument<'_>, value: serde_json::Value) -> Resul
 /// Adds the objects of `TestStep.apply`, `.assert` and `.error`: each entry is `$VAR`-expanded with
 /// the process environment and resolved against the test folder; a folder gives its `*.yaml` files.
 /// Referenced files are plain objects: no templates, no `TestFile`, no special objects.
-fn load_references(step: &mut Step, settings: &Located<TestStep>, test_dir: &Path) -> Result<(), LoadError> {
+fn load_references(
+    step: &mut Step,
+    settings: &Located<TestStep>,
+    test_dir: &Path,
+) -> Result<(), LoadError> {
     let lists = [
         ("apply", &settings.value.apply),
         ("assert", &settings.value.assert),
@@ -375,14 +426,23 @@ fn referenced_files(
     test_dir: &Path,
 ) -> Result<Vec<PathBuf>, LoadError> {
     let fail = |message: String| -> LoadError {
-        Diagnostic::at(&settings.source.path, settings.source.line, 0, format!("TestStep {field}: {entry:?}: {message}")).into()
+        Diagnostic::at(
+            &settings.source.path,
+            settings.source.line,
+            0,
+            format!("TestStep {field}: {entry:?}: {message}"),
+        )
+        .into()
     };
     let expanded = expand_env(entry);
     if expanded.contains("://") {
-        return Err(fail("fetching URLs is not supported by kuttl-rs yet".into()));
+        return Err(fail(
+            "fetching URLs is not supported by kuttl-rs yet".into(),
+        ));
     }
     let path = test_dir.join(&expanded);
-    let metadata = std::fs::metadata(&path).map_err(|err| fail(format!("{}: {err}", path.display())))?;
+    let metadata =
+        std::fs::metadata(&path).map_err(|err| fail(format!("{}: {err}", path.display())))?;
     if !metadata.is_dir() {
         return Ok(vec![path]);
     }

@@ -1,0 +1,327 @@
+//! Running KUTTL commands (spec §4.6): `command` is `$VAR`-expanded and split shell-like, `script`
+//! runs under `sh -c`; both get `NAMESPACE`, `KUBECONFIG` and `PATH` with `./bin` first, run in the
+//! test folder, and log their output to the test's log. Background commands are kept and killed
+//! when the test ends.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+
+use super::context::TestContext;
+use super::log::TestLog;
+use crate::config::Command;
+use crate::expand::expand;
+
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long a command may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    Seconds(u64),
+    None,
+}
+
+impl Limit {
+    /// KUTTL's rule: a positive `timeout` replaces the inherited seconds, a negative one means no
+    /// limit, and an inherited `0` means no limit.
+    pub(crate) fn resolve(inherited: i64, own: i64) -> Self {
+        let seconds = if own != 0 { own } else { inherited };
+        u64::try_from(seconds)
+            .ok()
+            .filter(|&s| s > 0)
+            .map_or(Self::None, Self::Seconds)
+    }
+}
+
+/// Runs `commands` in order; the first failure not ignored stops the rest.
+pub(crate) async fn run_all(
+    ctx: &TestContext,
+    commands: &[Command],
+    inherited_timeout: i64,
+    scope: &str,
+) -> Result<(), String> {
+    for (position, command) in commands.iter().enumerate() {
+        if let Err(err) = run(
+            ctx,
+            command,
+            Limit::resolve(inherited_timeout, command.timeout),
+            scope,
+        )
+        .await
+        {
+            let skipped = commands.len() - position - 1;
+            if skipped > 0 {
+                ctx.log.line(
+                    scope,
+                    &format!("command failure, skipping {skipped} additional commands"),
+                );
+            }
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+/// Runs one command.
+pub(crate) async fn run(
+    ctx: &TestContext,
+    command: &Command,
+    limit: Limit,
+    scope: &str,
+) -> Result<(), String> {
+    let env = environment(ctx);
+    let argv = argv(command, &env, &ctx.namespace)?;
+    let summary = summary(command);
+    ctx.log.line(scope, &format!("running command: {argv:?}"));
+    let mut process = tokio::process::Command::new(&argv[0]);
+    process
+        .args(&argv[1..])
+        .envs(&env)
+        .current_dir(&ctx.dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = process
+        .spawn()
+        .map_err(|err| format!("command {summary:?} could not start: {err}"))?;
+    let output = stream_output(&mut child, &ctx.log, scope, command.skip_log_output);
+    if command.background {
+        ctx.log
+            .line(scope, "running in the background until the test ends");
+        ctx.background
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(child);
+        tokio::spawn(output);
+        return Ok(());
+    }
+    let waited = match limit {
+        Limit::Seconds(seconds) => {
+            tokio::time::timeout(Duration::from_secs(seconds), child.wait()).await
+        }
+        Limit::None => Ok(child.wait().await),
+    };
+    let status = match waited {
+        Ok(status) => {
+            status.map_err(|err| format!("command {summary:?} could not be waited for: {err}"))?
+        }
+        Err(_) => {
+            let _ = child.kill().await;
+            drain(output, &ctx.log, scope).await;
+            let seconds = match limit {
+                Limit::Seconds(seconds) => seconds,
+                Limit::None => 0,
+            };
+            let message = format!(
+                "command {summary:?} exceeded {seconds} sec timeout, context deadline exceeded"
+            );
+            return ignore_or_fail(ctx, command, scope, message);
+        }
+    };
+    drain(output, &ctx.log, scope).await;
+    if status.success() {
+        return Ok(());
+    }
+    let code = status.code().map_or_else(
+        || "killed by a signal".to_string(),
+        |code| format!("exit status {code}"),
+    );
+    ignore_or_fail(
+        ctx,
+        command,
+        scope,
+        format!("command {summary:?} failed, {code}"),
+    )
+}
+
+/// Waits for the output of a process that has ended; a process it left behind may hold the pipes
+/// open, so the wait is bounded instead of hanging the step.
+async fn drain(output: impl std::future::Future<Output = ()>, log: &TestLog, scope: &str) {
+    if tokio::time::timeout(DRAIN_LIMIT, output).await.is_err() {
+        log.line(
+            scope,
+            "output still open after the command ended (a process it started?); no longer read",
+        );
+    }
+}
+
+fn ignore_or_fail(
+    ctx: &TestContext,
+    command: &Command,
+    scope: &str,
+    message: String,
+) -> Result<(), String> {
+    if command.ignore_failure {
+        ctx.log.line(scope, &format!("{message} (ignored)"));
+        Ok(())
+    } else {
+        Err(message)
+    }
+}
+
+/// The process environment plus `NAMESPACE`, `KUBECONFIG` and `PATH` with `<cwd>/bin` first.
+fn environment(ctx: &TestContext) -> HashMap<String, String> {
+    let mut env: HashMap<String, String> = std::env::vars().collect();
+    env.insert("NAMESPACE".into(), ctx.namespace.clone());
+    if let Some(kubeconfig) = &ctx.kubeconfig {
+        env.insert("KUBECONFIG".into(), kubeconfig.display().to_string());
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = env.get("PATH").cloned().unwrap_or_default();
+    env.insert(
+        "PATH".into(),
+        format!("{}/:{path}", cwd.join("bin").display()),
+    );
+    env
+}
+
+/// The argv of a command: `sh -c <script>`, or the expanded, split `command` (plus
+/// `--namespace <ns>` when `namespaced` and not already given).
+fn argv(
+    command: &Command,
+    env: &HashMap<String, String>,
+    namespace: &str,
+) -> Result<Vec<String>, String> {
+    if !command.script.is_empty() {
+        return Ok(vec!["sh".into(), "-c".into(), command.script.clone()]);
+    }
+    let expanded = expand(&command.command, |name| env.get(name).cloned());
+    let mut argv = shell_words::split(&expanded)
+        .map_err(|err| format!("command {:?}: {err}", command.command))?;
+    if argv.is_empty() {
+        return Err(format!(
+            "command {:?} is empty after expansion",
+            command.command
+        ));
+    }
+    let has_namespace = argv.iter().any(|arg| {
+        arg == "-n"
+            || arg == "--namespace"
+            || arg.starts_with("--namespace=")
+            || (arg.starts_with("-n") && arg.len() > 2 && !arg.starts_with("--"))
+    });
+    if command.namespaced && !has_namespace {
+        argv.extend(["--namespace".to_string(), namespace.to_string()]);
+    }
+    Ok(argv)
+}
+
+/// KUTTL's short form of a command for messages: the command string, or a script's meaningful
+/// lines joined with `\n `, at most 70 characters.
+pub(crate) fn summary(command: &Command) -> String {
+    if command.script.is_empty() {
+        return command.command.clone();
+    }
+    let mut lines: Vec<&str> = command
+        .script
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    if lines.first().is_some_and(|line| line.starts_with("set -")) {
+        lines.remove(0);
+    }
+    let joined = lines.join("\\n ");
+    if joined.chars().count() > 70 {
+        format!("{}...", joined.chars().take(67).collect::<String>())
+    } else {
+        joined
+    }
+}
+
+/// Copies the child's stdout and stderr into the log, line by line, until both close.
+fn stream_output(
+    child: &mut tokio::process::Child,
+    log: &TestLog,
+    scope: &str,
+    skip: bool,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let (log, scope) = (log.clone(), scope.to_string());
+    async move {
+        let out = copy_lines(stdout, log.clone(), scope.clone(), skip);
+        let err = copy_lines(stderr, log, scope, skip);
+        futures::join!(out, err);
+    }
+}
+
+async fn copy_lines(pipe: Option<impl AsyncRead + Unpin>, log: TestLog, scope: String, skip: bool) {
+    let Some(pipe) = pipe else {
+        return;
+    };
+    let mut lines = BufReader::new(pipe).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if !skip {
+            log.line(&scope, &line);
+        }
+    }
+}
+
+/// Kills and reaps every background command of the test.
+pub(crate) async fn stop_background(ctx: &TestContext) {
+    let children = std::mem::take(
+        &mut *ctx
+            .background
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    for mut child in children {
+        let _ = child.kill().await;
+        ctx.log.line("cleanup", "background command stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case(30, 0, Limit::Seconds(30))]
+    #[case(30, 5, Limit::Seconds(5))]
+    #[case(30, -1, Limit::None)]
+    #[case(0, 0, Limit::None)]
+    #[case(0, 7, Limit::Seconds(7))]
+    fn resolves_timeouts_like_kuttl(
+        #[case] inherited: i64,
+        #[case] own: i64,
+        #[case] expected: Limit,
+    ) {
+        assert_eq!(Limit::resolve(inherited, own), expected);
+    }
+
+    #[rstest]
+    #[case("kubectl get pods", false, &["kubectl", "get", "pods"])]
+    #[case("kubectl get pods", true, &["kubectl", "get", "pods", "--namespace", "ns1"])]
+    #[case("kubectl get pods -n other", true, &["kubectl", "get", "pods", "-n", "other"])]
+    #[case("kubectl get pods --namespace=other", true, &["kubectl", "get", "pods", "--namespace=other"])]
+    #[case("echo '$NAMESPACE' \"a b\" $NAMESPACE", false, &["echo", "ns1", "a b", "ns1"])]
+    fn builds_argv(#[case] line: &str, #[case] namespaced: bool, #[case] expected: &[&str]) {
+        let command = Command {
+            command: line.into(),
+            namespaced,
+            ..Command::default()
+        };
+        let env = HashMap::from([("NAMESPACE".to_string(), "ns1".to_string())]);
+        assert_eq!(argv(&command, &env, "ns1").unwrap(), expected);
+    }
+
+    #[rstest]
+    #[case(
+        "set -e\n# comment\n\necho one\n  echo two  \n",
+        "echo one\\n echo two"
+    )]
+    #[case(&"x".repeat(80), &format!("{}...", "x".repeat(67)))]
+    fn summarizes_scripts(#[case] script: &str, #[case] expected: &str) {
+        let command = Command {
+            script: script.into(),
+            ..Command::default()
+        };
+        assert_eq!(summary(&command), expected);
+    }
+}

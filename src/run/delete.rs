@@ -1,0 +1,103 @@
+//! `TestStep.delete` (spec §4.5): delete each referenced object (by name, or every object of the
+//! kind matching the labels), then wait until all of them are gone.
+
+use std::time::Duration;
+
+use kube::Api;
+use kube::api::{DeleteParams, DynamicObject, ListParams};
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::context::TestContext;
+use super::objects::{self, api_message, is_not_found};
+use crate::config::ObjectReference;
+
+const POLL: Duration = Duration::from_millis(100);
+
+/// Deletes the referenced objects and waits until they are gone or `deadline` passes.
+pub(crate) async fn delete_all(
+    ctx: &TestContext,
+    references: &[ObjectReference],
+    scope: &str,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut pending: Vec<(Api<DynamicObject>, String, String)> = Vec::new();
+    for reference in references {
+        let mut value = json!({
+            "apiVersion": reference.api_version,
+            "kind": reference.kind,
+            "metadata": { "namespace": reference.namespace },
+        });
+        let target = objects::target(ctx, &mut value).await?;
+        let names = if reference.name.is_empty() {
+            let selector = reference
+                .labels
+                .iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let listed = target
+                .api
+                .list(&ListParams::default().labels(&selector))
+                .await
+                .map_err(|err| format!("listing {} failed: {}", target.gvk(), api_message(&err)))?;
+            listed
+                .items
+                .into_iter()
+                .filter_map(|item| item.metadata.name)
+                .collect()
+        } else {
+            vec![reference.name.clone()]
+        };
+        for name in names {
+            match target.api.delete(&name, &DeleteParams::default()).await {
+                Ok(_) => ctx
+                    .log
+                    .line(scope, &format!("{} deleted", target.id(&name))),
+                Err(err) if is_not_found(&err) => ctx
+                    .log
+                    .line(scope, &format!("{} already gone", target.id(&name))),
+                Err(err) => {
+                    return Err(format!(
+                        "deleting {} {name} failed: {}",
+                        target.gvk(),
+                        api_message(&err)
+                    ));
+                }
+            }
+            pending.push((target.api.clone(), name, target.gvk()));
+        }
+    }
+    wait_gone(&pending, deadline).await
+}
+
+async fn wait_gone(
+    pending: &[(Api<DynamicObject>, String, String)],
+    deadline: Instant,
+) -> Result<(), String> {
+    loop {
+        let mut last = None;
+        for (api, name, gvk) in pending {
+            match api.get_opt(name).await {
+                Ok(None) => {}
+                Ok(Some(_)) => {
+                    last = Some(format!("{gvk} {name} still exists"));
+                    break;
+                }
+                Err(err) => {
+                    last = Some(api_message(&err));
+                    break;
+                }
+            }
+        }
+        let Some(last) = last else {
+            return Ok(());
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "timed out waiting for resource deletion (result of last check was: {last:?})"
+            ));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}

@@ -1,0 +1,30 @@
+//! The engine: runs a loaded test against a cluster, step by step, in KUTTL's order, and builds the
+//! failure message. Nothing here prints; everything goes to the test's log.
+
+mod apply;
+mod check;
+mod command;
+mod context;
+mod delete;
+mod diff;
+mod events;
+mod log;
+mod namespace;
+mod objects;
+mod step;
+mod subset;
+mod test_run;
+mod window;
+
+use std::sync::LazyLock;
+
+pub(crate) use test_run::{TestSettings, run};
+
+/// The one runtime of the process: every trial blocks on it, and every client is built inside it.
+pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("kuttl-rs")
+        .build()
+        .expect("the tokio runtime starts")
+});

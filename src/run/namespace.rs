@@ -1,0 +1,128 @@
+//! Test namespaces: KUTTL's name shape, creation before the first step, deletion (and the wait
+//! for it) after the last.
+
+use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{DeleteParams, PostParams};
+use kube::{Api, Client};
+use tokio::time::Instant;
+
+use super::log::TestLog;
+use super::objects::{api_message, is_not_found};
+
+const ADJECTIVES: &[&str] = &[
+    "able", "bold", "brave", "calm", "clever", "cool", "eager", "fair", "fancy", "fast", "fine",
+    "gentle", "glad", "golden", "grand", "happy", "keen", "kind", "lively", "lucky", "merry",
+    "modest", "neat", "nice", "noble", "polite", "proud", "quick", "quiet", "rapid", "ready",
+    "sharp", "smart", "steady", "sunny", "swift", "tidy", "vivid", "warm", "wise",
+];
+const ANIMALS: &[&str] = &[
+    "badger", "bat", "bear", "beaver", "bison", "camel", "cat", "crane", "crow", "deer", "dingo",
+    "dove", "eagle", "falcon", "ferret", "finch", "fox", "gecko", "goat", "hare", "hawk", "heron",
+    "ibex", "koala", "lemur", "lion", "lynx", "mole", "moose", "newt", "otter", "owl", "panda",
+    "puma", "quail", "raven", "seal", "stork", "tiger", "wolf",
+];
+/// KUTTL's suffix alphabet (no vowels, no look-alike characters).
+const SUFFIX_CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+const POLL: Duration = Duration::from_millis(100);
+
+/// A fresh name: `kuttl-test-<adjective>-<animal>-<4 characters>`.
+pub(crate) fn generate_name() -> String {
+    let mut random = RandomState::new().hash_one(std::time::SystemTime::now());
+    let mut pick = |len: usize| {
+        let index = (random % len as u64) as usize;
+        random /= len as u64;
+        index
+    };
+    let adjective = ADJECTIVES[pick(ADJECTIVES.len())];
+    let animal = ANIMALS[pick(ANIMALS.len())];
+    let suffix: String = (0..4)
+        .map(|_| SUFFIX_CHARS[pick(SUFFIX_CHARS.len())] as char)
+        .collect();
+    format!("kuttl-test-{adjective}-{animal}-{suffix}")
+}
+
+/// Creates the namespace; one that already exists is used as it is.
+pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result<(), String> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let namespace = Namespace {
+        metadata: kube::api::ObjectMeta {
+            name: Some(name.to_string()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    log.line("setup", &format!("Creating namespace {name:?}"));
+    match api.create(&PostParams::default(), &namespace).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.is_already_exists() => Ok(()),
+        Err(err) => Err(format!(
+            "cannot create namespace {name:?}: {}",
+            api_message(&err)
+        )),
+    }
+}
+
+/// Deletes the namespace and waits until it is gone.
+pub(crate) async fn delete(
+    client: &Client,
+    name: &str,
+    deadline: Instant,
+    log: &TestLog,
+) -> Result<(), String> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    log.line("cleanup", &format!("Deleting namespace {name:?}"));
+    match api.delete(name, &DeleteParams::background()).await {
+        Ok(_) => {}
+        Err(err) if is_not_found(&err) => return Ok(()),
+        Err(err) => {
+            return Err(format!(
+                "deleting namespace {name:?} failed: {}",
+                api_message(&err)
+            ));
+        }
+    }
+    loop {
+        match api.get_opt(name).await {
+            Ok(None) => return Ok(()),
+            Ok(Some(_)) if Instant::now() >= deadline => {
+                return Err(format!(
+                    "waiting for namespace {name:?} to be deleted timed out"
+                ));
+            }
+            Ok(Some(_)) => tokio::time::sleep(POLL).await,
+            Err(err) => {
+                return Err(format!(
+                    "waiting for namespace {name:?} to be deleted: {}",
+                    api_message(&err)
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_have_kuttls_shape_and_differ() {
+        let names: std::collections::HashSet<String> = (0..50).map(|_| generate_name()).collect();
+        assert!(names.len() > 45, "{names:?}");
+        for name in &names {
+            let parts: Vec<&str> = name.split('-').collect();
+            assert_eq!(parts[..2], ["kuttl", "test"], "{name}");
+            assert!(
+                ADJECTIVES.contains(&parts[2]) && ANIMALS.contains(&parts[3]),
+                "{name}"
+            );
+            assert!(
+                parts[4].len() == 4 && parts[4].bytes().all(|b| SUFFIX_CHARS.contains(&b)),
+                "{name}"
+            );
+            assert!(name.len() <= 63, "{name}");
+        }
+    }
+}

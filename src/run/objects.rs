@@ -1,0 +1,150 @@
+//! From a document to the API that serves it: kind resolution, namespace injection and the
+//! names KUTTL prints (`Pod:ns/name`, `/v1, Kind=Pod`).
+
+use kube::Api;
+use kube::api::DynamicObject;
+use kube::core::ApiResource;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::context::TestContext;
+use crate::cluster::Resolved;
+
+/// An object's API, with the namespace KUTTL's rules give it.
+pub(crate) struct Target {
+    /// The API for the object's kind, in its namespace when namespaced.
+    pub api: Api<DynamicObject>,
+    /// The kind's resource, for watches.
+    pub resource: ApiResource,
+    /// The namespace after injection (`None` for cluster-scoped kinds).
+    pub namespace: Option<String>,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+}
+
+impl Target {
+    /// KUTTL's resource id: `Kind:namespace/name` (`ClusterRole:/name` when cluster-scoped).
+    pub(crate) fn id(&self, name: &str) -> String {
+        format!(
+            "{}:{}/{name}",
+            self.kind,
+            self.namespace.as_deref().unwrap_or("")
+        )
+    }
+
+    /// KUTTL's kind string: `group/version, Kind=Kind` (`/v1, Kind=Pod` for the core group).
+    pub(crate) fn gvk(&self) -> String {
+        let api_version = if self.api_version.contains('/') {
+            self.api_version.clone()
+        } else {
+            format!("/{}", self.api_version)
+        };
+        format!("{api_version}, Kind={}", self.kind)
+    }
+}
+
+const RESOLVE_RETRY: Duration = Duration::from_millis(100);
+
+async fn resolve(
+    ctx: &TestContext,
+    api_version: &str,
+    kind: &str,
+    served_by: Option<Instant>,
+) -> Result<Resolved, String> {
+    loop {
+        match ctx
+            .cluster
+            .resolver
+            .resolve(&ctx.client, api_version, kind)
+            .await
+        {
+            Ok(resolved) => return Ok(resolved),
+            Err(err) if err.not_served && served_by.is_some_and(|by| Instant::now() < by) => {
+                tokio::time::sleep(RESOLVE_RETRY).await;
+            }
+            Err(err) => return Err(err.message),
+        }
+    }
+}
+
+/// `metadata.<field>` as a string, if set.
+pub(crate) fn metadata_str<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
+    value
+        .get("metadata")?
+        .get(field)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+}
+
+/// Resolves an object's kind and injects the test namespace into `value` when the kind is
+/// namespaced and the object names none.
+pub(crate) async fn target(ctx: &TestContext, value: &mut Value) -> Result<Target, String> {
+    target_served_by(ctx, value, None).await
+}
+
+/// As [`target`], but a kind the API server does not serve yet (a CRD applied moments ago) is
+/// asked for again until `served_by`, as kubectl's REST mapper does on a miss.
+pub(crate) async fn target_served_by(
+    ctx: &TestContext,
+    value: &mut Value,
+    served_by: Option<Instant>,
+) -> Result<Target, String> {
+    let api_version = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Resolved {
+        resource,
+        namespaced,
+    } = resolve(ctx, &api_version, &kind, served_by).await?;
+    let namespace = if namespaced {
+        let namespace = metadata_str(value, "namespace")
+            .unwrap_or(&ctx.namespace)
+            .to_string();
+        if let Some(object) = value.as_object_mut() {
+            let metadata = object
+                .entry("metadata")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Some(metadata) = metadata.as_object_mut() {
+                metadata.insert("namespace".into(), Value::String(namespace.clone()));
+            }
+        }
+        Some(namespace)
+    } else {
+        None
+    };
+    let api = match &namespace {
+        Some(namespace) => Api::namespaced_with(ctx.client.clone(), namespace, &resource),
+        None => Api::all_with(ctx.client.clone(), &resource),
+    };
+    Ok(Target {
+        api,
+        resource,
+        namespace,
+        api_version,
+        kind,
+    })
+}
+
+/// The API server's own message for an API error (`pods "x" not found`), else the error.
+pub(crate) fn api_message(err: &kube::Error) -> String {
+    match err {
+        kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether an error is the API server's NotFound.
+pub(crate) fn is_not_found(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(status) if status.is_not_found())
+}

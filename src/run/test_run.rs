@@ -1,0 +1,228 @@
+//! One test from namespace to cleanup (spec §5.3), and its failure message.
+
+use std::fmt::Write as _;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::FutureExt;
+use kube::api::DeleteParams;
+use tokio::time::Instant;
+
+use super::context::TestContext;
+use super::log::TestLog;
+use super::step::{self, StepFailure};
+use super::window::WindowFailure;
+use super::{command, events, namespace, objects};
+use crate::cluster::Cluster;
+use crate::load::TestCase;
+
+/// What a test run takes from its suite and collection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TestSettings {
+    /// Seconds (already defaulted).
+    pub step_timeout: i64,
+    /// Keep the namespace and created objects.
+    pub skip_delete: bool,
+}
+
+/// Runs a loaded test against the cluster; `Err` is the whole failure message.
+pub(crate) async fn run(
+    cluster: Arc<Cluster>,
+    case: &TestCase,
+    settings: TestSettings,
+    trial_name: &str,
+) -> Result<(), String> {
+    let log = TestLog::new();
+    let namespace = namespace::generate_name();
+    let client = cluster.client(trial_name)?;
+    let watch_client = cluster.client(trial_name)?;
+    let kubeconfig_dir = tempfile::Builder::new()
+        .prefix("kuttl-rs-")
+        .tempdir()
+        .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
+    let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())?;
+    let ctx = TestContext {
+        cluster,
+        client,
+        watch_client,
+        namespace,
+        dir: case.dir.clone(),
+        log,
+        kubeconfig,
+        step_timeout: settings.step_timeout,
+        created: Mutex::default(),
+        background: Mutex::default(),
+    };
+    let outcome = AssertUnwindSafe(run_steps(&ctx, case))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!("test panicked: {message}"))
+        });
+    let mut message = match &outcome {
+        Ok(()) => String::new(),
+        Err(failure) => {
+            format!(
+                "{failure}\nevents in namespace {}:\n{}",
+                ctx.namespace,
+                events::describe(&ctx.client, &ctx.namespace).await
+            )
+        }
+    };
+    let cleanup = cleanup(&ctx, settings).await;
+    if let Err(err) = &cleanup {
+        let _ = writeln!(message, "cleanup failed: {err}");
+    }
+    if outcome.is_ok() && cleanup.is_ok() {
+        return Ok(());
+    }
+    let _ = write!(message, "\nlog of {trial_name}:\n{}", ctx.log.text());
+    Err(message)
+}
+
+async fn run_steps(ctx: &TestContext, case: &TestCase) -> Result<(), String> {
+    namespace::create(&ctx.client, &ctx.namespace, &ctx.log).await?;
+    for step in &case.steps {
+        if let Err(failure) = step::run(ctx, step).await {
+            return Err(describe_failure(&step.label(), failure));
+        }
+    }
+    Ok(())
+}
+
+fn seconds(value: i64) -> Duration {
+    Duration::from_secs(u64::try_from(value).unwrap_or(0))
+}
+
+/// Kills background commands, deletes created objects (newest first, no wait) and then the
+/// namespace (waiting until it is gone), unless skipDelete.
+async fn cleanup(ctx: &TestContext, settings: TestSettings) -> Result<(), String> {
+    command::stop_background(ctx).await;
+    if settings.skip_delete {
+        ctx.log.line(
+            "cleanup",
+            &format!("skipDelete: keeping namespace {:?}", ctx.namespace),
+        );
+        return Ok(());
+    }
+    let created = std::mem::take(
+        &mut *ctx
+            .created
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    for object in created.iter().rev() {
+        match object
+            .api
+            .delete(&object.name, &DeleteParams::default())
+            .await
+        {
+            Ok(_) => {}
+            Err(err) if objects::is_not_found(&err) => {}
+            Err(err) => ctx.log.line(
+                "cleanup",
+                &format!(
+                    "deleting {} failed: {}",
+                    object.id,
+                    objects::api_message(&err)
+                ),
+            ),
+        }
+    }
+    namespace::delete(
+        &ctx.client,
+        &ctx.namespace,
+        Instant::now() + seconds(ctx.step_timeout),
+        &ctx.log,
+    )
+    .await
+}
+
+/// Writes the kubeconfig commands receive, readable by the owner only.
+fn write_kubeconfig(
+    contents: Option<&str>,
+    dir: &std::path::Path,
+) -> Result<Option<PathBuf>, String> {
+    let Some(contents) = contents else {
+        return Ok(None);
+    };
+    let path = dir.join("kubeconfig");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    Ok(Some(path))
+}
+
+/// The message of a failed step: what failed where, the diff against the closest object, and the
+/// distinct states each failing expectation went through.
+fn describe_failure(label: &str, failure: StepFailure) -> String {
+    let mut out = String::new();
+    match failure {
+        StepFailure::Actions(errors) => {
+            let _ = writeln!(out, "failed in step {label}");
+            for error in errors {
+                let _ = writeln!(out, "  {error}");
+            }
+        }
+        StepFailure::Window(WindowFailure {
+            failures,
+            timeline,
+            window,
+            checks,
+        }) => {
+            let _ = writeln!(
+                out,
+                "failed in step {label}: checks still failing after {:.1}s ({checks} checks)",
+                window.as_secs_f64()
+            );
+            for failure in &failures {
+                let _ = write!(
+                    out,
+                    "\n  {}\n{}",
+                    failure.what,
+                    indent(&failure.message, "    ")
+                );
+                if let Some(diff) = &failure.diff {
+                    let _ = write!(out, "{}", indent(diff, "    "));
+                }
+                if let Some(states) = timeline
+                    .get(&failure.what)
+                    .filter(|states| states.len() > 1)
+                {
+                    let _ = writeln!(out, "  states seen during the window ({}):", states.len());
+                    for (at, state) in states {
+                        let _ = write!(
+                            out,
+                            "    +{:.3}s {}",
+                            at.as_secs_f64(),
+                            indent(state, "      ").trim_start()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|line| format!("{prefix}{line}\n"))
+        .collect::<String>()
+        .trim_end_matches('\n')
+        .to_string()
+        + "\n"
+}
