@@ -30,8 +30,18 @@ fn plain_run_checks_files_and_ignores_cluster_trials() {
     let run = common::run(LISTING, &["--test-threads", "1"]);
     assert!(run.passed(), "{}", run.output);
     assert_eq!(run.outcome("alpha::one"), Some("ignored"), "{}", run.output);
-    assert_eq!(run.outcome("alpha::one::load"), Some("ok"), "{}", run.output);
-    assert!(run.output.contains("test result: ok. 5 passed; 0 failed; 5 ignored;"), "{}", run.output);
+    assert_eq!(
+        run.outcome("alpha::one::load"),
+        Some("ok"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("test result: ok. 5 passed; 0 failed; 5 ignored;"),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
@@ -41,33 +51,78 @@ fn exact_name_resolves_one_folder_without_listing_suites() {
     let collection = "tests/fixtures/listing/missing-suite.yaml";
     let run = common::run(collection, &["--exact", "alpha::one::load"]);
     assert!(run.passed(), "{}", run.output);
-    assert!(run.output.contains("1 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out"), "{}", run.output);
+    assert!(
+        run.output
+            .contains("1 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out"),
+        "{}",
+        run.output
+    );
 
     let full = common::run(collection, &["--list"]);
-    assert!(full.listed().contains(&"gamma-does-not-exist"), "{}", full.output);
+    assert!(
+        full.listed().contains(&"gamma-does-not-exist"),
+        "{}",
+        full.output
+    );
     let missing = common::run(collection, &["--exact", "gamma-does-not-exist"]);
     assert!(!missing.passed());
-    assert!(missing.output.contains("test directory \"gamma-does-not-exist\" cannot be read"), "{}", missing.output);
+    assert!(
+        missing
+            .output
+            .contains("test directory \"gamma-does-not-exist\" cannot be read"),
+        "{}",
+        missing.output
+    );
 }
 
 #[test]
 fn json_format_prints_one_event_per_line() {
-    let run = common::run(LISTING, &["--format", "json", "-Z", "unstable-options", "--show-output"]);
+    let run = common::run(
+        LISTING,
+        &[
+            "--format",
+            "json",
+            "-Z",
+            "unstable-options",
+            "--show-output",
+        ],
+    );
     assert!(run.passed(), "{}", run.output);
     let events: Vec<serde_json::Value> = run
         .output
         .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|err| panic!("not JSON: {line:?}: {err}")))
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|err| panic!("not JSON: {line:?}: {err}"))
+        })
         .collect();
-    let count = |event: &str| events.iter().filter(|e| e["type"] == "test" && e["event"] == event).count();
-    assert_eq!((count("started"), count("ok"), count("ignored")), (10, 5, 5));
+    let count = |event: &str| {
+        events
+            .iter()
+            .filter(|e| e["type"] == "test" && e["event"] == event)
+            .count()
+    };
+    assert_eq!(
+        (count("started"), count("ok"), count("ignored")),
+        (10, 5, 5)
+    );
     let last = events.last().expect("a final suite event");
-    assert_eq!((last["type"].as_str(), last["event"].as_str(), last["passed"].as_u64()), (Some("suite"), Some("ok"), Some(5)));
+    assert_eq!(
+        (
+            last["type"].as_str(),
+            last["event"].as_str(),
+            last["passed"].as_u64()
+        ),
+        (Some("suite"), Some("ok"), Some(5))
+    );
 }
 
 #[test]
 fn unreadable_collection_is_one_failing_trial() {
     let run = common::run("tests/fixtures/listing/absent.yaml", &[]);
     assert!(!run.passed());
-    assert!(run.output.contains("absent.yaml: cannot read file"), "{}", run.output);
+    assert!(
+        run.output.contains("absent.yaml: cannot read file"),
+        "{}",
+        run.output
+    );
 }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 const VOLATILE_METADATA: &[&str] = &[
+    "managedFields",
     "resourceVersion",
     "creationTimestamp",
     "selfLink",

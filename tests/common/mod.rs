@@ -1,5 +1,8 @@
 //! Runs the kuttl-rs harness in-process on a fixture collection, with libtest's output sent to a
 //! file (`--logfile`) so each test can read exactly what a user would see.
+//!
+//! Each test crate that includes this module uses part of it.
+#![allow(dead_code)]
 
 use std::process::ExitCode;
 
@@ -12,7 +15,10 @@ pub struct Run {
 impl Run {
     /// The `name: test` lines of `--list`, in order.
     pub fn listed(&self) -> Vec<&str> {
-        self.output.lines().filter_map(|line| line.strip_suffix(": test")).collect()
+        self.output
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .collect()
     }
 
     /// The outcome libtest printed for a trial (`ok`, `FAILED`, `ignored`), if it ran.

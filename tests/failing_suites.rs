@@ -1,0 +1,115 @@
+//! Tests that must fail, run against a real cluster: each fails with the message a user needs.
+//!
+//! `cargo test --test failing_suites -- --include-ignored` (with KUBECONFIG pointing at a cluster).
+
+mod common;
+
+use std::sync::LazyLock;
+
+static RUN: LazyLock<common::Run> = LazyLock::new(|| {
+    common::run(
+        "tests/fixtures/failing/kuttl.yaml",
+        &["--include-ignored", "--test-threads", "3"],
+    )
+});
+
+fn failure_of(name: &str) -> &'static str {
+    let header = format!("---- {name} ----\n");
+    let start = RUN
+        .output
+        .find(&header)
+        .unwrap_or_else(|| panic!("no failure for {name}:\n{}", RUN.output));
+    let rest = &RUN.output[start + header.len()..];
+    &rest[..rest
+        .find("\n---- ")
+        .or_else(|| rest.find("\nfailures:"))
+        .unwrap_or(rest.len())]
+}
+
+fn assert_contains(message: &str, expected: &[&str]) {
+    for part in expected {
+        assert!(message.contains(part), "expected {part:?} in:\n{message}");
+    }
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn wrong_assert_shows_file_diff_and_states_seen() {
+    assert_eq!(
+        RUN.outcome("failing::wrong-assert"),
+        Some("FAILED"),
+        "{}",
+        RUN.output
+    );
+    assert_contains(
+        failure_of("failing::wrong-assert"),
+        &[
+            "failed in step 0-configmap: checks still failing after 3.0s",
+            "tests/fixtures/failing/failing/wrong-assert/00-assert.yaml:1",
+            "/colour: .data.value: value mismatch, expected: blue != actual: orange",
+            "-  value: blue\n",
+            "+  value: orange\n",
+            "states seen during the window (2):",
+            "expected: blue != actual: red",
+            "events in namespace kuttl-test-",
+            "log of failing::wrong-assert:",
+            "ConfigMap:kuttl-test-",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn matching_errors_file_fails_at_the_end_of_the_window() {
+    assert_contains(
+        failure_of("failing::errors-match"),
+        &[
+            "failed in step 0-configmap: checks still failing after 3.0s",
+            "tests/fixtures/failing/failing/errors-match/00-errors.yaml:1",
+            "resource /v1, Kind=ConfigMap forbidden matched error assertion",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn failed_command_stops_the_rest_but_not_the_apply() {
+    assert_contains(
+        failure_of("failing::command-fails"),
+        &[
+            "failed in step 0-step",
+            "command \"echo about to fail && exit 3\" failed, exit status 3",
+            "about to fail",
+            "command failure, skipping 1 additional commands",
+            "ConfigMap:kuttl-test-",
+            "/still-applied created",
+        ],
+    );
+    assert!(!failure_of("failing::command-fails").contains("never runs"));
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn failing_tests_leave_no_namespace_behind() {
+    assert!(!RUN.passed());
+    assert!(
+        RUN.output
+            .contains("test result: FAILED. 3 passed; 3 failed;"),
+        "{}",
+        RUN.output
+    );
+    // Their deletion was asked for; the namespace controller may still be finishing it.
+    let mut namespaces = String::new();
+    for _ in 0..60 {
+        let output = std::process::Command::new("kubectl")
+            .args(["get", "namespaces", "-o", "name"])
+            .output()
+            .expect("kubectl runs");
+        namespaces = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !namespaces.contains("kuttl-test-") {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    panic!("left behind after 60 s:\n{namespaces}");
+}
