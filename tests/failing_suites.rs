@@ -90,11 +90,25 @@ fn failed_command_stops_the_rest_but_not_the_apply() {
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
+fn failed_before_hook_fails_its_suites_tests_with_hook_activity_and_file() {
+    assert_contains(
+        failure_of("broken-hook::any"),
+        &[
+            "not run: a hook failed",
+            "beforeSuite hook broken-hook::beforeSuite (tests/fixtures/failing/broken-hook/kuttl-testsuite.yaml:3) failed in its commands:",
+            "command \"echo setting up && exit 7\" failed, exit status 7",
+            "setting up",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
 fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 3 passed; 3 failed;"),
+            .contains("test result: FAILED. 4 passed; 4 failed;"),
         "{}",
         RUN.output
     );

@@ -76,12 +76,6 @@ impl Unsupported for TestCollection {
                 "kindCluster",
                 NOT_YET,
             ),
-            (
-                self.before_collection.is_some(),
-                "beforeCollection",
-                NOT_YET,
-            ),
-            (self.after_collection.is_some(), "afterCollection", NOT_YET),
         ])
     }
 }

@@ -70,9 +70,6 @@ pub struct LegacyTestSuite {
 impl Unsupported for LegacyTestSuite {
     fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
         set_fields(&[
-            (!self.crd_dir.is_empty(), "crdDir", NOT_YET),
-            (!self.manifest_dirs.is_empty(), "manifestDirs", NOT_YET),
-            (!self.commands.is_empty(), "commands", NOT_YET),
             (self.skip_cluster_delete, "skipClusterDelete", NOT_YET),
             (self.start_control_plane, "startControlPlane", NOT_YET),
             (

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::collection::Hook;
-use super::unsupported::{Unsupported, set_fields};
+use super::unsupported::Unsupported;
 
 /// Hooks and defaults of one suite folder.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -25,10 +25,6 @@ pub struct TestSuite {
 
 impl Unsupported for TestSuite {
     fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
-        const NOT_YET: &str = "not supported by kuttl-rs yet; ignored";
-        set_fields(&[
-            (self.before_suite.is_some(), "beforeSuite", NOT_YET),
-            (self.after_suite.is_some(), "afterSuite", NOT_YET),
-        ])
+        Vec::new()
     }
 }

@@ -2,6 +2,7 @@
 //! trial per test and runs them with libtest's command line.
 
 mod args;
+mod lifecycle;
 mod run_state;
 mod trials;
 
@@ -13,6 +14,8 @@ use std::sync::Arc;
 use libtest_mimic::{Arguments, Trial};
 
 use crate::load::{self, discover};
+use crate::run;
+use lifecycle::Lifecycle;
 use run_state::RunState;
 
 /// Replaces the collection path given in code.
@@ -52,53 +55,92 @@ impl Harness {
     pub fn run_with_args(self, argv: impl IntoIterator<Item = String>) -> ExitCode {
         let split = args::split(argv);
         let mut args = Arguments::from_iter(split.mimic);
-        let (state, mut trials) = match load::collection::read(&self.collection) {
-            Ok(collection) => {
-                let state = Arc::new(RunState::new(collection));
-                let discovered = discover_for(&state.collection, &args);
-                let trials = trials::build(&state, discovered);
-                (Some(state), trials)
-            }
+        let collection = match load::collection::read(&self.collection) {
+            Ok(collection) => collection,
             Err(err) => {
-                let name = self.collection.display().to_string();
-                (
-                    None,
-                    vec![Trial::test(name, move || Err(err.to_string().into()))],
-                )
+                let trial = Trial::test(self.collection.display().to_string(), move || {
+                    Err(err.to_string().into())
+                });
+                return libtest_mimic::run(&args, vec![trial]).exit_code();
             }
         };
         if args.test_threads.is_none() {
             args.test_threads = std::env::var("RUST_TEST_THREADS")
                 .ok()
                 .and_then(|n| n.parse().ok())
-                .or(state.as_ref().map(|s| s.collection.parallel));
+                .or(Some(collection.parallel));
         }
+        let state = Arc::new(RunState::new(collection));
+        let mut planned = trials::build(&state, discover_for(&state.collection, &args));
         if !split.extra_filters.is_empty() {
-            trials.retain(|trial| {
-                split.extra_filters.iter().any(|filter| {
-                    if args.exact {
-                        trial.name() == filter
-                    } else {
-                        trial.name().contains(filter.as_str())
-                    }
-                })
-            });
+            planned.retain(|p| matches_any(p.trial.name(), &split.extra_filters, args.exact));
         }
-        trials.sort_by(|a, b| a.name().cmp(b.name()));
-        let conclusion = libtest_mimic::run(&args, trials);
+        // Suite order first (a suite's trials wait for the previous suite's after hook), then names.
+        let suite_order: Vec<String> = state
+            .collection
+            .suites
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let position = |suite: &str| {
+            suite_order
+                .iter()
+                .position(|s| s == suite)
+                .unwrap_or(usize::MAX)
+        };
+        planned.sort_by(|a, b| {
+            (position(&a.suite), a.trial.name()).cmp(&(position(&b.suite), b.trial.name()))
+        });
         if !args.list {
-            // Printed by the main thread once every trial has ended, and to stderr only: stdout
-            // belongs to libtest's (possibly JSON) output.
-            let mut stderr = std::io::stderr().lock();
-            for flag in &split.dropped {
-                let _ = writeln!(stderr, "note: ignored libtest flag {flag}");
-            }
-            for warning in state.iter().flat_map(|state| state.warnings()) {
-                let _ = writeln!(stderr, "warning: {warning}");
-            }
+            let running = planned
+                .iter()
+                .filter(|p| {
+                    p.cluster && !args.is_filtered_out(&p.trial) && !args.is_ignored(&p.trial)
+                })
+                .map(|p| p.suite.as_str());
+            state.set_lifecycle(Lifecycle::new(lifecycle::count_by_suite(
+                &suite_order,
+                running,
+            )));
+        }
+        let trials = planned.into_iter().map(|p| p.trial).collect();
+        let conclusion = libtest_mimic::run(&args, trials);
+        if args.list {
+            return conclusion.exit_code();
+        }
+        let after_collection = run::RUNTIME.block_on(async {
+            let result = state.lifecycle().finish(&*state).await;
+            state.stop_hooks().await;
+            result
+        });
+        // Printed by the main thread once every trial has ended, and to stderr only: stdout
+        // belongs to libtest's (possibly JSON) output.
+        let mut stderr = std::io::stderr().lock();
+        for flag in &split.dropped {
+            let _ = writeln!(stderr, "note: ignored libtest flag {flag}");
+        }
+        for line in state.hook_trace() {
+            let _ = writeln!(stderr, "{line}");
+        }
+        for warning in state.warnings() {
+            let _ = writeln!(stderr, "warning: {warning}");
+        }
+        if let Err(err) = after_collection {
+            let _ = writeln!(stderr, "error: the afterCollection hook failed\n{err}");
+            return ExitCode::from(101);
         }
         conclusion.exit_code()
     }
+}
+
+fn matches_any(name: &str, filters: &[String], exact: bool) -> bool {
+    filters.iter().any(|filter| {
+        if exact {
+            name == filter
+        } else {
+            name.contains(filter.as_str())
+        }
+    })
 }
 
 /// With `--exact <name>` and no `--skip` (how nextest runs each test) only that test's folder is

@@ -1,16 +1,30 @@
-//! State shared by the trials of one run: the collection, each suite's settings (read once, by the
-//! first trial that needs them) and the warnings gathered while loading.
+//! State shared by the trials of one run: the collection and its hooks, each suite's settings (read
+//! once, by the first trial that needs them), the cluster connection, the lifecycle of the hooks and
+//! the warnings gathered while loading.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
+use super::lifecycle::{Hooks, Lifecycle, Scope};
 use crate::cluster::Cluster;
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
-use crate::load::{Collection, LoadError, Suite, TestCase, Warning};
+use crate::load::{Collection, LoadError, LoadedHook, Suite, TestCase, Warning};
+use crate::run::{self, HookRun};
 
 /// A suite's settings, read once.
 type SuiteCell = OnceLock<Result<Suite, LoadError>>;
+
+/// The collection's hooks with their files read.
+#[derive(Clone, Default)]
+struct CollectionHooks {
+    before: Option<LoadedHook>,
+    after: Option<LoadedHook>,
+}
 
 /// Shared by every trial of the run.
 pub(crate) struct RunState {
@@ -18,8 +32,16 @@ pub(crate) struct RunState {
     pub collection: Collection,
     /// Labels for `TestFile.testRunSelector`.
     pub run_labels: BTreeMap<String, String>,
+    collection_hooks: OnceLock<Result<CollectionHooks, LoadError>>,
     suites: Mutex<HashMap<String, Arc<SuiteCell>>>,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
+    lifecycle: OnceLock<Lifecycle>,
+    /// Hooks that ran, by suite (`None`: the collection), kept until their scope ends so that their
+    /// background commands keep running.
+    hook_runs: Mutex<HashMap<Option<String>, Vec<HookRun>>>,
+    /// One line per hook that ran, in the order they finished.
+    hook_trace: Mutex<Vec<String>>,
+    started: Instant,
     warnings: Mutex<BTreeSet<Warning>>,
 }
 
@@ -29,8 +51,13 @@ impl RunState {
         Self {
             collection,
             run_labels: BTreeMap::new(),
+            collection_hooks: OnceLock::new(),
             suites: Mutex::default(),
             cluster: tokio::sync::OnceCell::new(),
+            lifecycle: OnceLock::new(),
+            hook_runs: Mutex::default(),
+            hook_trace: Mutex::default(),
+            started: Instant::now(),
             warnings: Mutex::new(warnings),
         }
     }
@@ -44,17 +71,46 @@ impl RunState {
             .clone()
     }
 
-    /// The suite's settings, read from its `kuttl-testsuite.yaml` once per run.
-    pub(crate) fn suite(&self, test: &TestRef) -> Result<Suite, LoadError> {
+    /// Sets the lifecycle for the trials that will run (once, before they start).
+    pub(crate) fn set_lifecycle(&self, lifecycle: Lifecycle) {
+        let _ = self.lifecycle.set(lifecycle);
+    }
+
+    /// The lifecycle of the run's hooks.
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        self.lifecycle.get_or_init(|| Lifecycle::new([]))
+    }
+
+    fn collection_hooks(&self) -> Result<CollectionHooks, LoadError> {
+        self.collection_hooks
+            .get_or_init(|| {
+                let mut warnings = Vec::new();
+                let load = |hook: &Option<crate::load::Hook>, warnings: &mut Vec<Warning>| {
+                    hook.as_ref()
+                        .map(|hook| crate::load::hook::load(hook, warnings))
+                        .transpose()
+                };
+                let hooks = CollectionHooks {
+                    before: load(&self.collection.before, &mut warnings)?,
+                    after: load(&self.collection.after, &mut warnings)?,
+                };
+                self.warn(warnings);
+                Ok(hooks)
+            })
+            .clone()
+    }
+
+    /// A suite's settings, read from its suite file once per run.
+    fn suite(&self, name: &str, dir: &Path) -> Result<Suite, LoadError> {
         let cell = Arc::clone(
             self.suites
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .entry(test.suite.clone())
+                .entry(name.to_string())
                 .or_default(),
         );
         let suite = cell.get_or_init(|| {
-            let suite = crate::load::suite::read(&test.suite_dir);
+            let suite = crate::load::suite::read(dir);
             if let Ok(suite) = &suite {
                 self.warn(suite.warnings.iter().cloned());
             }
@@ -63,9 +119,10 @@ impl RunState {
         suite.clone()
     }
 
-    /// Loads a test and its suite's settings, recording their warnings.
+    /// Loads a test, its suite's settings and the collection's hooks, recording their warnings.
     pub(crate) fn load(&self, test: &TestRef) -> Result<(Suite, TestCase), LoadError> {
-        let suite = self.suite(test)?;
+        self.collection_hooks()?;
+        let suite = self.suite(&test.suite, &test.suite_dir)?;
         let options = LoadOptions {
             ignore_files: &self.collection.ignore_files,
             run_labels: &self.run_labels,
@@ -90,5 +147,112 @@ impl RunState {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// Runs the hook of `scope`, if the configuration has one.
+    async fn run_hook(&self, scope: &Scope) -> Result<(), String> {
+        // `scope_key` groups a scope's before and after hooks: the after one ends what the before
+        // one started.
+        let (hook, scope_key, timeout) = match scope {
+            Scope::BeforeCollection | Scope::AfterCollection => {
+                let hooks = self.collection_hooks().map_err(|err| err.to_string())?;
+                let hook = if *scope == Scope::BeforeCollection {
+                    hooks.before
+                } else {
+                    hooks.after
+                };
+                (hook, None, self.collection.timeout)
+            }
+            Scope::BeforeSuite(suite) | Scope::AfterSuite(suite) => {
+                let dir = self
+                    .collection
+                    .suites
+                    .iter()
+                    .find(|s| &s.name == suite)
+                    .map(|s| s.path.clone())
+                    .unwrap_or_default();
+                let settings = self.suite(suite, &dir).map_err(|err| err.to_string())?;
+                let hook = if matches!(scope, Scope::BeforeSuite(_)) {
+                    settings.before
+                } else {
+                    settings.after
+                };
+                (
+                    hook,
+                    Some(suite.clone()),
+                    settings.timeout.unwrap_or(self.collection.timeout),
+                )
+            }
+        };
+        let outcome = match hook {
+            None => Ok(()),
+            Some(hook) => {
+                let cluster = self.cluster().await?;
+                let point = hook.hook.point.field();
+                let name = scope_key
+                    .as_ref()
+                    .map_or_else(|| point.to_string(), |suite| format!("{suite}::{point}"));
+                let start = Instant::now();
+                let (result, run) = run::run_hook(cluster, &hook, &name, timeout).await;
+                self.hook_trace
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(format!(
+                        "hook {name} ({}): {} after {:.3}s, started at +{:.3}s",
+                        hook.hook.source,
+                        if result.is_ok() { "ok" } else { "FAILED" },
+                        start.elapsed().as_secs_f64(),
+                        start.duration_since(self.started).as_secs_f64()
+                    ));
+                self.hook_runs()
+                    .entry(scope_key.clone())
+                    .or_default()
+                    .extend(run);
+                result
+            }
+        };
+        // A scope's end stops the background commands its hooks started.
+        if matches!(scope, Scope::AfterCollection | Scope::AfterSuite(_)) {
+            let ended = self.hook_runs().remove(&scope_key).unwrap_or_default();
+            for run in ended {
+                run.stop().await;
+            }
+        }
+        outcome
+    }
+
+    fn hook_runs(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, Vec<HookRun>>> {
+        self.hook_runs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// One line per hook that ran: name, file, outcome, duration and start time.
+    pub(crate) fn hook_trace(&self) -> Vec<String> {
+        self.hook_trace
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Stops whatever hooks left running (a before hook without an after hook).
+    pub(crate) async fn stop_hooks(&self) {
+        let runs: Vec<HookRun> = self
+            .hook_runs()
+            .drain()
+            .flat_map(|(_, runs)| runs)
+            .collect();
+        for run in runs {
+            run.stop().await;
+        }
+    }
+}
+
+impl Hooks for RunState {
+    fn run<'a>(
+        &'a self,
+        scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(self.run_hook(scope))
     }
 }

@@ -9,6 +9,9 @@
 
 use std::sync::Arc;
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use libtest_mimic::{Failed, Trial};
 
 use super::run_state::RunState;
@@ -18,23 +21,40 @@ use crate::run::{self, TestSettings};
 /// The suffix of the offline load trial of a test.
 pub(crate) const LOAD_SUFFIX: &str = "::load";
 
+/// A trial and what the harness needs to know about it to order trials and plan hooks.
+pub(crate) struct Planned {
+    pub trial: Trial,
+    /// The suite it belongs to.
+    pub suite: String,
+    /// Whether it runs against the cluster (and so within its suite's hooks).
+    pub cluster: bool,
+}
+
 /// The trials for what discovery found.
-pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<Trial> {
-    let mut trials = Vec::new();
+pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<Planned> {
+    let mut planned = Vec::new();
     for found in discovered {
         match found {
             Discovered::Test(test) => {
-                trials.push(load_trial(state, test.clone()));
-                trials.push(cluster_trial(state, test));
+                planned.push(Planned {
+                    trial: load_trial(state, test.clone()),
+                    suite: test.suite.clone(),
+                    cluster: false,
+                });
+                planned.push(Planned {
+                    suite: test.suite.clone(),
+                    trial: cluster_trial(state, test),
+                    cluster: true,
+                });
             }
-            Discovered::SuiteProblem { suite, diagnostic } => {
-                trials.push(Trial::test(suite, move || {
-                    Err(diagnostic.to_string().into())
-                }));
-            }
+            Discovered::SuiteProblem { suite, diagnostic } => planned.push(Planned {
+                trial: Trial::test(suite.clone(), move || Err(diagnostic.to_string().into())),
+                suite,
+                cluster: false,
+            }),
         }
     }
-    trials
+    planned
 }
 
 fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
@@ -47,18 +67,47 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
 fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     let state = Arc::clone(state);
     Trial::test(test.trial_name(), move || {
-        let (suite, case) = state.load(&test)?;
-        let settings = TestSettings {
-            step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
-            skip_delete: state.collection.skip_delete,
-        };
-        let trial_name = test.trial_name();
-        run::RUNTIME
-            .block_on(async {
-                let cluster = state.cluster().await?;
-                run::run(cluster, &case, settings, &trial_name).await
+        let loaded = state.load(&test).map_err(|err| err.to_string());
+        let result = run::RUNTIME.block_on(async {
+            let lifecycle = state.lifecycle();
+            // A panic must not skip `leave`: the suite's after hook and the next suite wait on it.
+            let outcome = AssertUnwindSafe(async {
+                match loaded {
+                    Ok((suite, case)) => match lifecycle.enter(&test.suite, &*state).await {
+                        Ok(()) => {
+                            let settings = TestSettings {
+                                step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
+                                skip_delete: state.collection.skip_delete,
+                            };
+                            match state.cluster().await {
+                                Ok(cluster) => {
+                                    run::run(cluster, &case, settings, &test.trial_name()).await
+                                }
+                                Err(err) => Err(err),
+                            }
+                        }
+                        Err(hook_failure) => Err(format!("not run: a hook failed\n{hook_failure}")),
+                    },
+                    Err(load_error) => Err(load_error),
+                }
             })
-            .map_err(Failed::from)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err("the test panicked".to_string()));
+            // Always, so the suite's after hook runs once its last trial has ended.
+            let left = lifecycle.leave(&test.suite, &*state).await;
+            match (outcome, left) {
+                (Ok(()), Ok(())) => Ok(()),
+                (Ok(()), Err(hook)) => Err(format!(
+                    "the test passed, then its suite's after hook failed\n{hook}"
+                )),
+                (Err(test), Ok(())) => Err(test),
+                (Err(test), Err(hook)) => Err(format!(
+                    "{test}\nand then its suite's after hook failed\n{hook}"
+                )),
+            }
+        });
+        result.map_err(Failed::from)
     })
     .with_ignored_flag(true)
 }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::documents::{self, TypeMeta};
 use super::go_glob::GoGlob;
-use super::model::{Collection, CollectionFormat, SuiteDir};
+use super::hook;
+use super::model::{Collection, CollectionFormat, Hook, HookPoint, SuiteDir};
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{LegacyTestSuite, TestCollection};
 
@@ -21,6 +22,8 @@ struct Settings {
     parallel: i64,
     skip_delete: bool,
     ignore_files: Option<Vec<String>>,
+    before: Option<Hook>,
+    after: Option<Hook>,
 }
 
 /// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
@@ -45,7 +48,7 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
             found = Some((
                 CollectionFormat::TestCollection,
                 doc,
-                from_collection(config, &path),
+                from_collection(config, &path, &doc),
             ));
         } else if meta.is_kuttl("TestSuite") && meta.version == "v1beta2" {
             return Err(Diagnostic::at(
@@ -57,7 +60,11 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
             .into());
         } else if meta.is_kuttl("TestSuite") {
             let config: LegacyTestSuite = documents::typed(&path, &doc, &mut warnings)?;
-            found = Some((CollectionFormat::LegacyTestSuite, doc, from_legacy(config)?));
+            found = Some((
+                CollectionFormat::LegacyTestSuite,
+                doc,
+                from_legacy(config, &path, &doc)?,
+            ));
         } else {
             warnings.push(Diagnostic::at(
                 &path,
@@ -81,11 +88,26 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
     check(path.clone(), format, &doc, settings, warnings)
 }
 
-fn from_collection(config: TestCollection, path: &Path) -> Settings {
+fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -> Settings {
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Settings {
+        before: hook::declared(
+            HookPoint::BeforeCollection,
+            config.before_collection,
+            path,
+            doc,
+            &base,
+        ),
+        after: hook::declared(
+            HookPoint::AfterCollection,
+            config.after_collection,
+            path,
+            doc,
+            &base,
+        ),
         name: metadata_name(&config.metadata),
         test_dirs: config.test_dirs,
-        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        base,
         timeout: config.timeout,
         parallel: config.parallel,
         skip_delete: config.skip_delete,
@@ -93,7 +115,11 @@ fn from_collection(config: TestCollection, path: &Path) -> Settings {
     }
 }
 
-fn from_legacy(config: LegacyTestSuite) -> Result<Settings, LoadError> {
+fn from_legacy(
+    config: LegacyTestSuite,
+    path: &Path,
+    doc: &RawDocument<'_>,
+) -> Result<Settings, LoadError> {
     let cwd = std::env::current_dir().map_err(|err| {
         Diagnostic::file(
             Path::new("."),
@@ -101,6 +127,8 @@ fn from_legacy(config: LegacyTestSuite) -> Result<Settings, LoadError> {
         )
     })?;
     Ok(Settings {
+        before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
+        after: None,
         name: metadata_name(&config.metadata),
         test_dirs: config.test_dirs,
         // KUTTL resolves its paths against the working directory, not the file.
@@ -177,6 +205,8 @@ fn check(
         parallel,
         skip_delete: settings.skip_delete,
         ignore_files,
+        before: settings.before,
+        after: settings.after,
         warnings,
     })
 }

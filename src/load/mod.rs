@@ -9,7 +9,9 @@ pub mod discover;
 mod documents;
 pub mod file_name;
 mod go_glob;
+pub mod hook;
 mod model;
+mod objects;
 mod selector;
 pub mod suite;
 pub mod test_case;
@@ -17,5 +19,6 @@ pub mod test_case;
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use go_glob::{BadPattern, GoGlob};
 pub use model::{
-    Collection, CollectionFormat, Located, Object, Source, Step, Suite, SuiteDir, TestCase,
+    Collection, CollectionFormat, Hook, HookPoint, LoadedHook, Located, Object, Source, Step,
+    Suite, SuiteDir, TestCase,
 };

@@ -65,8 +65,67 @@ pub struct Collection {
     pub skip_delete: bool,
     /// Globs of test-folder entries to skip silently.
     pub ignore_files: Vec<GoGlob>,
+    /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,
+    /// manifestDirs and commands).
+    pub before: Option<Hook>,
+    /// Runs after the last selected test.
+    pub after: Option<Hook>,
     /// Fields read but not acted on, and other remarks.
     pub warnings: Vec<Warning>,
+}
+
+/// A lifecycle hook as declared: its activities and where paths in it are resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hook {
+    /// `beforeCollection`, `afterSuite`, …
+    pub point: HookPoint,
+    /// The file and line that declare it.
+    pub source: Source,
+    /// The folder its paths are relative to, and its commands' working directory.
+    pub base: PathBuf,
+    /// What it does.
+    pub activities: crate::config::Hook,
+}
+
+/// Where a hook runs in the lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HookPoint {
+    /// Before the first selected test of the run.
+    BeforeCollection,
+    /// After the last selected test of the run.
+    AfterCollection,
+    /// Before the first selected test of a suite.
+    BeforeSuite,
+    /// After the last selected test of a suite.
+    AfterSuite,
+}
+
+impl HookPoint {
+    /// The config field name: `beforeCollection`, `afterSuite`, …
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::BeforeCollection => "beforeCollection",
+            Self::AfterCollection => "afterCollection",
+            Self::BeforeSuite => "beforeSuite",
+            Self::AfterSuite => "afterSuite",
+        }
+    }
+}
+
+/// A hook with the objects of its files read and checked.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoadedHook {
+    /// The hook as declared.
+    pub hook: Hook,
+    /// CustomResourceDefinitions from `crdDir`.
+    pub crds: Vec<Object>,
+    /// Objects from `manifestDirs`.
+    pub manifests: Vec<Object>,
+    /// Objects from `assert`.
+    pub asserts: Vec<Object>,
+    /// Objects from `errors`.
+    pub errors: Vec<Object>,
 }
 
 /// A suite folder named by the collection.
@@ -81,11 +140,15 @@ pub struct SuiteDir {
 }
 
 /// A suite's own settings, from `kuttl-testsuite.yaml` at its root.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Suite {
     /// Step timeout in seconds for this suite's tests, when the suite sets one.
     pub timeout: Option<i64>,
+    /// Runs before the suite's first selected test.
+    pub before: Option<LoadedHook>,
+    /// Runs after the suite's last selected test.
+    pub after: Option<LoadedHook>,
     /// Remarks about the suite file.
     pub warnings: Vec<Warning>,
 }

@@ -1,50 +1,151 @@
-//! Reading `kuttl-testsuite.yaml`, the optional per-suite file at a suite folder's root.
+//! Reading a suite's own file at the suite folder's root: `kuttl-testsuite.yaml` (a
+//! `kuttl.dev/v1beta2` `TestSuite` with `beforeSuite`, `afterSuite` and `timeout`), or a KUTTL
+//! `kuttl-test.yaml` there, whose `crdDir`, `manifestDirs` and `commands` act as `beforeSuite` and
+//! whose `timeout` applies to the suite, as KEP-6 describes.
 
 use std::path::Path;
 
-use super::diagnostic::{Diagnostic, LoadError};
+use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::documents::{self, TypeMeta};
-use super::model::Suite;
-use crate::config::TestSuite;
+use super::hook;
+use super::model::{Hook, HookPoint, Suite};
+use crate::config::{LegacyTestSuite, TestSuite};
 
 /// The suite file's name.
 pub const SUITE_FILE: &str = "kuttl-testsuite.yaml";
+/// KUTTL's configuration file name, read at a suite's root as KEP-6 describes.
+pub const LEGACY_SUITE_FILE: &str = "kuttl-test.yaml";
 
-/// Reads the suite file of `suite_dir`, or the defaults when there is none.
+/// Reads the suite file of `suite_dir` and the files its hooks name; the defaults when there is
+/// no suite file.
 ///
 /// # Errors
 ///
-/// A malformed file, or one holding anything but a `kuttl.dev/v1beta2` `TestSuite`.
+/// Both files present, a malformed file, one holding another kind of object, or a hook whose files
+/// cannot be read.
 pub fn read(suite_dir: &Path) -> Result<Suite, LoadError> {
     let path = suite_dir.join(SUITE_FILE);
-    if !path.exists() {
-        return Ok(Suite::default());
-    }
-    let text = documents::read_text(&path)?;
+    let legacy_path = suite_dir.join(LEGACY_SUITE_FILE);
     let mut suite = Suite::default();
-    for doc in documents::split(&path, &text)? {
-        let Some(value) = documents::value(&path, &doc)? else {
-            continue;
-        };
-        let meta = TypeMeta::of(&value);
-        if !(meta.is_kuttl("TestSuite") && meta.version == "v1beta2") {
-            return Err(Diagnostic::at(
-                &path,
-                doc.first_line,
-                0,
+    let (timeout, before, after) = match (path.exists(), legacy_path.exists()) {
+        (false, false) => return Ok(suite),
+        (true, true) => {
+            return Err(Diagnostic::file(
+                &legacy_path,
                 format!(
-                    "expected a kuttl.dev/v1beta2 TestSuite, found kind {:?} (apiVersion {:?})",
-                    meta.kind,
-                    value
-                        .get("apiVersion")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
+                    "a suite has one suite file: {SUITE_FILE} or {LEGACY_SUITE_FILE}, not both"
                 ),
             )
             .into());
         }
-        let config: TestSuite = documents::typed(&path, &doc, &mut suite.warnings)?;
-        suite.timeout = (config.timeout != 0).then_some(config.timeout);
-    }
+        (true, false) => read_suite_file(&path, suite_dir, &mut suite.warnings)?,
+        (false, true) => read_legacy_file(&legacy_path, suite_dir, &mut suite.warnings)?,
+    };
+    suite.timeout = (timeout != 0).then_some(timeout);
+    suite.before = before
+        .map(|hook| hook::load(&hook, &mut suite.warnings))
+        .transpose()?;
+    suite.after = after
+        .map(|hook| hook::load(&hook, &mut suite.warnings))
+        .transpose()?;
     Ok(suite)
+}
+
+type Settings = (i64, Option<Hook>, Option<Hook>);
+
+fn read_suite_file(
+    path: &Path,
+    suite_dir: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<Settings, LoadError> {
+    let text = documents::read_text(path)?;
+    let mut settings = (0, None, None);
+    for doc in documents::split(path, &text)? {
+        let Some(value) = documents::value(path, &doc)? else {
+            continue;
+        };
+        let meta = TypeMeta::of(&value);
+        if !(meta.is_kuttl("TestSuite") && meta.version == "v1beta2") {
+            return Err(unexpected(
+                path,
+                doc.first_line,
+                &value,
+                "a kuttl.dev/v1beta2 TestSuite",
+            ));
+        }
+        let config: TestSuite = documents::typed(path, &doc, warnings)?;
+        settings = (
+            config.timeout,
+            hook::declared(
+                HookPoint::BeforeSuite,
+                config.before_suite,
+                path,
+                &doc,
+                suite_dir,
+            ),
+            hook::declared(
+                HookPoint::AfterSuite,
+                config.after_suite,
+                path,
+                &doc,
+                suite_dir,
+            ),
+        );
+    }
+    Ok(settings)
+}
+
+fn read_legacy_file(
+    path: &Path,
+    suite_dir: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<Settings, LoadError> {
+    let text = documents::read_text(path)?;
+    let mut settings = (0, None, None);
+    for doc in documents::split(path, &text)? {
+        let Some(value) = documents::value(path, &doc)? else {
+            continue;
+        };
+        if !TypeMeta::of(&value).is_kuttl("TestSuite") {
+            return Err(unexpected(
+                path,
+                doc.first_line,
+                &value,
+                "a kuttl.dev TestSuite",
+            ));
+        }
+        let config: LegacyTestSuite = documents::typed(path, &doc, warnings)?;
+        if !config.test_dirs.is_empty() {
+            warnings.push(Diagnostic::at(
+                path,
+                crate::config::yaml::key_line(&doc, "testDirs"),
+                0,
+                "field testDirs: a suite's own kuttl-test.yaml does not name suites; ignored, as KEP-6 says",
+            ));
+        }
+        settings = (
+            config.timeout,
+            hook::legacy_before(HookPoint::BeforeSuite, &config, path, &doc, suite_dir),
+            None,
+        );
+    }
+    Ok(settings)
+}
+
+fn unexpected(path: &Path, line: usize, value: &serde_json::Value, expected: &str) -> LoadError {
+    let meta = TypeMeta::of(value);
+    Diagnostic::at(
+        path,
+        line,
+        0,
+        format!(
+            "expected {expected}, found kind {:?} (apiVersion {:?})",
+            meta.kind,
+            value
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+        ),
+    )
+    .into()
 }

@@ -11,7 +11,8 @@ use super::discover::TestRef;
 use super::documents::{self, TypeMeta};
 use super::file_name::{self, FileName, FileNameError, FileType};
 use super::go_glob::GoGlob;
-use super::model::{Located, Object, Source, Step, TestCase};
+use super::model::{Located, Source, Step, TestCase};
+use super::objects::{self, check_object, objects_of};
 use super::selector;
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{TestAssert, TestFile, TestStep};
@@ -251,7 +252,7 @@ fn load_step_file(
                 .into());
             }
             (file_type, _) => {
-                let object = object(path, &doc, value)?;
+                let object = check_object(path, &doc, value)?;
                 match file_type {
                     FileType::Apply => step.apply.push(object),
                     FileType::Assert => step.asserts.push(object),
@@ -357,35 +358,6 @@ fn located<T>(value: T, path: &Path, doc: &RawDocument<'_>) -> Located<T> {
     }
 }
 
-/// Checks that a document is a Kubernetes object: a mapping with `apiVersion` and `kind`.
-fn object(
-    path: &Path,
-    doc: &RawDocument<'_>,
-    value: serde_json::Value,
-) -> Result<Object, LoadError> {
-    let problem = if !value.is_object() {
-        Some("a document must be a mapping (a Kubernetes object), not a list or a scalar")
-    } else if value
-        .get("kind")
-        .and_then(|v| v.as_str())
-        .is_none_or(str::is_empty)
-    {
-        Some("object has no kind")
-    } else if value
-        .get("apiVersion")
-        .and_then(|v| v.as_str())
-        .is_none_or(str::is_empty)
-    {
-        Some("object has no apiVersion")
-    } else {
-        None
-    };
-    match problem {
-        Some(message) => Err(Diagnostic::at(path, doc.first_line, 0, message).into()),
-        None => Ok(located(value, path, doc)),
-    }
-}
-
 /// Adds the objects of `TestStep.apply`, `.assert` and `.error`: each entry is `$VAR`-expanded with
 /// the process environment and resolved against the test folder; a folder gives its `*.yaml` files.
 /// Referenced files are plain objects: no templates, no `TestFile`, no special objects.
@@ -402,16 +374,11 @@ fn load_references(
     for (field, entries) in lists {
         for entry in entries {
             for path in referenced_files(settings, field, entry, test_dir)? {
-                let text = documents::read_text(&path)?;
-                for doc in documents::split(&path, &text)? {
-                    if let Some(value) = documents::value(&path, &doc)? {
-                        let object = object(&path, &doc, value)?;
-                        match field {
-                            "apply" => step.apply.push(object),
-                            "assert" => step.asserts.push(object),
-                            _ => step.errors.push(object),
-                        }
-                    }
+                let objects = objects_of(&path)?;
+                match field {
+                    "apply" => step.apply.extend(objects),
+                    "assert" => step.asserts.extend(objects),
+                    _ => step.errors.extend(objects),
                 }
             }
         }
@@ -440,17 +407,5 @@ fn referenced_files(
             "fetching URLs is not supported by kuttl-rs yet".into(),
         ));
     }
-    let path = test_dir.join(&expanded);
-    let metadata =
-        std::fs::metadata(&path).map_err(|err| fail(format!("{}: {err}", path.display())))?;
-    if !metadata.is_dir() {
-        return Ok(vec![path]);
-    }
-    let mut files: Vec<PathBuf> = sorted_entries(&path)?
-        .into_iter()
-        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".yaml"))
-        .map(|entry| entry.path())
-        .collect();
-    files.sort();
-    Ok(files)
+    objects::referenced_files(&test_dir.join(&expanded)).map_err(fail)
 }

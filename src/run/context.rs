@@ -1,6 +1,6 @@
 //! Everything one running test holds: its clients, namespace, log, and what it must clean up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use kube::api::DynamicObject;
@@ -34,13 +34,64 @@ pub(crate) struct TestContext {
     pub created: Mutex<Vec<Created>>,
     /// Background commands, killed and reaped when the test ends.
     pub background: Mutex<Vec<tokio::process::Child>>,
+    /// Holds the kubeconfig file; removed when the context is dropped.
+    _kubeconfig_dir: tempfile::TempDir,
 }
 
 impl TestContext {
+    /// A context whose requests carry `trial_name` in their User-Agent, working in `namespace` with
+    /// `dir` as its commands' working directory.
+    pub(crate) fn new(
+        cluster: Arc<Cluster>,
+        trial_name: &str,
+        namespace: String,
+        dir: PathBuf,
+        step_timeout: i64,
+    ) -> Result<Self, String> {
+        let client = cluster.client(trial_name)?;
+        let watch_client = cluster.client(trial_name)?;
+        let kubeconfig_dir = tempfile::Builder::new()
+            .prefix("kuttl-rs-")
+            .tempdir()
+            .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
+        let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())?;
+        Ok(Self {
+            cluster,
+            client,
+            watch_client,
+            namespace,
+            dir,
+            log: TestLog::new(),
+            kubeconfig,
+            step_timeout,
+            created: Mutex::default(),
+            background: Mutex::default(),
+            _kubeconfig_dir: kubeconfig_dir,
+        })
+    }
+
     pub(crate) fn register_created(&self, created: Created) {
         self.created
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(created);
     }
+}
+
+/// Writes the kubeconfig commands receive, readable by the owner only.
+fn write_kubeconfig(contents: Option<&str>, dir: &Path) -> Result<Option<PathBuf>, String> {
+    let Some(contents) = contents else {
+        return Ok(None);
+    };
+    let path = dir.join("kubeconfig");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    Ok(Some(path))
 }

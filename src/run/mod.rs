@@ -8,6 +8,7 @@ mod context;
 mod delete;
 mod diff;
 mod events;
+mod hooks;
 mod log;
 mod namespace;
 mod objects;
@@ -18,6 +19,7 @@ mod window;
 
 use std::sync::LazyLock;
 
+pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use test_run::{TestSettings, run};
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.

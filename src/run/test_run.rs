@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -11,7 +10,6 @@ use kube::api::DeleteParams;
 use tokio::time::Instant;
 
 use super::context::TestContext;
-use super::log::TestLog;
 use super::step::{self, StepFailure};
 use super::window::WindowFailure;
 use super::{command, events, namespace, objects};
@@ -34,27 +32,14 @@ pub(crate) async fn run(
     settings: TestSettings,
     trial_name: &str,
 ) -> Result<(), String> {
-    let log = TestLog::new();
     let namespace = namespace::generate_name();
-    let client = cluster.client(trial_name)?;
-    let watch_client = cluster.client(trial_name)?;
-    let kubeconfig_dir = tempfile::Builder::new()
-        .prefix("kuttl-rs-")
-        .tempdir()
-        .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
-    let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())?;
-    let ctx = TestContext {
+    let ctx = TestContext::new(
         cluster,
-        client,
-        watch_client,
+        trial_name,
         namespace,
-        dir: case.dir.clone(),
-        log,
-        kubeconfig,
-        step_timeout: settings.step_timeout,
-        created: Mutex::default(),
-        background: Mutex::default(),
-    };
+        case.dir.clone(),
+        settings.step_timeout,
+    )?;
     let outcome = AssertUnwindSafe(run_steps(&ctx, case))
         .catch_unwind()
         .await
@@ -145,30 +130,9 @@ async fn cleanup(ctx: &TestContext, settings: TestSettings) -> Result<(), String
     .await
 }
 
-/// Writes the kubeconfig commands receive, readable by the owner only.
-fn write_kubeconfig(
-    contents: Option<&str>,
-    dir: &std::path::Path,
-) -> Result<Option<PathBuf>, String> {
-    let Some(contents) = contents else {
-        return Ok(None);
-    };
-    let path = dir.join("kubeconfig");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&path)
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    Ok(Some(path))
-}
-
 /// The message of a failed step: what failed where, the diff against the closest object, and the
 /// distinct states each failing expectation went through.
-fn describe_failure(label: &str, failure: StepFailure) -> String {
+pub(crate) fn describe_failure(label: &str, failure: StepFailure) -> String {
     let mut out = String::new();
     match failure {
         StepFailure::Actions(errors) => {

@@ -1,0 +1,174 @@
+//! Running a lifecycle hook (KEP-6) against the cluster, in the KEP's order: CRDs (applied, then
+//! waited for until `Established` and served), manifests, commands, deletes, then the hook's assert
+//! and errors checks. Objects without a namespace go to `default`, as KUTTL's suite setup does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Api;
+use kube::runtime::wait::{await_condition, conditions};
+use tokio::time::Instant;
+
+use super::context::TestContext;
+use super::step::StepFailure;
+use super::test_run::describe_failure;
+use super::{apply, command, delete, objects, window};
+use crate::cluster::Cluster;
+use crate::load::{LoadedHook, Object, Step};
+
+/// The namespace hook objects and commands use when they name none.
+const HOOK_NAMESPACE: &str = "default";
+
+/// A hook that ran, kept until its scope ends so that its background commands keep running.
+pub(crate) struct HookRun {
+    ctx: TestContext,
+}
+
+impl HookRun {
+    /// Kills and reaps the hook's background commands.
+    pub(crate) async fn stop(self) {
+        command::stop_background(&self.ctx).await;
+    }
+}
+
+/// Runs a hook; `name` (e.g. `apps::beforeSuite`) goes into its User-Agent and messages. The
+/// returned run holds its background commands, whatever the outcome.
+pub(crate) async fn run(
+    cluster: Arc<Cluster>,
+    hook: &LoadedHook,
+    name: &str,
+    step_timeout: i64,
+) -> (Result<(), String>, Option<HookRun>) {
+    let ctx = match TestContext::new(
+        cluster,
+        name,
+        HOOK_NAMESPACE.into(),
+        hook.hook.base.clone(),
+        step_timeout,
+    ) {
+        Ok(ctx) => ctx,
+        Err(err) => return (Err(failure(hook, name, "setup", &err, None)), None),
+    };
+    let result = activities(&ctx, hook)
+        .await
+        .map_err(|(activity, err)| failure(hook, name, activity, &err, Some(&ctx)));
+    (result, Some(HookRun { ctx }))
+}
+
+fn failure(
+    hook: &LoadedHook,
+    name: &str,
+    activity: &str,
+    error: &str,
+    ctx: Option<&TestContext>,
+) -> String {
+    let mut message = format!(
+        "{} hook {name} ({}) failed in its {activity}:\n{error}",
+        hook.hook.point.field(),
+        hook.hook.source
+    );
+    if let Some(ctx) = ctx {
+        message.push_str(&format!("\nlog of {name}:\n{}", ctx.log.text()));
+    }
+    message
+}
+
+async fn activities(ctx: &TestContext, hook: &LoadedHook) -> Result<(), (&'static str, String)> {
+    let scope = hook.hook.point.field();
+    let timeout = Duration::from_secs(u64::try_from(ctx.step_timeout).unwrap_or(0));
+    let deadline = Instant::now() + timeout;
+    for crd in &hook.crds {
+        apply::apply(ctx, crd, scope, deadline)
+            .await
+            .map_err(|err| ("crdDir", err))?;
+    }
+    for crd in &hook.crds {
+        wait_until_served(ctx, crd, deadline)
+            .await
+            .map_err(|err| ("crdDir", err))?;
+    }
+    for object in &hook.manifests {
+        apply::apply(ctx, object, scope, deadline)
+            .await
+            .map_err(|err| ("manifestDirs", err))?;
+    }
+    // Hook commands have no inherited time limit (KUTTL's suite commands have none by default);
+    // a command's own `timeout` still applies.
+    command::run_all(ctx, &hook.hook.activities.commands, 0, scope)
+        .await
+        .map_err(|err| ("commands", err))?;
+    delete::delete_all(
+        ctx,
+        &hook.hook.activities.delete,
+        scope,
+        Instant::now() + timeout,
+    )
+    .await
+    .map_err(|err| ("delete", err))?;
+    if hook.asserts.is_empty() && hook.errors.is_empty() {
+        return Ok(());
+    }
+    let checks = Step {
+        name: scope.to_string(),
+        asserts: hook.asserts.clone(),
+        errors: hook.errors.clone(),
+        ..Step::default()
+    };
+    window::run(ctx, &checks, timeout, scope)
+        .await
+        .map_err(|failure| {
+            (
+                "assert and errors checks",
+                describe_failure(scope, StepFailure::Window(failure)),
+            )
+        })
+}
+
+/// Waits until the CRD is `Established` and each of its served versions is found by discovery.
+async fn wait_until_served(
+    ctx: &TestContext,
+    crd: &Object,
+    deadline: Instant,
+) -> Result<(), String> {
+    let name = objects::metadata_str(&crd.value, "name").unwrap_or_default();
+    let api: Api<CustomResourceDefinition> = Api::all(ctx.watch_client.clone());
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(
+        remaining,
+        await_condition(api, name, conditions::is_crd_established()),
+    )
+    .await
+    {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => return Err(format!("waiting for CRD {name} to be established: {err}")),
+        Err(_) => {
+            return Err(format!(
+                "CRD {name} was not established within {}s ({})",
+                remaining.as_secs(),
+                crd.source
+            ));
+        }
+    }
+    let spec = &crd.value["spec"];
+    let group = spec["group"].as_str().unwrap_or_default();
+    let kind = spec["names"]["kind"].as_str().unwrap_or_default();
+    let versions = spec["versions"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for version in versions
+        .iter()
+        .filter(|v| v["served"].as_bool().unwrap_or(false))
+    {
+        let api_version = format!("{group}/{}", version["name"].as_str().unwrap_or_default());
+        let mut probe =
+            serde_json::json!({"apiVersion": api_version, "kind": kind, "metadata": {}});
+        objects::target_served_by(ctx, &mut probe, Some(deadline)).await?;
+    }
+    ctx.log.line(
+        "crdDir",
+        &format!("CustomResourceDefinition {name} established and served"),
+    );
+    Ok(())
+}
