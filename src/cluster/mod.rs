@@ -1,16 +1,22 @@
 //! The cluster side: one connection setting for the run, a client per test with its own
 //! User-Agent, a run-wide discovery cache, and the kubeconfig handed to commands.
 
+mod control_plane;
 mod discovery;
+mod kind;
 
+use std::sync::Mutex;
 use std::time::Duration;
 
+use control_plane::ControlPlane;
 use http::HeaderValue;
-use kube::config::Kubeconfig;
+use kind::KindCluster;
+use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 pub(crate) use discovery::{Resolved, Resolver};
 
+use crate::load::ClusterSource;
 use crate::provenance;
 
 /// How long connecting may take before the run gives up on the cluster.
@@ -23,41 +29,95 @@ pub(crate) struct Cluster {
     kubeconfig: Option<String>,
     /// GVK → resource and scope, shared by every test.
     pub resolver: Resolver,
+    /// A control plane or kind cluster this run started, stopped by [`Cluster::shutdown`].
+    started: Mutex<Option<Started>>,
+    /// Whether a namespace controller deletes namespaces (an API server alone has none).
+    deletes_namespaces: bool,
+}
+
+enum Started {
+    ControlPlane(ControlPlane),
+    Kind(KindCluster),
 }
 
 impl Cluster {
-    /// Connects as kubectl would (`KUBECONFIG`, `~/.kube/config`, in-cluster) and checks that the
-    /// API server answers.
-    pub(crate) async fn connect() -> Result<Self, String> {
-        let hint = "(hint: point KUBECONFIG at a cluster, or run only the offline checks with plain `cargo test`)";
-        let config = Config::infer()
-            .await
-            .map_err(|err| format!("no Kubernetes cluster configured: {err}\n{hint}"))?;
-        let url = config.cluster_url.clone();
-        let probe = Client::try_from(config.clone())
-            .map_err(|err| format!("cannot build a client for {url}: {err}"))?;
-        match tokio::time::timeout(PROBE_TIMEOUT, probe.apiserver_version()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => {
-                return Err(format!(
-                    "the cluster at {url} does not answer: {err}\n{hint}"
-                ));
+    /// Connects to the cluster the collection names: the current kubeconfig (`KUBECONFIG`,
+    /// `~/.kube/config`, in-cluster), or a control plane or kind cluster started here. Then checks
+    /// that the API server answers.
+    pub(crate) async fn connect(source: &ClusterSource) -> Result<Self, String> {
+        let (config, kubeconfig, started) = match source {
+            ClusterSource::Kubeconfig => {
+                let hint = "(hint: point KUBECONFIG at a cluster, set controlPlane.start with KUBEBUILDER_ASSETS, or run only the offline checks with plain `cargo test`)";
+                let config = Config::infer()
+                    .await
+                    .map_err(|err| format!("no Kubernetes cluster configured: {err}\n{hint}"))?;
+                probe(&config)
+                    .await
+                    .map_err(|err| format!("{err}\n{hint}"))?;
+                let kubeconfig = Kubeconfig::read()
+                    .ok()
+                    .and_then(|kubeconfig| serde_json::to_string_pretty(&kubeconfig).ok());
+                (config, kubeconfig, None)
             }
-            Err(_) => {
-                return Err(format!(
-                    "the cluster at {url} did not answer within {}s\n{hint}",
-                    PROBE_TIMEOUT.as_secs()
-                ));
+            ClusterSource::ControlPlane { args } => {
+                let plane = ControlPlane::start(args).await?;
+                let config = config_from(&plane.kubeconfig).await?;
+                let kubeconfig = Some(plane.kubeconfig.clone());
+                (config, kubeconfig, Some(Started::ControlPlane(plane)))
             }
-        }
-        let kubeconfig = Kubeconfig::read()
-            .ok()
-            .and_then(|kubeconfig| serde_json::to_string_pretty(&kubeconfig).ok());
+            ClusterSource::Kind(settings) => {
+                let cluster = KindCluster::create(settings).await?;
+                let config = match config_from(&cluster.kubeconfig).await {
+                    Ok(config) => config,
+                    Err(err) => {
+                        cluster.delete().await;
+                        return Err(err);
+                    }
+                };
+                let kubeconfig = Some(cluster.kubeconfig.clone());
+                (config, kubeconfig, Some(Started::Kind(cluster)))
+            }
+        };
         Ok(Self {
             config,
             kubeconfig,
             resolver: Resolver::default(),
+            deletes_namespaces: !matches!(started, Some(Started::ControlPlane(_))),
+            started: Mutex::new(started),
         })
+    }
+
+    /// Stops the control plane or deletes the kind cluster this run started, unless `keep`
+    /// (`skipClusterDelete`), in which case it says where the kubeconfig is.
+    pub(crate) async fn shutdown(&self, keep: bool) -> Option<String> {
+        let started = self
+            .started
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()?;
+        if keep {
+            let path = match &started {
+                Started::ControlPlane(plane) => plane.kubeconfig_path(),
+                Started::Kind(cluster) => cluster.kubeconfig_path(),
+            };
+            // Dropping the handles would stop the processes and remove the folder.
+            std::mem::forget(started);
+            return Some(format!(
+                "skipClusterDelete: the cluster keeps running; to connect to it, run: export KUBECONFIG={}",
+                path.display()
+            ));
+        }
+        match started {
+            Started::ControlPlane(plane) => plane.stop().await,
+            Started::Kind(cluster) => cluster.delete().await,
+        }
+        None
+    }
+
+    /// Whether deleted namespaces go away: an API server alone has no namespace controller, so
+    /// waiting for it would only time out.
+    pub(crate) fn deletes_namespaces(&self) -> bool {
+        self.deletes_namespaces
     }
 
     /// A client whose requests carry the test's User-Agent. Each call opens its own connections,
@@ -75,4 +135,27 @@ impl Cluster {
     pub(crate) fn kubeconfig(&self) -> Option<&str> {
         self.kubeconfig.as_deref()
     }
+}
+
+/// Checks that the API server answers within [`PROBE_TIMEOUT`].
+async fn probe(config: &Config) -> Result<(), String> {
+    let url = &config.cluster_url;
+    let client = Client::try_from(config.clone())
+        .map_err(|err| format!("cannot build a client for {url}: {err}"))?;
+    match tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(format!("the cluster at {url} does not answer: {err}")),
+        Err(_) => Err(format!(
+            "the cluster at {url} did not answer within {}s",
+            PROBE_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+async fn config_from(kubeconfig: &str) -> Result<Config, String> {
+    let kubeconfig = Kubeconfig::from_yaml(kubeconfig)
+        .map_err(|err| format!("reading the generated kubeconfig: {err}"))?;
+    Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|err| format!("reading the generated kubeconfig: {err}"))
 }

@@ -70,23 +70,12 @@ pub struct LegacyTestSuite {
 impl Unsupported for LegacyTestSuite {
     fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
         set_fields(&[
-            (self.skip_cluster_delete, "skipClusterDelete", NOT_YET),
-            (self.start_control_plane, "startControlPlane", NOT_YET),
             (
                 self.attach_control_plane_output,
                 "attachControlPlaneOutput",
                 NOT_YET,
             ),
-            (
-                !self.control_plane_args.is_empty(),
-                "controlPlaneArgs",
-                NOT_YET,
-            ),
-            (self.start_kind, "startKIND", NOT_YET),
-            (!self.kind_config.is_empty(), "kindConfig", NOT_YET),
-            (!self.kind_context.is_empty(), "kindContext", NOT_YET),
             (self.kind_node_cache, "kindNodeCache", NOT_YET),
-            (!self.kind_containers.is_empty(), "kindContainers", NOT_YET),
             (!self.artifacts_dir.is_empty(), "artifactsDir", NOT_YET),
             (!self.report_format.is_empty(), "reportFormat", NOT_YET),
             (!self.report_name.is_empty(), "reportName", NOT_YET),

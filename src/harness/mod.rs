@@ -104,20 +104,25 @@ impl Harness {
             )));
         }
         let trials = planned.into_iter().map(|p| p.trial).collect();
+        if !args.list {
+            run::RUNTIME.spawn(undo_on_interrupt(Arc::clone(&state)));
+        }
         let conclusion = libtest_mimic::run(&args, trials);
         if args.list {
             return conclusion.exit_code();
         }
-        let after_collection = run::RUNTIME.block_on(async {
+        let (after_collection, note) = run::RUNTIME.block_on(async {
             let result = state.lifecycle().finish(&*state).await;
-            state.stop_hooks().await;
-            result
+            (result, state.shut_down().await)
         });
         // Printed by the main thread once every trial has ended, and to stderr only: stdout
         // belongs to libtest's (possibly JSON) output.
         let mut stderr = std::io::stderr().lock();
         for flag in &split.dropped {
             let _ = writeln!(stderr, "note: ignored libtest flag {flag}");
+        }
+        if let Some(note) = note {
+            let _ = writeln!(stderr, "{note}");
         }
         for line in state.hook_trace() {
             let _ = writeln!(stderr, "{line}");
@@ -131,6 +136,26 @@ impl Harness {
         }
         conclusion.exit_code()
     }
+}
+
+/// On Ctrl-C: kill the running tests' background commands, delete their namespaces, stop what the
+/// run started (hooks' commands, control plane, kind cluster), then exit with 130.
+async fn undo_on_interrupt(state: Arc<RunState>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    let undone = run::RUNNING.undo_all().await;
+    let note = state.shut_down().await;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "\ninterrupted: deleted {} test namespaces, stopped {} background commands",
+        undone.namespaces, undone.commands
+    );
+    if let Some(note) = note {
+        let _ = writeln!(stderr, "{note}");
+    }
+    std::process::exit(130);
 }
 
 fn matches_any(name: &str, filters: &[String], exact: bool) -> bool {

@@ -66,7 +66,11 @@ impl RunState {
     /// trial fails at once with the same message.
     pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, String> {
         self.cluster
-            .get_or_init(|| async { Cluster::connect().await.map(Arc::new) })
+            .get_or_init(|| async {
+                Cluster::connect(&self.collection.cluster)
+                    .await
+                    .map(Arc::new)
+            })
             .await
             .clone()
     }
@@ -235,8 +239,9 @@ impl RunState {
             .clone()
     }
 
-    /// Stops whatever hooks left running (a before hook without an after hook).
-    pub(crate) async fn stop_hooks(&self) {
+    /// Ends the run: stops whatever hooks left running (a before hook without an after hook) and
+    /// the control plane or kind cluster the run started. Returns a note for the user, if any.
+    pub(crate) async fn shut_down(&self) -> Option<String> {
         let runs: Vec<HookRun> = self
             .hook_runs()
             .drain()
@@ -244,6 +249,10 @@ impl RunState {
             .collect();
         for run in runs {
             run.stop().await;
+        }
+        match self.cluster.get() {
+            Some(Ok(cluster)) => cluster.shutdown(self.collection.skip_cluster_delete).await,
+            _ => None,
         }
     }
 }

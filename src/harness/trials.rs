@@ -73,21 +73,19 @@ fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
             // A panic must not skip `leave`: the suite's after hook and the next suite wait on it.
             let outcome = AssertUnwindSafe(async {
                 match loaded {
-                    Ok((suite, case)) => match lifecycle.enter(&test.suite, &*state).await {
-                        Ok(()) => {
-                            let settings = TestSettings {
-                                step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
-                                skip_delete: state.collection.skip_delete,
-                            };
-                            match state.cluster().await {
-                                Ok(cluster) => {
-                                    run::run(cluster, &case, settings, &test.trial_name()).await
-                                }
-                                Err(err) => Err(err),
-                            }
+                    Ok((suite, case)) => {
+                        // Connect first: with no cluster, hooks cannot run either, and the
+                        // message is about the cluster.
+                        let cluster = state.cluster().await?;
+                        if let Err(hook_failure) = lifecycle.enter(&test.suite, &*state).await {
+                            return Err(format!("not run: a hook failed\n{hook_failure}"));
                         }
-                        Err(hook_failure) => Err(format!("not run: a hook failed\n{hook_failure}")),
-                    },
+                        let settings = TestSettings {
+                            step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
+                            skip_delete: state.collection.skip_delete,
+                        };
+                        run::run(cluster, &case, settings, &test.trial_name()).await
+                    }
                     Err(load_error) => Err(load_error),
                 }
             })

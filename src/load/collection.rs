@@ -6,7 +6,9 @@ use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::documents::{self, TypeMeta};
 use super::go_glob::GoGlob;
 use super::hook;
-use super::model::{Collection, CollectionFormat, Hook, HookPoint, SuiteDir};
+use super::model::{
+    ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, SuiteDir,
+};
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{LegacyTestSuite, TestCollection};
 
@@ -24,6 +26,8 @@ struct Settings {
     ignore_files: Option<Vec<String>>,
     before: Option<Hook>,
     after: Option<Hook>,
+    cluster: Result<ClusterSource, String>,
+    skip_cluster_delete: bool,
 }
 
 /// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
@@ -90,7 +94,25 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
 
 fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -> Settings {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let cluster = match (config.control_plane.start, config.kind_cluster.start) {
+        (true, true) => Err(
+            "controlPlane.start and kindCluster.start: a run uses one cluster; set one of them"
+                .into(),
+        ),
+        (true, false) => Ok(ClusterSource::ControlPlane {
+            args: config.control_plane.args.clone(),
+        }),
+        (false, true) => Ok(ClusterSource::Kind(KindSettings {
+            name: non_empty_or(&config.kind_cluster.context, "kind"),
+            config: (!config.kind_cluster.config.is_empty())
+                .then(|| base.join(&config.kind_cluster.config)),
+            containers: config.kind_cluster.containers.clone(),
+        })),
+        (false, false) => Ok(ClusterSource::Kubeconfig),
+    };
     Settings {
+        cluster,
+        skip_cluster_delete: config.skip_cluster_delete,
         before: hook::declared(
             HookPoint::BeforeCollection,
             config.before_collection,
@@ -126,7 +148,25 @@ fn from_legacy(
             format!("cannot read the working directory: {err}"),
         )
     })?;
+    // KUTTL: setting kindConfig implies startKIND; the two starts exclude each other.
+    let start_kind = config.start_kind || !config.kind_config.is_empty();
+    let cluster = match (config.start_control_plane, start_kind) {
+        (true, true) => {
+            Err("startControlPlane and startKIND: a run uses one cluster; set one of them".into())
+        }
+        (true, false) => Ok(ClusterSource::ControlPlane {
+            args: config.control_plane_args.clone(),
+        }),
+        (false, true) => Ok(ClusterSource::Kind(KindSettings {
+            name: non_empty_or(&config.kind_context, "kind"),
+            config: (!config.kind_config.is_empty()).then(|| cwd.join(&config.kind_config)),
+            containers: config.kind_containers.clone(),
+        })),
+        (false, false) => Ok(ClusterSource::Kubeconfig),
+    };
     Ok(Settings {
+        cluster,
+        skip_cluster_delete: config.skip_cluster_delete,
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
         name: metadata_name(&config.metadata),
@@ -138,6 +178,10 @@ fn from_legacy(
         skip_delete: config.skip_delete,
         ignore_files: config.ignore_files,
     })
+}
+
+fn non_empty_or(value: &str, default: &str) -> String {
+    if value.is_empty() { default } else { value }.to_string()
 }
 
 fn metadata_name(metadata: &serde_json::Map<String, serde_json::Value>) -> String {
@@ -178,6 +222,13 @@ fn check(
             GoGlob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let cluster_key = match format {
+        CollectionFormat::TestCollection => "controlPlane",
+        CollectionFormat::LegacyTestSuite => "startControlPlane",
+    };
+    let cluster = settings
+        .cluster
+        .map_err(|message| at(cluster_key, message))?;
     let mut suites: Vec<SuiteDir> = Vec::new();
     for entry in &settings.test_dirs {
         let suite = suite_dir(&settings.base, entry);
@@ -204,6 +255,8 @@ fn check(
         },
         parallel,
         skip_delete: settings.skip_delete,
+        cluster,
+        skip_cluster_delete: settings.skip_cluster_delete,
         ignore_files,
         before: settings.before,
         after: settings.after,

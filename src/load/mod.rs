@@ -19,6 +19,6 @@ pub mod test_case;
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use go_glob::{BadPattern, GoGlob};
 pub use model::{
-    Collection, CollectionFormat, Hook, HookPoint, LoadedHook, Located, Object, Source, Step,
-    Suite, SuiteDir, TestCase,
+    ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
+    Located, Object, Source, Step, Suite, SuiteDir, TestCase,
 };

@@ -63,6 +63,10 @@ pub struct Collection {
     pub parallel: usize,
     /// Keep namespaces and created objects.
     pub skip_delete: bool,
+    /// Where the cluster comes from.
+    pub cluster: ClusterSource,
+    /// Leave a control plane or kind cluster the run started running.
+    pub skip_cluster_delete: bool,
     /// Globs of test-folder entries to skip silently.
     pub ignore_files: Vec<GoGlob>,
     /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,
@@ -126,6 +130,32 @@ pub struct LoadedHook {
     pub asserts: Vec<Object>,
     /// Objects from `errors`.
     pub errors: Vec<Object>,
+}
+
+/// Where a run's cluster comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterSource {
+    /// The current kubeconfig (`KUBECONFIG`, `~/.kube/config`, in-cluster).
+    Kubeconfig,
+    /// etcd and kube-apiserver started from `KUBEBUILDER_ASSETS`, with these extra API server
+    /// arguments.
+    ControlPlane {
+        /// Extra kube-apiserver arguments.
+        args: Vec<String>,
+    },
+    /// A kind cluster created for the run.
+    Kind(KindSettings),
+}
+
+/// How to create a kind cluster for the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSettings {
+    /// The cluster name (`kind` by default).
+    pub name: String,
+    /// A kind `Cluster` config file.
+    pub config: Option<PathBuf>,
+    /// Local images loaded into every node.
+    pub containers: Vec<String>,
 }
 
 /// A suite folder named by the collection.

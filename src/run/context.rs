@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use kube::api::DynamicObject;
 use kube::{Api, Client};
 
+use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
 use crate::cluster::Cluster;
 
@@ -32,8 +33,10 @@ pub(crate) struct TestContext {
     /// Seconds; the suite's or collection's step timeout.
     pub step_timeout: i64,
     pub created: Mutex<Vec<Created>>,
-    /// Background commands, killed and reaped when the test ends.
-    pub background: Mutex<Vec<tokio::process::Child>>,
+    /// Background commands, killed and reaped when the test ends (or the run is interrupted).
+    pub background: Children,
+    /// Keeps the test in the registry an interruption undoes.
+    _registration: Registration,
     /// Holds the kubeconfig file; removed when the context is dropped.
     _kubeconfig_dir: tempfile::TempDir,
 }
@@ -41,10 +44,12 @@ pub(crate) struct TestContext {
 impl TestContext {
     /// A context whose requests carry `trial_name` in their User-Agent, working in `namespace` with
     /// `dir` as its commands' working directory.
+    /// `owns_namespace`: an interrupted run deletes it (tests), or leaves it (hooks, in `default`).
     pub(crate) fn new(
         cluster: Arc<Cluster>,
         trial_name: &str,
         namespace: String,
+        owns_namespace: bool,
         dir: PathBuf,
         step_timeout: i64,
     ) -> Result<Self, String> {
@@ -55,6 +60,12 @@ impl TestContext {
             .tempdir()
             .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
         let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())?;
+        let background = Children::default();
+        let registration = interrupt::RUNNING.register(
+            client.clone(),
+            owns_namespace.then(|| namespace.clone()),
+            Arc::clone(&background),
+        );
         Ok(Self {
             cluster,
             client,
@@ -65,7 +76,8 @@ impl TestContext {
             kubeconfig,
             step_timeout,
             created: Mutex::default(),
-            background: Mutex::default(),
+            background,
+            _registration: registration,
             _kubeconfig_dir: kubeconfig_dir,
         })
     }

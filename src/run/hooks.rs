@@ -44,6 +44,7 @@ pub(crate) async fn run(
         cluster,
         name,
         HOOK_NAMESPACE.into(),
+        false,
         hook.hook.base.clone(),
         step_timeout,
     ) {

@@ -9,6 +9,7 @@ mod delete;
 mod diff;
 mod events;
 mod hooks;
+mod interrupt;
 mod log;
 mod namespace;
 mod objects;
@@ -20,6 +21,7 @@ mod window;
 use std::sync::LazyLock;
 
 pub(crate) use hooks::{HookRun, run as run_hook};
+pub(crate) use interrupt::RUNNING;
 pub(crate) use test_run::{TestSettings, run};
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.

@@ -37,6 +37,7 @@ pub(crate) async fn run(
         cluster,
         trial_name,
         namespace,
+        true,
         case.dir.clone(),
         settings.step_timeout,
     )?;
@@ -124,6 +125,7 @@ async fn cleanup(ctx: &TestContext, settings: TestSettings) -> Result<(), String
     namespace::delete(
         &ctx.client,
         &ctx.namespace,
+        ctx.cluster.deletes_namespaces(),
         Instant::now() + seconds(ctx.step_timeout),
         &ctx.log,
     )

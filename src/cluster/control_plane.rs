@@ -1,0 +1,304 @@
+//! An embedded control plane: etcd and kube-apiserver from `KUBEBUILDER_ASSETS` (the envtest
+//! layout), on loopback ports, with certificates generated for the run, a bearer token in
+//! `system:masters` and a kubeconfig (mode 0600) in a temporary folder. Stopping it kills both
+//! processes and removes the folder.
+//!
+//! There are no controllers: no namespace controller deletes namespaces, no service-account
+//! controller creates accounts (the ServiceAccount admission plugin is off, as in envtest).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
+use tokio::process::{Child, Command};
+use tokio::time::Instant;
+
+/// The environment variable naming the folder with `etcd` and `kube-apiserver`.
+pub(crate) const ASSETS_ENV: &str = "KUBEBUILDER_ASSETS";
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const LOG_TAIL_LINES: usize = 20;
+
+/// A running etcd and kube-apiserver.
+pub(crate) struct ControlPlane {
+    dir: tempfile::TempDir,
+    etcd: Child,
+    apiserver: Child,
+    /// The generated kubeconfig, as text.
+    pub kubeconfig: String,
+}
+
+impl ControlPlane {
+    /// Starts etcd, then kube-apiserver with `extra_args`, and waits until the API server is ready.
+    pub(crate) async fn start(extra_args: &[String]) -> Result<Self, String> {
+        let assets = std::env::var_os(ASSETS_ENV).map(PathBuf::from).ok_or_else(|| {
+            format!(
+                "controlPlane.start needs {ASSETS_ENV}, a folder with etcd and kube-apiserver\n(hint: `setup-envtest use -p path` prints one)"
+            )
+        })?;
+        let binary = |name: &str| -> Result<PathBuf, String> {
+            let path = assets.join(name);
+            path.is_file()
+                .then_some(path.clone())
+                .ok_or_else(|| format!("{ASSETS_ENV}={}: no {name} there", assets.display()))
+        };
+        let (etcd_bin, apiserver_bin) = (binary("etcd")?, binary("kube-apiserver")?);
+        let dir = tempfile::Builder::new()
+            .prefix("kuttl-rs-control-plane-")
+            .tempdir()
+            .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
+        let secrets = Secrets::write(dir.path())?;
+        let (etcd_port, peer_port, api_port) = (free_port()?, free_port()?, free_port()?);
+        let etcd = spawn(
+            Command::new(&etcd_bin).args([
+                "--data-dir",
+                &dir.path().join("etcd").display().to_string(),
+                "--listen-client-urls",
+                &format!("http://127.0.0.1:{etcd_port}"),
+                "--advertise-client-urls",
+                &format!("http://127.0.0.1:{etcd_port}"),
+                "--listen-peer-urls",
+                &format!("http://127.0.0.1:{peer_port}"),
+                "--initial-advertise-peer-urls",
+                &format!("http://127.0.0.1:{peer_port}"),
+                "--initial-cluster",
+                &format!("default=http://127.0.0.1:{peer_port}"),
+            ]),
+            &dir.path().join("etcd.log"),
+        )?;
+        let server = format!("https://127.0.0.1:{api_port}");
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let mut args = vec![
+            format!("--etcd-servers=http://127.0.0.1:{etcd_port}"),
+            format!("--secure-port={api_port}"),
+            "--bind-address=127.0.0.1".into(),
+            "--advertise-address=127.0.0.1".into(),
+            "--endpoint-reconciler-type=none".into(),
+            format!("--tls-cert-file={}", path("apiserver.crt")),
+            format!("--tls-private-key-file={}", path("apiserver.key")),
+            format!("--token-auth-file={}", path("tokens.csv")),
+            format!("--service-account-key-file={}", path("sa.pub")),
+            format!("--service-account-signing-key-file={}", path("sa.key")),
+            format!("--service-account-issuer={server}"),
+            "--service-cluster-ip-range=10.0.0.0/24".into(),
+            "--authorization-mode=RBAC".into(),
+            "--allow-privileged=true".into(),
+            "--disable-admission-plugins=ServiceAccount".into(),
+        ];
+        args.extend(extra_args.iter().cloned());
+        let apiserver = spawn(
+            Command::new(&apiserver_bin).args(&args),
+            &dir.path().join("kube-apiserver.log"),
+        )?;
+        let kubeconfig = secrets.kubeconfig(&server);
+        let mut plane = Self {
+            dir,
+            etcd,
+            apiserver,
+            kubeconfig,
+        };
+        if let Err(err) = plane.wait_ready().await {
+            let logs = plane.log_tails();
+            plane.stop().await;
+            return Err(format!("{err}\n{logs}"));
+        }
+        Ok(plane)
+    }
+
+    /// Where the kubeconfig was written.
+    pub(crate) fn kubeconfig_path(&self) -> PathBuf {
+        self.dir.path().join("kubeconfig")
+    }
+
+    async fn wait_ready(&mut self) -> Result<(), String> {
+        std::fs::write(self.kubeconfig_path(), &self.kubeconfig)
+            .map_err(|err| format!("cannot write the kubeconfig: {err}"))?;
+        let config = super::config_from(&self.kubeconfig).await?;
+        let client = kube::Client::try_from(config).map_err(|err| err.to_string())?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            for (name, child) in [
+                ("etcd", &mut self.etcd),
+                ("kube-apiserver", &mut self.apiserver),
+            ] {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(format!("{name} exited during start-up ({status})"));
+                }
+            }
+            let request = http::Request::get("/readyz")
+                .body(Vec::new())
+                .map_err(|err| err.to_string())?;
+            if client.request_text(request).await.is_ok() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "kube-apiserver was not ready within {}s",
+                    READY_TIMEOUT.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    fn log_tails(&self) -> String {
+        ["etcd.log", "kube-apiserver.log"]
+            .iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
+                format!("last lines of {name}:\n{tail}\n")
+            })
+            .collect()
+    }
+
+    /// Kills kube-apiserver, then etcd, waits for both and removes the folder.
+    pub(crate) async fn stop(mut self) {
+        for child in [&mut self.apiserver, &mut self.etcd] {
+            let _ = child.kill().await;
+        }
+        // `self.dir` is removed when it is dropped here.
+    }
+}
+
+/// The certificates, keys and token of one control plane.
+struct Secrets {
+    ca_pem: String,
+    token: String,
+}
+
+impl Secrets {
+    fn write(dir: &Path) -> Result<Self, String> {
+        let fail = |err: rcgen::Error| format!("cannot generate certificates: {err}");
+        let ca_key = KeyPair::generate().map_err(fail)?;
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "kuttl-rs control plane CA");
+        let ca = ca_params.self_signed(&ca_key).map_err(fail)?;
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let server_key = KeyPair::generate().map_err(fail)?;
+        let mut server_params =
+            CertificateParams::new(vec!["localhost".to_string()]).map_err(fail)?;
+        server_params
+            .subject_alt_names
+            .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
+        server_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "kube-apiserver");
+        let server = server_params
+            .signed_by(&server_key, &issuer)
+            .map_err(fail)?;
+
+        let service_accounts = KeyPair::generate().map_err(fail)?;
+        let token = random_token();
+        let files = [
+            ("apiserver.crt", server.pem()),
+            ("apiserver.key", server_key.serialize_pem()),
+            ("sa.key", service_accounts.serialize_pem()),
+            ("sa.pub", service_accounts.public_key_pem()),
+            (
+                "tokens.csv",
+                format!("{token},kuttl-rs-admin,kuttl-rs-admin,system:masters\n"),
+            ),
+        ];
+        for (name, contents) in files {
+            write_private(&dir.join(name), &contents)?;
+        }
+        Ok(Self {
+            ca_pem: ca.pem(),
+            token,
+        })
+    }
+
+    fn kubeconfig(&self, server: &str) -> String {
+        use base64::Engine as _;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: kuttl-rs\n  cluster:\n    server: {server}\n    certificate-authority-data: {}\nusers:\n- name: kuttl-rs-admin\n  user:\n    token: {}\ncontexts:\n- name: kuttl-rs\n  context:\n    cluster: kuttl-rs\n    user: kuttl-rs-admin\ncurrent-context: kuttl-rs\n",
+            b64(self.ca_pem.as_bytes()),
+            self.token
+        )
+    }
+}
+
+fn spawn(command: &mut Command, log: &Path) -> Result<Child, String> {
+    let file = std::fs::File::create(log)
+        .map_err(|err| format!("cannot create {}: {err}", log.display()))?;
+    let stderr = file.try_clone().map_err(|err| err.to_string())?;
+    command
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(stderr)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|err| format!("cannot start {:?}: {err}", command.as_std().get_program()))
+}
+
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|err| format!("no free port on 127.0.0.1: {err}"))
+}
+
+fn write_private(path: &Path, contents: &str) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))
+}
+
+/// 32 random hexadecimal characters.
+fn random_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    (0..2)
+        .map(|i| format!("{:016x}", RandomState::new().hash_one(i)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_certificates_keys_and_a_kubeconfig_kube_can_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::write(dir.path()).unwrap();
+        for name in [
+            "apiserver.crt",
+            "apiserver.key",
+            "sa.key",
+            "sa.pub",
+            "tokens.csv",
+        ] {
+            let metadata = std::fs::metadata(dir.path().join(name)).unwrap();
+            assert_eq!(
+                std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o777,
+                0o600,
+                "{name}"
+            );
+        }
+        let kubeconfig =
+            kube::config::Kubeconfig::from_yaml(&secrets.kubeconfig("https://127.0.0.1:6443"))
+                .unwrap();
+        let cluster = kubeconfig.clusters[0].cluster.as_ref().unwrap();
+        assert_eq!(cluster.server.as_deref(), Some("https://127.0.0.1:6443"));
+        assert!(
+            cluster
+                .certificate_authority_data
+                .as_ref()
+                .is_some_and(|ca| !ca.is_empty())
+        );
+        assert_eq!(secrets.token.len(), 32);
+    }
+}
