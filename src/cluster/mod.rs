@@ -36,7 +36,7 @@ pub(crate) struct Cluster {
 }
 
 enum Started {
-    ControlPlane(ControlPlane),
+    ControlPlane(Box<ControlPlane>),
     Kind(KindCluster),
 }
 
@@ -63,7 +63,11 @@ impl Cluster {
                 let plane = ControlPlane::start(args).await?;
                 let config = config_from(&plane.kubeconfig).await?;
                 let kubeconfig = Some(plane.kubeconfig.clone());
-                (config, kubeconfig, Some(Started::ControlPlane(plane)))
+                (
+                    config,
+                    kubeconfig,
+                    Some(Started::ControlPlane(Box::new(plane))),
+                )
             }
             ClusterSource::Kind(settings) => {
                 let cluster = KindCluster::create(settings).await?;
