@@ -34,6 +34,7 @@ mod expand;
 mod harness;
 pub mod load;
 mod provenance;
+mod report;
 mod run;
 
 pub use harness::Harness;

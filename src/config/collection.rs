@@ -42,6 +42,10 @@ pub struct TestCollection {
     pub report_name: String,
     /// `step` or `test`.
     pub report_granularity: String,
+    /// Record each test's API requests and write `coverage.json` (a kuttl-rs extension).
+    pub coverage: bool,
+    /// A previous `coverage.json`: the summary lists the endpoints this run adds to it.
+    pub coverage_baseline: String,
     /// An embedded control plane.
     pub control_plane: ControlPlane,
     /// A kind cluster (`kind` itself is the object's kind, hence the longer name).
@@ -57,14 +61,6 @@ impl Unsupported for TestCollection {
         set_fields(&[
             (!self.namespace.is_empty(), "namespace", NOT_YET),
             (!self.suppress.is_empty(), "suppress", NOT_YET),
-            (!self.artifacts_dir.is_empty(), "artifactsDir", NOT_YET),
-            (!self.report_format.is_empty(), "reportFormat", NOT_YET),
-            (!self.report_name.is_empty(), "reportName", NOT_YET),
-            (
-                !self.report_granularity.is_empty(),
-                "reportGranularity",
-                NOT_YET,
-            ),
             (
                 self.control_plane.attach_output,
                 "controlPlane",

@@ -76,14 +76,6 @@ impl Unsupported for LegacyTestSuite {
                 NOT_YET,
             ),
             (self.kind_node_cache, "kindNodeCache", NOT_YET),
-            (!self.artifacts_dir.is_empty(), "artifactsDir", NOT_YET),
-            (!self.report_format.is_empty(), "reportFormat", NOT_YET),
-            (!self.report_name.is_empty(), "reportName", NOT_YET),
-            (
-                !self.report_granularity.is_empty(),
-                "reportGranularity",
-                NOT_YET,
-            ),
             (!self.namespace.is_empty(), "namespace", NOT_YET),
             (!self.suppress.is_empty(), "suppress", NOT_YET),
         ])

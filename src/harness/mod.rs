@@ -14,7 +14,7 @@ use std::sync::Arc;
 use libtest_mimic::{Arguments, Trial};
 
 use crate::load::{self, discover};
-use crate::run;
+use crate::{report, run};
 use lifecycle::Lifecycle;
 use run_state::RunState;
 
@@ -58,11 +58,20 @@ impl Harness {
         let collection = match load::collection::read(&self.collection) {
             Ok(collection) => collection,
             Err(err) => {
-                let trial = Trial::test(self.collection.display().to_string(), move || {
-                    Err(err.to_string().into())
-                });
-                return libtest_mimic::run(&args, vec![trial]).exit_code();
+                return fail_run(
+                    &args,
+                    &self.collection.display().to_string(),
+                    err.to_string(),
+                );
             }
+        };
+        let report_settings = match collection
+            .report
+            .clone()
+            .with_env(|name| std::env::var(name).ok())
+        {
+            Ok(settings) => settings,
+            Err(err) => return fail_run(&args, "environment", err),
         };
         if args.test_threads.is_none() {
             args.test_threads = std::env::var("RUST_TEST_THREADS")
@@ -107,6 +116,7 @@ impl Harness {
         if !args.list {
             run::RUNTIME.spawn(undo_on_interrupt(Arc::clone(&state)));
         }
+        let started = std::time::Instant::now();
         let conclusion = libtest_mimic::run(&args, trials);
         if args.list {
             return conclusion.exit_code();
@@ -124,6 +134,24 @@ impl Harness {
         if let Some(note) = note {
             let _ = writeln!(stderr, "{note}");
         }
+        let (tests, hooks) = state.records();
+        match report::write(
+            &report_settings,
+            &state.collection.name,
+            &tests,
+            &hooks,
+            started.elapsed(),
+        ) {
+            Ok(paths) => {
+                for path in paths {
+                    let _ = writeln!(stderr, "report: {}", path.display());
+                }
+            }
+            Err(err) => {
+                let _ = writeln!(stderr, "error: {err}");
+                return ExitCode::from(101);
+            }
+        }
         for line in state.hook_trace() {
             let _ = writeln!(stderr, "{line}");
         }
@@ -136,6 +164,12 @@ impl Harness {
         }
         conclusion.exit_code()
     }
+}
+
+/// A run that cannot start: one failing trial named `name` with `message`.
+fn fail_run(args: &Arguments, name: &str, message: String) -> ExitCode {
+    let trial = Trial::test(name, move || Err(message.into()));
+    libtest_mimic::run(args, vec![trial]).exit_code()
 }
 
 /// On Ctrl-C: kill the running tests' background commands, delete their namespaces, stop what the

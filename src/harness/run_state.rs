@@ -7,13 +7,14 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use super::lifecycle::{Hooks, Lifecycle, Scope};
 use crate::cluster::Cluster;
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
 use crate::load::{Collection, LoadError, LoadedHook, Suite, TestCase, Warning};
+use crate::report::{HookRecord, TestRecord};
 use crate::run::{self, HookRun};
 
 /// A suite's settings, read once.
@@ -39,9 +40,13 @@ pub(crate) struct RunState {
     /// Hooks that ran, by suite (`None`: the collection), kept until their scope ends so that their
     /// background commands keep running.
     hook_runs: Mutex<HashMap<Option<String>, Vec<HookRun>>>,
-    /// One line per hook that ran, in the order they finished.
-    hook_trace: Mutex<Vec<String>>,
-    started: Instant,
+    /// Every hook that ran, in the order they finished.
+    hook_records: Mutex<Vec<HookRecord>>,
+    /// Every cluster trial's outcome.
+    records: Mutex<Vec<TestRecord>>,
+    /// Tests whose offline load trial failed.
+    load_failures: Mutex<Vec<TestRecord>>,
+    started: SystemTime,
     warnings: Mutex<BTreeSet<Warning>>,
 }
 
@@ -56,8 +61,10 @@ impl RunState {
             cluster: tokio::sync::OnceCell::new(),
             lifecycle: OnceLock::new(),
             hook_runs: Mutex::default(),
-            hook_trace: Mutex::default(),
-            started: Instant::now(),
+            hook_records: Mutex::default(),
+            records: Mutex::default(),
+            load_failures: Mutex::default(),
+            started: SystemTime::now(),
             warnings: Mutex::new(warnings),
         }
     }
@@ -196,18 +203,17 @@ impl RunState {
                 let name = scope_key
                     .as_ref()
                     .map_or_else(|| point.to_string(), |suite| format!("{suite}::{point}"));
-                let start = Instant::now();
+                let started = SystemTime::now();
+                let clock = Instant::now();
                 let (result, run) = run::run_hook(cluster, &hook, &name, timeout).await;
-                self.hook_trace
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(format!(
-                        "hook {name} ({}): {} after {:.3}s, started at +{:.3}s",
-                        hook.hook.source,
-                        if result.is_ok() { "ok" } else { "FAILED" },
-                        start.elapsed().as_secs_f64(),
-                        start.duration_since(self.started).as_secs_f64()
-                    ));
+                lock(&self.hook_records).push(HookRecord {
+                    name,
+                    suite: scope_key.clone(),
+                    source: hook.hook.source.to_string(),
+                    started,
+                    duration: clock.elapsed(),
+                    failure: result.as_ref().err().cloned(),
+                });
                 self.hook_runs()
                     .entry(scope_key.clone())
                     .or_default()
@@ -233,10 +239,50 @@ impl RunState {
 
     /// One line per hook that ran: name, file, outcome, duration and start time.
     pub(crate) fn hook_trace(&self) -> Vec<String> {
-        self.hook_trace
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.hook_records)
+            .iter()
+            .map(|hook| {
+                format!(
+                    "hook {} ({}): {} after {:.3}s, started at +{:.3}s",
+                    hook.name,
+                    hook.source,
+                    if hook.failure.is_none() {
+                        "ok"
+                    } else {
+                        "FAILED"
+                    },
+                    hook.duration.as_secs_f64(),
+                    hook.started
+                        .duration_since(self.started)
+                        .unwrap_or_default()
+                        .as_secs_f64()
+                )
+            })
+            .collect()
+    }
+
+    /// Records a cluster trial's outcome.
+    pub(crate) fn record(&self, record: TestRecord) {
+        lock(&self.records).push(record);
+    }
+
+    /// Records a test whose files do not load.
+    pub(crate) fn record_load_failure(&self, record: TestRecord) {
+        lock(&self.load_failures).push(record);
+    }
+
+    /// Every test's record (a cluster trial's, else a failed load's) and every hook's.
+    pub(crate) fn records(&self) -> (Vec<TestRecord>, Vec<HookRecord>) {
+        let mut tests = lock(&self.records).clone();
+        for failure in lock(&self.load_failures).iter() {
+            if !tests
+                .iter()
+                .any(|t| t.suite == failure.suite && t.test == failure.test)
+            {
+                tests.push(failure.clone());
+            }
+        }
+        (tests, lock(&self.hook_records).clone())
     }
 
     /// Ends the run: stops whatever hooks left running (a before hook without an after hook) and
@@ -264,4 +310,11 @@ impl Hooks for RunState {
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(self.run_hook(scope))
     }
+}
+
+/// Locks a mutex, recovering the data of a poisoned one (a panicking trial must not lose records).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -10,12 +10,14 @@
 use std::sync::Arc;
 
 use std::panic::AssertUnwindSafe;
+use std::time::SystemTime;
 
 use futures::FutureExt;
 use libtest_mimic::{Failed, Trial};
 
 use super::run_state::RunState;
 use crate::load::discover::{Discovered, TestRef};
+use crate::report::TestRecord;
 use crate::run::{self, TestSettings};
 
 /// The suffix of the offline load trial of a test.
@@ -60,38 +62,57 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
 fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     let state = Arc::clone(state);
     Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
-        state.load(&test).map(drop).map_err(Failed::from)
+        let started = SystemTime::now();
+        state.load(&test).map(drop).map_err(|err| {
+            state.record_load_failure(TestRecord::not_started(
+                &test.suite,
+                &test.name,
+                started,
+                err.to_string(),
+            ));
+            Failed::from(err)
+        })
     })
 }
 
 fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     let state = Arc::clone(state);
     Trial::test(test.trial_name(), move || {
+        let started = SystemTime::now();
+        let not_started = |message: String| {
+            (
+                Err(message.clone()),
+                TestRecord::not_started(&test.suite, &test.name, started, message),
+            )
+        };
         let loaded = state.load(&test).map_err(|err| err.to_string());
         let result = run::RUNTIME.block_on(async {
             let lifecycle = state.lifecycle();
             // A panic must not skip `leave`: the suite's after hook and the next suite wait on it.
-            let outcome = AssertUnwindSafe(async {
-                match loaded {
-                    Ok((suite, case)) => {
-                        // Connect first: with no cluster, hooks cannot run either, and the
-                        // message is about the cluster.
-                        let cluster = state.cluster().await?;
-                        if let Err(hook_failure) = lifecycle.enter(&test.suite, &*state).await {
-                            return Err(format!("not run: a hook failed\n{hook_failure}"));
-                        }
-                        let settings = TestSettings {
-                            step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
-                            skip_delete: state.collection.skip_delete,
-                        };
-                        run::run(cluster, &case, settings, &test.trial_name()).await
-                    }
-                    Err(load_error) => Err(load_error),
+            let (outcome, record) = AssertUnwindSafe(async {
+                let (suite, case) = match loaded {
+                    Ok(loaded) => loaded,
+                    Err(load_error) => return not_started(load_error),
+                };
+                // Connect first: with no cluster, hooks cannot run either, and the message is
+                // about the cluster.
+                let cluster = match state.cluster().await {
+                    Ok(cluster) => cluster,
+                    Err(err) => return not_started(err),
+                };
+                if let Err(hook_failure) = lifecycle.enter(&test.suite, &*state).await {
+                    return not_started(format!("not run: a hook failed\n{hook_failure}"));
                 }
+                let settings = TestSettings {
+                    step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
+                    skip_delete: state.collection.skip_delete,
+                };
+                run::run(cluster, &case, settings, &test.trial_name()).await
             })
             .catch_unwind()
             .await
-            .unwrap_or_else(|_| Err("the test panicked".to_string()));
+            .unwrap_or_else(|_| not_started("the test panicked".to_string()));
+            state.record(record);
             // Always, so the suite's after hook runs once its last trial has ended.
             let left = lifecycle.leave(&test.suite, &*state).await;
             match (outcome, left) {

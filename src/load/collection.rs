@@ -9,6 +9,7 @@ use super::hook;
 use super::model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, SuiteDir,
 };
+use super::report_settings::{ReportSettings, Written};
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{LegacyTestSuite, TestCollection};
 
@@ -28,6 +29,7 @@ struct Settings {
     after: Option<Hook>,
     cluster: Result<ClusterSource, String>,
     skip_cluster_delete: bool,
+    report: Result<ReportSettings, (&'static str, String)>,
 }
 
 /// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
@@ -110,9 +112,21 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         })),
         (false, false) => Ok(ClusterSource::Kubeconfig),
     };
+    let report = ReportSettings::from_file(
+        &Written {
+            format: &config.report_format,
+            name: &config.report_name,
+            granularity: &config.report_granularity,
+            artifacts_dir: &config.artifacts_dir,
+            coverage: config.coverage,
+            coverage_baseline: &config.coverage_baseline,
+        },
+        &base,
+    );
     Settings {
         cluster,
         skip_cluster_delete: config.skip_cluster_delete,
+        report,
         before: hook::declared(
             HookPoint::BeforeCollection,
             config.before_collection,
@@ -164,9 +178,21 @@ fn from_legacy(
         })),
         (false, false) => Ok(ClusterSource::Kubeconfig),
     };
+    let report = ReportSettings::from_file(
+        &Written {
+            format: &config.report_format,
+            name: &config.report_name,
+            granularity: &config.report_granularity,
+            artifacts_dir: &config.artifacts_dir,
+            coverage: false,
+            coverage_baseline: "",
+        },
+        &cwd,
+    );
     Ok(Settings {
         cluster,
         skip_cluster_delete: config.skip_cluster_delete,
+        report,
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
         name: metadata_name(&config.metadata),
@@ -229,6 +255,9 @@ fn check(
     let cluster = settings
         .cluster
         .map_err(|message| at(cluster_key, message))?;
+    let report = settings
+        .report
+        .map_err(|(field, message)| at(field, format!("{field}: {message}")))?;
     let mut suites: Vec<SuiteDir> = Vec::new();
     for entry in &settings.test_dirs {
         let suite = suite_dir(&settings.base, entry);
@@ -257,6 +286,7 @@ fn check(
         skip_delete: settings.skip_delete,
         cluster,
         skip_cluster_delete: settings.skip_cluster_delete,
+        report,
         ignore_files,
         before: settings.before,
         after: settings.after,

@@ -12,6 +12,7 @@ mod go_glob;
 pub mod hook;
 mod model;
 mod objects;
+mod report_settings;
 mod selector;
 pub mod suite;
 pub mod test_case;
@@ -22,3 +23,4 @@ pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
     Located, Object, Source, Step, Suite, SuiteDir, TestCase,
 };
+pub use report_settings::{Granularity, ReportFormat, ReportSettings};

@@ -67,6 +67,8 @@ pub struct Collection {
     pub cluster: ClusterSource,
     /// Leave a control plane or kind cluster the run started running.
     pub skip_cluster_delete: bool,
+    /// Reports, artifacts and coverage.
+    pub report: super::ReportSettings,
     /// Globs of test-folder entries to skip silently.
     pub ignore_files: Vec<GoGlob>,
     /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,

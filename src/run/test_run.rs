@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
 use kube::api::DeleteParams;
@@ -15,6 +15,7 @@ use super::window::WindowFailure;
 use super::{command, events, namespace, objects};
 use crate::cluster::Cluster;
 use crate::load::TestCase;
+use crate::report::{StepRecord, TestRecord};
 
 /// What a test run takes from its suite and collection.
 #[derive(Debug, Clone, Copy)]
@@ -25,23 +26,36 @@ pub(crate) struct TestSettings {
     pub skip_delete: bool,
 }
 
-/// Runs a loaded test against the cluster; `Err` is the whole failure message.
+/// Runs a loaded test against the cluster; `Err` is the whole failure message. The record holds
+/// the per-step outcome and timing, the log and, on failure, the namespace's events.
 pub(crate) async fn run(
     cluster: Arc<Cluster>,
     case: &TestCase,
     settings: TestSettings,
     trial_name: &str,
-) -> Result<(), String> {
+) -> (Result<(), String>, TestRecord) {
+    let started = SystemTime::now();
+    let clock = Instant::now();
     let namespace = namespace::generate_name();
-    let ctx = TestContext::new(
+    let ctx = match TestContext::new(
         cluster,
         trial_name,
         namespace,
         true,
         case.dir.clone(),
         settings.step_timeout,
-    )?;
-    let outcome = AssertUnwindSafe(run_steps(&ctx, case))
+    ) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            return (
+                Err(err.clone()),
+                TestRecord::not_started(&case.suite, &case.name, started, err),
+            );
+        }
+    };
+    let mut record = TestRecord::not_started(&case.suite, &case.name, started, String::new());
+    record.setup_failure = None;
+    let outcome = AssertUnwindSafe(run_steps(&ctx, case, &mut record))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| {
@@ -55,30 +69,52 @@ pub(crate) async fn run(
     let mut message = match &outcome {
         Ok(()) => String::new(),
         Err(failure) => {
-            format!(
-                "{failure}\nevents in namespace {}:\n{}",
-                ctx.namespace,
-                events::describe(&ctx.client, &ctx.namespace).await
-            )
+            let events = events::describe(&ctx.client, &ctx.namespace).await;
+            let message = format!(
+                "{failure}\nevents in namespace {}:\n{events}",
+                ctx.namespace
+            );
+            record.events = Some(events);
+            message
         }
     };
     let cleanup = cleanup(&ctx, settings).await;
     if let Err(err) = &cleanup {
         let _ = writeln!(message, "cleanup failed: {err}");
+        record.cleanup_failure = Some(err.clone());
     }
+    record.log = ctx.log.text();
+    record.duration = clock.elapsed();
     if outcome.is_ok() && cleanup.is_ok() {
-        return Ok(());
+        return (Ok(()), record);
     }
-    let _ = write!(message, "\nlog of {trial_name}:\n{}", ctx.log.text());
-    Err(message)
+    let _ = write!(message, "\nlog of {trial_name}:\n{}", record.log);
+    (Err(message), record)
 }
 
-async fn run_steps(ctx: &TestContext, case: &TestCase) -> Result<(), String> {
-    namespace::create(&ctx.client, &ctx.namespace, &ctx.log).await?;
+async fn run_steps(
+    ctx: &TestContext,
+    case: &TestCase,
+    record: &mut TestRecord,
+) -> Result<(), String> {
+    if let Err(err) = namespace::create(&ctx.client, &ctx.namespace, &ctx.log).await {
+        record.setup_failure = Some(err.clone());
+        return Err(err);
+    }
     for step in &case.steps {
-        if let Err(failure) = step::run(ctx, step).await {
-            return Err(describe_failure(&step.label(), failure));
-        }
+        let started = SystemTime::now();
+        let clock = Instant::now();
+        let result = step::run(ctx, step)
+            .await
+            .map_err(|failure| describe_failure(&step.label(), failure));
+        record.steps.push(StepRecord {
+            label: step.label(),
+            started,
+            duration: clock.elapsed(),
+            assertions: step.asserts.len() + step.errors.len(),
+            failure: result.as_ref().err().cloned(),
+        });
+        result?;
     }
     Ok(())
 }

@@ -1,0 +1,216 @@
+//! Report settings: from the collection file, then overridden by `KUTTL_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+/// Report file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// KUTTL's JSON report.
+    Json,
+    /// JUnit XML.
+    Xml,
+}
+
+/// One test case per test, or per step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    /// One test case per step (`setup`, `step 0-create`, …), KUTTL's default.
+    #[default]
+    Step,
+    /// One test case per test.
+    Test,
+}
+
+/// Where reports and artifacts go and what they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportSettings {
+    /// `None`: no report file.
+    pub format: Option<ReportFormat>,
+    /// The report file name without extension.
+    pub name: String,
+    /// Test cases per test or per step.
+    pub granularity: Granularity,
+    /// Where the report, coverage and per-test artifacts go; `None`: reports in the working
+    /// directory, no per-test artifacts.
+    pub artifacts_dir: Option<PathBuf>,
+    /// Record API requests per test and write `coverage.json`.
+    pub coverage: bool,
+    /// A previous `coverage.json` to compare with.
+    pub coverage_baseline: Option<PathBuf>,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            format: None,
+            name: "kuttl-report".into(),
+            granularity: Granularity::Step,
+            artifacts_dir: None,
+            coverage: false,
+            coverage_baseline: None,
+        }
+    }
+}
+
+/// The values as written in a collection file.
+pub(crate) struct Written<'a> {
+    pub format: &'a str,
+    pub name: &'a str,
+    pub granularity: &'a str,
+    pub artifacts_dir: &'a str,
+    pub coverage: bool,
+    pub coverage_baseline: &'a str,
+}
+
+impl ReportSettings {
+    /// Settings from a collection file; paths are resolved against `base`. `Err` names the field.
+    pub(crate) fn from_file(
+        written: &Written<'_>,
+        base: &Path,
+    ) -> Result<Self, (&'static str, String)> {
+        let path = |value: &str| (!value.is_empty()).then(|| base.join(value));
+        Ok(Self {
+            format: parse_format(written.format).map_err(|err| ("reportFormat", err))?,
+            name: if written.name.is_empty() {
+                "kuttl-report".into()
+            } else {
+                written.name.to_string()
+            },
+            granularity: parse_granularity(written.granularity)
+                .map_err(|err| ("reportGranularity", err))?,
+            artifacts_dir: path(written.artifacts_dir),
+            coverage: written.coverage,
+            coverage_baseline: path(written.coverage_baseline),
+        })
+    }
+
+    /// Applies `KUTTL_REPORT_FORMAT`, `KUTTL_REPORT_NAME`, `KUTTL_REPORT_GRANULARITY`,
+    /// `KUTTL_ARTIFACTS_DIR`, `KUTTL_COVERAGE` and `KUTTL_COVERAGE_BASELINE` from `env`. `Err` names
+    /// the variable and the value.
+    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let bad = |name: &str, value: &str, err: String| {
+            format!("invalid value {value:?} for environment variable {name}: {err}")
+        };
+        if let Some(value) = env("KUTTL_REPORT_FORMAT") {
+            self.format =
+                parse_format(&value).map_err(|err| bad("KUTTL_REPORT_FORMAT", &value, err))?;
+        }
+        if let Some(value) = env("KUTTL_REPORT_NAME").filter(|v| !v.is_empty()) {
+            self.name = value;
+        }
+        if let Some(value) = env("KUTTL_REPORT_GRANULARITY") {
+            self.granularity = parse_granularity(&value)
+                .map_err(|err| bad("KUTTL_REPORT_GRANULARITY", &value, err))?;
+        }
+        if let Some(value) = env("KUTTL_ARTIFACTS_DIR").filter(|v| !v.is_empty()) {
+            self.artifacts_dir = Some(PathBuf::from(value));
+        }
+        if let Some(value) = env("KUTTL_COVERAGE") {
+            self.coverage = match value.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => {
+                    return Err(bad(
+                        "KUTTL_COVERAGE",
+                        &value,
+                        "expected true or false".into(),
+                    ));
+                }
+            };
+        }
+        if let Some(value) = env("KUTTL_COVERAGE_BASELINE").filter(|v| !v.is_empty()) {
+            self.coverage_baseline = Some(PathBuf::from(value));
+        }
+        Ok(self)
+    }
+}
+
+/// `json` or `xml`, in any case (KUTTL's config file only knows exact `xml`); empty: no report.
+fn parse_format(value: &str) -> Result<Option<ReportFormat>, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "json" => Ok(Some(ReportFormat::Json)),
+        "xml" => Ok(Some(ReportFormat::Xml)),
+        _ => Err(format!("{value:?} is not a report format (json or xml)")),
+    }
+}
+
+fn parse_granularity(value: &str) -> Result<Granularity, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "" | "step" => Ok(Granularity::Step),
+        "test" => Ok(Granularity::Test),
+        _ => Err(format!(
+            "{value:?} is not a report granularity (step or test)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case("", None)]
+    #[case("json", Some(ReportFormat::Json))]
+    #[case("JSON", Some(ReportFormat::Json))]
+    #[case("XML", Some(ReportFormat::Xml))]
+    fn report_format_is_case_insensitive(
+        #[case] value: &str,
+        #[case] expected: Option<ReportFormat>,
+    ) {
+        assert_eq!(parse_format(value), Ok(expected));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("KUTTL_REPORT_FORMAT", "Xml"),
+            ("KUTTL_REPORT_NAME", "ci"),
+            ("KUTTL_REPORT_GRANULARITY", "test"),
+            ("KUTTL_ARTIFACTS_DIR", "/tmp/out"),
+            ("KUTTL_COVERAGE", "1"),
+        ]);
+        let settings = ReportSettings::default()
+            .with_env(|name| env.get(name).map(|v| v.to_string()))
+            .unwrap();
+        assert_eq!(settings.format, Some(ReportFormat::Xml));
+        assert_eq!(
+            (settings.name.as_str(), settings.granularity),
+            ("ci", Granularity::Test)
+        );
+        assert_eq!(settings.artifacts_dir, Some(PathBuf::from("/tmp/out")));
+        assert!(settings.coverage);
+    }
+
+    #[rstest]
+    #[case(
+        "KUTTL_REPORT_FORMAT",
+        "yaml",
+        "invalid value \"yaml\" for environment variable KUTTL_REPORT_FORMAT: \"yaml\" is not a report format (json or xml)"
+    )]
+    #[case(
+        "KUTTL_REPORT_GRANULARITY",
+        "suite",
+        "invalid value \"suite\" for environment variable KUTTL_REPORT_GRANULARITY: \"suite\" is not a report granularity (step or test)"
+    )]
+    #[case(
+        "KUTTL_COVERAGE",
+        "maybe",
+        "invalid value \"maybe\" for environment variable KUTTL_COVERAGE: expected true or false"
+    )]
+    fn bad_environment_values_name_the_variable(
+        #[case] name: &str,
+        #[case] value: &str,
+        #[case] message: &str,
+    ) {
+        let err = ReportSettings::default()
+            .with_env(|n| (n == name).then(|| value.to_string()))
+            .unwrap_err();
+        assert_eq!(err, message);
+    }
+}

@@ -1,0 +1,238 @@
+//! Reports of a run: KUTTL's JUnit XML and JSON reports, per-test artifacts, and API endpoint
+//! coverage. The engine only records outcomes ([`record`]); everything here reads those records.
+
+mod artifacts;
+mod json;
+mod junit;
+mod record;
+mod tree;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+pub(crate) use record::{HookRecord, StepRecord, TestRecord};
+
+use crate::load::{ReportFormat, ReportSettings};
+
+/// Writes the report file (when a format is set) and the per-test artifacts (when an artifacts
+/// folder is set). Returns what was written, for the user.
+pub(crate) fn write(
+    settings: &ReportSettings,
+    run_name: &str,
+    tests: &[TestRecord],
+    hooks: &[HookRecord],
+    total: Duration,
+) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    let dir = settings.artifacts_dir.clone().unwrap_or_default();
+    if let Some(format) = settings.format {
+        let suites = tree::build(tests, hooks, settings.granularity);
+        let (text, extension) = match format {
+            ReportFormat::Json => (json::render(run_name, &suites, total), "json"),
+            ReportFormat::Xml => (junit::render(run_name, &suites, total)?, "xml"),
+        };
+        std::fs::create_dir_all(&dir)
+            .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        let path = dir.join(format!("{}.{extension}", settings.name));
+        std::fs::write(&path, text)
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        written.push(path);
+    }
+    if let Some(dir) = &settings.artifacts_dir {
+        artifacts::write(dir, tests)?;
+        written.push(dir.clone());
+    }
+    Ok(written)
+}
+
+/// Seconds with three decimals, as KUTTL writes times.
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+/// RFC 3339 with nanoseconds, in the local zone, as KUTTL writes timestamps.
+fn timestamp(time: SystemTime) -> String {
+    chrono::DateTime::<chrono::Local>::from(time)
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::load::Granularity;
+
+    fn step(label: &str, failure: Option<&str>) -> StepRecord {
+        StepRecord {
+            label: label.into(),
+            started: SystemTime::UNIX_EPOCH + Duration::from_secs(10),
+            duration: Duration::from_millis(1500),
+            assertions: 2,
+            failure: failure.map(str::to_string),
+        }
+    }
+
+    fn records() -> (Vec<TestRecord>, Vec<HookRecord>) {
+        let started = SystemTime::UNIX_EPOCH + Duration::from_secs(9);
+        let passed = TestRecord {
+            steps: vec![step("0-create", None), step("1-update", None)],
+            setup_failure: None,
+            ..TestRecord::not_started("apps", "basic", started, String::new())
+        };
+        let failed = TestRecord {
+            steps: vec![
+                step("0-create", None),
+                step("1-scale", Some("failed in step 1-scale: .spec.replicas")),
+            ],
+            setup_failure: None,
+            events: Some("  Warning BackOff".into()),
+            ..TestRecord::not_started("apps", "scale", started, String::new())
+        };
+        let broken = TestRecord::not_started(
+            "core",
+            "typo",
+            started,
+            "00-a.yaml:3:1: unknown field `comands`".into(),
+        );
+        let hook = HookRecord {
+            name: "afterCollection".into(),
+            suite: None,
+            source: "kuttl.yaml:9".into(),
+            started,
+            duration: Duration::from_millis(20),
+            failure: Some("command \"false\" failed, exit status 1".into()),
+        };
+        (vec![passed, failed, broken], vec![hook])
+    }
+
+    #[test]
+    fn json_report_has_kuttls_shape_with_steps_and_load_errors() {
+        let (tests, hooks) = records();
+        let suites = tree::build(&tests, &hooks, Granularity::Step);
+        let report: Value =
+            serde_json::from_str(&json::render("run", &suites, Duration::from_secs(3))).unwrap();
+        assert_eq!(
+            (report["tests"].as_u64(), report["failures"].as_u64()),
+            (Some(8), Some(3)),
+            "{report:#}"
+        );
+        assert_eq!(report["time"], "3.000");
+        assert_eq!(
+            report["failure"]["message"],
+            "afterCollection hook failed (kuttl.yaml:9)"
+        );
+        let apps = &report["testsuite"][0];
+        assert_eq!(apps["name"], "apps");
+        let scale = &apps["testsuite"][1];
+        assert_eq!(scale["name"], "scale");
+        let names: Vec<&str> = scale["testcase"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["setup", "step 0-create", "step 1-scale"]);
+        let failed_step = &scale["testcase"][2];
+        assert_eq!(
+            (
+                failed_step["classname"].as_str(),
+                failed_step["time"].as_str(),
+                failed_step["assertions"].as_u64()
+            ),
+            (Some("scale"), Some("1.500"), Some(2))
+        );
+        assert_eq!(failed_step["failure"]["message"], "failed in step 1-scale");
+        assert!(
+            scale["testcase"][0].get("failure").is_none()
+                && scale["testcase"][0].get("assertions").is_none(),
+            "empty fields are left out"
+        );
+        let typo = &report["testsuite"][1]["testsuite"][0]["testcase"][0];
+        assert_eq!(
+            (typo["name"].as_str(), typo["failure"]["message"].as_str()),
+            (Some("setup"), Some("setup failed"))
+        );
+        assert!(
+            typo["failure"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field `comands`")
+        );
+    }
+
+    #[test]
+    fn test_granularity_has_one_case_per_test_with_its_first_failure() {
+        let (tests, hooks) = records();
+        let suites = tree::build(&tests, &hooks, Granularity::Test);
+        let apps = &suites[0];
+        assert_eq!(
+            apps.cases
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["basic", "scale"]
+        );
+        assert_eq!(apps.cases[0].assertions, 4);
+        assert_eq!(
+            apps.cases[1].failure.as_ref().map(|f| f.message.as_str()),
+            Some("failed in step 1-scale")
+        );
+        assert_eq!(
+            suites.last().map(|s| s.name.as_str()),
+            Some(tree::COLLECTION_HOOKS)
+        );
+    }
+
+    #[test]
+    fn junit_report_flattens_steps_into_cases_classed_by_test() {
+        let (tests, hooks) = records();
+        let suites = tree::build(&tests, &hooks, Granularity::Step);
+        let xml = junit::render("run", &suites, Duration::from_secs(3)).unwrap();
+        assert!(
+            xml.contains("<testsuite name=\"apps\" tests=\"6\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<testcase name=\"step 1-scale\" classname=\"scale\" assertions=\"2\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<failure message=\"failed in step 1-scale\">failed in step 1-scale: .spec.replicas</failure>"), "{xml}");
+        assert!(
+            xml.contains("<testcase name=\"afterCollection\" classname=\"(collection hooks)\""),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn writes_report_and_artifacts_where_configured() {
+        let (tests, hooks) = records();
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ReportSettings {
+            format: Some(ReportFormat::Json),
+            artifacts_dir: Some(dir.path().to_path_buf()),
+            ..ReportSettings::default()
+        };
+        let written = write(&settings, "run", &tests, &hooks, Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            written,
+            [
+                dir.path().join("kuttl-report.json"),
+                dir.path().to_path_buf()
+            ]
+        );
+        assert!(dir.path().join("apps/basic/log.txt").exists());
+        assert!(!dir.path().join("apps/basic/failure.txt").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("apps/scale/events.txt")).unwrap(),
+            "  Warning BackOff"
+        );
+        assert!(
+            std::fs::read_to_string(dir.path().join("core/typo/failure.txt"))
+                .unwrap()
+                .contains("comands")
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! What a run records for its reports: one record per test (with its steps) and per hook that ran.
+
+use std::time::{Duration, SystemTime};
+
+/// One test's outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct TestRecord {
+    pub suite: String,
+    pub test: String,
+    pub started: SystemTime,
+    pub duration: Duration,
+    /// Why the test could not start (load error, no cluster, failed hook, namespace creation).
+    pub setup_failure: Option<String>,
+    /// The steps that were reached, in order.
+    pub steps: Vec<StepRecord>,
+    /// Failed after the steps (namespace deletion).
+    pub cleanup_failure: Option<String>,
+    /// Everything the test logged.
+    pub log: String,
+    /// The namespace's events, when the test failed.
+    pub events: Option<String>,
+}
+
+impl TestRecord {
+    /// A test that failed before any step ran.
+    pub(crate) fn not_started(
+        suite: &str,
+        test: &str,
+        started: SystemTime,
+        failure: String,
+    ) -> Self {
+        Self {
+            suite: suite.to_string(),
+            test: test.to_string(),
+            started,
+            duration: started.elapsed().unwrap_or_default(),
+            setup_failure: Some(failure),
+            steps: Vec::new(),
+            cleanup_failure: None,
+            log: String::new(),
+            events: None,
+        }
+    }
+
+    /// Whether anything failed.
+    pub(crate) fn failed(&self) -> bool {
+        self.setup_failure.is_some()
+            || self.cleanup_failure.is_some()
+            || self.steps.iter().any(|s| s.failure.is_some())
+    }
+}
+
+/// One step's outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct StepRecord {
+    /// `<index>-<name>`.
+    pub label: String,
+    pub started: SystemTime,
+    pub duration: Duration,
+    /// Assert and errors objects of the step.
+    pub assertions: usize,
+    /// The failure message, when the step failed.
+    pub failure: Option<String>,
+}
+
+/// One hook that ran.
+#[derive(Debug, Clone)]
+pub(crate) struct HookRecord {
+    /// `beforeCollection`, `apps::afterSuite`, …
+    pub name: String,
+    /// The suite it belongs to (`None`: the collection).
+    pub suite: Option<String>,
+    /// `file:line` of its declaration.
+    pub source: String,
+    pub started: SystemTime,
+    pub duration: Duration,
+    pub failure: Option<String>,
+}
