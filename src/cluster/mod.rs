@@ -5,14 +5,16 @@ mod control_plane;
 mod discovery;
 mod kind;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use control_plane::ControlPlane;
 use http::HeaderValue;
 use kind::KindCluster;
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use tower::util::MapRequestLayer;
 
 pub(crate) use discovery::{Resolved, Resolver};
 
@@ -33,7 +35,12 @@ pub(crate) struct Cluster {
     started: Mutex<Option<Started>>,
     /// Whether a namespace controller deletes namespaces (an API server alone has none).
     deletes_namespaces: bool,
+    /// Whether tests record their requests (coverage is on).
+    coverage: bool,
 }
+
+/// The requests a test sent: method and path with query.
+pub(crate) type Requests = Arc<Mutex<Vec<(String, String)>>>;
 
 enum Started {
     ControlPlane(Box<ControlPlane>),
@@ -44,7 +51,7 @@ impl Cluster {
     /// Connects to the cluster the collection names: the current kubeconfig (`KUBECONFIG`,
     /// `~/.kube/config`, in-cluster), or a control plane or kind cluster started here. Then checks
     /// that the API server answers.
-    pub(crate) async fn connect(source: &ClusterSource) -> Result<Self, String> {
+    pub(crate) async fn connect(source: &ClusterSource, coverage: bool) -> Result<Self, String> {
         let (config, kubeconfig, started) = match source {
             ClusterSource::Kubeconfig => {
                 let hint = "(hint: point KUBECONFIG at a cluster, set controlPlane.start with KUBEBUILDER_ASSETS, or run only the offline checks with plain `cargo test`)";
@@ -87,6 +94,7 @@ impl Cluster {
             kubeconfig,
             resolver: Resolver::default(),
             deletes_namespaces: !matches!(started, Some(Started::ControlPlane(_))),
+            coverage,
             started: Mutex::new(started),
         })
     }
@@ -124,15 +132,55 @@ impl Cluster {
         self.deletes_namespaces
     }
 
-    /// A client whose requests carry the test's User-Agent. Each call opens its own connections,
-    /// so a watch client never queues behind the writes of another.
-    pub(crate) fn client(&self, trial_name: &str) -> Result<Client, String> {
+    /// A client whose requests carry the test's User-Agent and, when coverage is on, are recorded
+    /// into `requests`. Each call opens its own connections, so a watch client never queues behind
+    /// the writes of another.
+    pub(crate) fn client(
+        &self,
+        trial_name: &str,
+        requests: Option<&Requests>,
+    ) -> Result<Client, String> {
         let mut config = self.config.clone();
         let agent = HeaderValue::from_str(&provenance::user_agent(trial_name)).map_err(|err| {
             format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}")
         })?;
         config.headers.push((http::header::USER_AGENT, agent));
-        Client::try_from(config).map_err(|err| format!("cannot build a client: {err}"))
+        let builder = ClientBuilder::try_from(config)
+            .map_err(|err| format!("cannot build a client: {err}"))?;
+        Ok(match requests {
+            None => builder.build(),
+            Some(requests) => {
+                let requests = Arc::clone(requests);
+                let record =
+                    MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
+                        let entry = (request.method().to_string(), request.uri().to_string());
+                        requests
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .push(entry);
+                        request
+                    });
+                builder.with_layer(&record).build()
+            }
+        })
+    }
+
+    /// Whether tests record their requests for coverage.
+    pub(crate) fn records_requests(&self) -> bool {
+        self.coverage
+    }
+
+    /// The cluster's OpenAPI v2 document.
+    pub(crate) async fn openapi_v2(&self) -> Result<serde_json::Value, String> {
+        let client = self.client("openapi", None)?;
+        let request = http::Request::get("/openapi/v2")
+            .body(Vec::new())
+            .map_err(|err| err.to_string())?;
+        let text = client
+            .request_text(request)
+            .await
+            .map_err(|err| format!("cannot fetch /openapi/v2: {err}"))?;
+        serde_json::from_str(&text).map_err(|err| format!("/openapi/v2 is not JSON: {err}"))
     }
 
     /// The kubeconfig commands receive, as text (`None` when the run uses in-cluster config).

@@ -79,7 +79,7 @@ impl Harness {
                 .and_then(|n| n.parse().ok())
                 .or(Some(collection.parallel));
         }
-        let state = Arc::new(RunState::new(collection));
+        let state = Arc::new(RunState::new(collection, report_settings));
         let mut planned = trials::build(&state, discover_for(&state.collection, &args));
         if !split.extra_filters.is_empty() {
             planned.retain(|p| matches_any(p.trial.name(), &split.extra_filters, args.exact));
@@ -121,9 +121,13 @@ impl Harness {
         if args.list {
             return conclusion.exit_code();
         }
-        let (after_collection, note) = run::RUNTIME.block_on(async {
+        let (after_collection, coverage, note) = run::RUNTIME.block_on(async {
             let result = state.lifecycle().finish(&*state).await;
-            (result, state.shut_down().await)
+            let coverage = match state.report.coverage {
+                true => Some(state.write_coverage().await),
+                false => None,
+            };
+            (result, coverage, state.shut_down().await)
         });
         // Printed by the main thread once every trial has ended, and to stderr only: stdout
         // belongs to libtest's (possibly JSON) output.
@@ -134,9 +138,19 @@ impl Harness {
         if let Some(note) = note {
             let _ = writeln!(stderr, "{note}");
         }
+        match coverage {
+            Some(Ok(summary)) => {
+                let _ = writeln!(stderr, "{summary}");
+            }
+            Some(Err(err)) => {
+                let _ = writeln!(stderr, "error: coverage: {err}");
+                return ExitCode::from(101);
+            }
+            None => {}
+        }
         let (tests, hooks) = state.records();
         match report::write(
-            &report_settings,
+            &state.report,
             &state.collection.name,
             &tests,
             &hooks,

@@ -11,10 +11,11 @@ use std::time::{Instant, SystemTime};
 
 use super::lifecycle::{Hooks, Lifecycle, Scope};
 use crate::cluster::Cluster;
+use crate::load::ReportSettings;
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
 use crate::load::{Collection, LoadError, LoadedHook, Suite, TestCase, Warning};
-use crate::report::{HookRecord, TestRecord};
+use crate::report::{self, HookRecord, TestRecord};
 use crate::run::{self, HookRun};
 
 /// A suite's settings, read once.
@@ -33,6 +34,8 @@ pub(crate) struct RunState {
     pub collection: Collection,
     /// Labels for `TestFile.testRunSelector`.
     pub run_labels: BTreeMap<String, String>,
+    /// Reports, artifacts and coverage (the collection's, with `KUTTL_*` overrides).
+    pub report: ReportSettings,
     collection_hooks: OnceLock<Result<CollectionHooks, LoadError>>,
     suites: Mutex<HashMap<String, Arc<SuiteCell>>>,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
@@ -51,11 +54,12 @@ pub(crate) struct RunState {
 }
 
 impl RunState {
-    pub(crate) fn new(collection: Collection) -> Self {
+    pub(crate) fn new(collection: Collection, report: ReportSettings) -> Self {
         let warnings = collection.warnings.iter().cloned().collect();
         Self {
             collection,
             run_labels: BTreeMap::new(),
+            report,
             collection_hooks: OnceLock::new(),
             suites: Mutex::default(),
             cluster: tokio::sync::OnceCell::new(),
@@ -74,7 +78,7 @@ impl RunState {
     pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, String> {
         self.cluster
             .get_or_init(|| async {
-                Cluster::connect(&self.collection.cluster)
+                Cluster::connect(&self.collection.cluster, self.report.coverage)
                     .await
                     .map(Arc::new)
             })
@@ -213,6 +217,7 @@ impl RunState {
                     started,
                     duration: clock.elapsed(),
                     failure: result.as_ref().err().cloned(),
+                    requests: run.as_ref().map(HookRun::requests).unwrap_or_default(),
                 });
                 self.hook_runs()
                     .entry(scope_key.clone())
@@ -283,6 +288,35 @@ impl RunState {
             }
         }
         (tests, lock(&self.hook_records).clone())
+    }
+
+    /// Maps every test's and hook's requests to the cluster's OpenAPI operations and writes
+    /// `coverage.json`; returns the summary for the user. Needs the cluster, so it comes before
+    /// [`RunState::shut_down`].
+    pub(crate) async fn write_coverage(&self) -> Result<String, String> {
+        let Some(Ok(cluster)) = self.cluster.get() else {
+            return Ok("coverage: no test reached the cluster".into());
+        };
+        let spec = cluster.openapi_v2().await?;
+        let (tests, hooks) = self.records();
+        let recorded = tests
+            .iter()
+            .map(|t| (format!("{}::{}", t.suite, t.test), &t.requests))
+            .chain(hooks.iter().map(|h| (h.name.clone(), &h.requests)))
+            .collect::<Vec<_>>();
+        let baseline = self
+            .report
+            .coverage_baseline
+            .as_deref()
+            .map(report::read_baseline)
+            .transpose()?;
+        let (path, summary) = report::write_coverage(
+            &self.report,
+            &spec,
+            recorded.iter().map(|(n, r)| (n.as_str(), r.as_slice())),
+            baseline.as_ref(),
+        )?;
+        Ok(format!("{summary}\ncoverage: {}", path.display()))
     }
 
     /// Ends the run: stops whatever hooks left running (a before hook without an after hook) and

@@ -2,14 +2,17 @@
 //! coverage. The engine only records outcomes ([`record`]); everything here reads those records.
 
 mod artifacts;
+mod coverage;
 mod json;
 mod junit;
+mod openapi;
 mod record;
 mod tree;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+pub(crate) use coverage::{CoverageFile, read_baseline};
 pub(crate) use record::{HookRecord, StepRecord, TestRecord};
 
 use crate::load::{ReportFormat, ReportSettings};
@@ -43,6 +46,25 @@ pub(crate) fn write(
         written.push(dir.clone());
     }
     Ok(written)
+}
+
+/// Writes `coverage.json` (into the artifacts folder, else the working directory) from each test's
+/// recorded requests; returns its path and the summary line.
+pub(crate) fn write_coverage<'a>(
+    settings: &ReportSettings,
+    spec: &serde_json::Value,
+    recorded: impl IntoIterator<Item = (&'a str, &'a [(String, String)])>,
+    baseline: Option<&CoverageFile>,
+) -> Result<(PathBuf, String), String> {
+    let index = openapi::Index::from_spec(spec);
+    let file = CoverageFile::build(&index, recorded);
+    let dir = settings.artifacts_dir.clone().unwrap_or_default();
+    std::fs::create_dir_all(&dir)
+        .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+    let path = dir.join("coverage.json");
+    let text = serde_json::to_string_pretty(&file).map_err(|err| err.to_string())?;
+    std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    Ok((path, file.describe(baseline)))
 }
 
 /// Seconds with three decimals, as KUTTL writes times.
@@ -104,6 +126,7 @@ mod tests {
             started,
             duration: Duration::from_millis(20),
             failure: Some("command \"false\" failed, exit status 1".into()),
+            requests: Vec::new(),
         };
         (vec![passed, failed, broken], vec![hook])
     }

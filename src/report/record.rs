@@ -19,6 +19,8 @@ pub(crate) struct TestRecord {
     pub log: String,
     /// The namespace's events, when the test failed.
     pub events: Option<String>,
+    /// The requests the test sent (method, path and query), when coverage is on.
+    pub requests: Vec<(String, String)>,
 }
 
 impl TestRecord {
@@ -39,6 +41,7 @@ impl TestRecord {
             cleanup_failure: None,
             log: String::new(),
             events: None,
+            requests: Vec::new(),
         }
     }
 
@@ -75,4 +78,6 @@ pub(crate) struct HookRecord {
     pub started: SystemTime,
     pub duration: Duration,
     pub failure: Option<String>,
+    /// The requests the hook sent, when coverage is on.
+    pub requests: Vec<(String, String)>,
 }

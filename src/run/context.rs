@@ -8,7 +8,7 @@ use kube::{Api, Client};
 
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Requests};
 
 /// An object the test created, deleted again when the test ends.
 pub(crate) struct Created {
@@ -35,6 +35,8 @@ pub(crate) struct TestContext {
     pub created: Mutex<Vec<Created>>,
     /// Background commands, killed and reaped when the test ends (or the run is interrupted).
     pub background: Children,
+    /// Every request the test sent, when coverage is on.
+    pub requests: Option<Requests>,
     /// Keeps the test in the registry an interruption undoes.
     _registration: Registration,
     /// Holds the kubeconfig file; removed when the context is dropped.
@@ -42,6 +44,19 @@ pub(crate) struct TestContext {
 }
 
 impl TestContext {
+    /// The requests sent so far (empty when coverage is off).
+    pub(crate) fn sent_requests(&self) -> Vec<(String, String)> {
+        self.requests
+            .as_ref()
+            .map(|requests| {
+                requests
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .clone()
+            })
+            .unwrap_or_default()
+    }
+
     /// A context whose requests carry `trial_name` in their User-Agent, working in `namespace` with
     /// `dir` as its commands' working directory.
     /// `owns_namespace`: an interrupted run deletes it (tests), or leaves it (hooks, in `default`).
@@ -53,8 +68,9 @@ impl TestContext {
         dir: PathBuf,
         step_timeout: i64,
     ) -> Result<Self, String> {
-        let client = cluster.client(trial_name)?;
-        let watch_client = cluster.client(trial_name)?;
+        let requests = cluster.records_requests().then(Requests::default);
+        let client = cluster.client(trial_name, requests.as_ref())?;
+        let watch_client = cluster.client(trial_name, requests.as_ref())?;
         let kubeconfig_dir = tempfile::Builder::new()
             .prefix("kuttl-rs-")
             .tempdir()
@@ -77,6 +93,7 @@ impl TestContext {
             step_timeout,
             created: Mutex::default(),
             background,
+            requests,
             _registration: registration,
             _kubeconfig_dir: kubeconfig_dir,
         })

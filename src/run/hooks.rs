@@ -26,6 +26,11 @@ pub(crate) struct HookRun {
 }
 
 impl HookRun {
+    /// The requests the hook sent (empty when coverage is off).
+    pub(crate) fn requests(&self) -> Vec<(String, String)> {
+        self.ctx.sent_requests()
+    }
+
     /// Kills and reaps the hook's background commands.
     pub(crate) async fn stop(self) {
         command::stop_background(&self.ctx).await;

@@ -84,6 +84,7 @@ pub(crate) async fn run(
         record.cleanup_failure = Some(err.clone());
     }
     record.log = ctx.log.text();
+    record.requests = ctx.sent_requests();
     record.duration = clock.elapsed();
     if outcome.is_ok() && cleanup.is_ok() {
         return (Ok(()), record);
