@@ -36,5 +36,7 @@ pub mod load;
 mod provenance;
 mod report;
 mod run;
+mod typed;
 
 pub use harness::Harness;
+pub use typed::{TestContext, WaitError};

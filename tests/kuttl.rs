@@ -1,5 +1,13 @@
-//! This repository's own KUTTL corpus, run as cargo trials.
+//! This repository's own KUTTL corpus and typed tests, run as cargo trials.
+
+mod typed;
 
 fn main() -> std::process::ExitCode {
-    kuttl::Harness::from_collection("suites/kuttl.yaml").run()
+    kuttl::Harness::from_collection("suites/kuttl.yaml")
+        .typed_test(
+            "apps",
+            "statefulset-status-lifecycle",
+            typed::statefulset_status::statefulset_status,
+        )
+        .run()
 }

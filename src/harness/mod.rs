@@ -6,6 +6,7 @@ mod lifecycle;
 mod run_state;
 mod trials;
 
+use std::future::Future;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 use libtest_mimic::{Arguments, Trial};
 
 use crate::load::{self, discover};
-use crate::{report, run};
+use crate::run::TypedFn;
+use crate::{TestContext, report, run};
 use lifecycle::Lifecycle;
 use run_state::RunState;
 
@@ -29,10 +31,25 @@ const COLLECTION_ENV: &str = "KUTTL_COLLECTION";
 ///     kuttl::Harness::from_collection("suites/kuttl.yaml").run()
 /// }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "call run() and return its ExitCode from main"]
 pub struct Harness {
     collection: PathBuf,
+    typed: Vec<trials::TypedTest>,
+}
+
+impl std::fmt::Debug for Harness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let typed: Vec<String> = self
+            .typed
+            .iter()
+            .map(|t| format!("{}::{}", t.suite, t.name))
+            .collect();
+        f.debug_struct("Harness")
+            .field("collection", &self.collection)
+            .field("typed", &typed)
+            .finish()
+    }
 }
 
 impl Harness {
@@ -43,7 +60,43 @@ impl Harness {
     pub fn from_collection(path: impl Into<PathBuf>) -> Self {
         let collection =
             std::env::var_os(COLLECTION_ENV).map_or_else(|| path.into(), PathBuf::from);
-        Self { collection }
+        Self {
+            collection,
+            typed: Vec::new(),
+        }
+    }
+
+    /// Registers a typed test `<suite>::<name>`: an async function that gets a [`TestContext`] and
+    /// runs against the cluster like the suite's KUTTL tests — ignored unless asked for, inside the
+    /// suite's hooks, in its own namespace, in the reports. The suite must be one of the collection's
+    /// `testDirs`. A failure's error is shown with `{:?}` (so anyhow shows its cause chain).
+    ///
+    /// ```no_run
+    /// async fn smoke(ctx: kuttl::TestContext) -> Result<(), kube::Error> {
+    ///     ctx.log(format!("running in {}", ctx.namespace()));
+    ///     Ok(())
+    /// }
+    ///
+    /// fn main() -> std::process::ExitCode {
+    ///     kuttl::Harness::from_collection("suites/kuttl.yaml").typed_test("core", "smoke", smoke).run()
+    /// }
+    /// ```
+    pub fn typed_test<F, Fut, E>(mut self, suite: &str, name: &str, test: F) -> Self
+    where
+        F: Fn(TestContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Debug + 'static,
+    {
+        let test: TypedFn = Arc::new(move |ctx| {
+            let run = test(ctx);
+            Box::pin(async move { run.await.map_err(|err| format!("{err:?}")) })
+        });
+        self.typed.push(trials::TypedTest {
+            suite: suite.to_string(),
+            name: name.to_string(),
+            test,
+        });
+        self
     }
 
     /// Runs with the process's command line and returns the exit code for `main`.
@@ -81,6 +134,7 @@ impl Harness {
         }
         let state = Arc::new(RunState::new(collection, report_settings));
         let mut planned = trials::build(&state, discover_for(&state.collection, &args));
+        planned.extend(trials::build_typed(&state, &self.typed));
         if !split.extra_filters.is_empty() {
             planned.retain(|p| matches_any(p.trial.name(), &split.extra_filters, args.exact));
         }

@@ -134,6 +134,19 @@ impl RunState {
         suite.clone()
     }
 
+    /// Loads a suite's settings (and checks the collection's hooks), for a typed test.
+    pub(crate) fn load_suite(&self, name: &str) -> Result<Suite, LoadError> {
+        self.collection_hooks()?;
+        let dir = self
+            .collection
+            .suites
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.path.clone())
+            .unwrap_or_default();
+        self.suite(name, &dir)
+    }
+
     /// Loads a test, its suite's settings and the collection's hooks, recording their warnings.
     pub(crate) fn load(&self, test: &TestRef) -> Result<(Suite, TestCase), LoadError> {
         self.collection_hooks()?;

@@ -5,7 +5,8 @@
 //!   file fails plain `cargo test`;
 //! - `<suite>::<test>` runs the test against the cluster and is ignored unless asked for.
 //!
-//! A suite folder that cannot be read gives one failing trial named after the suite.
+//! A typed test `<suite>::<name>` is a cluster trial like a KUTTL test's. A suite folder that cannot
+//! be read gives one failing trial named after the suite.
 
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ use libtest_mimic::{Failed, Trial};
 use super::run_state::RunState;
 use crate::load::discover::{Discovered, TestRef};
 use crate::report::TestRecord;
-use crate::run::{self, TestSettings};
+use crate::run::{self, Body, TestId, TestSettings, TypedFn};
 
 /// The suffix of the offline load trial of a test.
 pub(crate) const LOAD_SUFFIX: &str = "::load";
@@ -45,7 +46,7 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
                 });
                 planned.push(Planned {
                     suite: test.suite.clone(),
-                    trial: cluster_trial(state, test),
+                    trial: cluster_trial(state, Work::Kuttl(test)),
                     cluster: true,
                 });
             }
@@ -75,17 +76,83 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     })
 }
 
-fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
+/// A typed test registered with [`crate::Harness::typed_test`].
+#[derive(Clone)]
+pub(crate) struct TypedTest {
+    pub suite: String,
+    pub name: String,
+    pub test: TypedFn,
+}
+
+/// The cluster trials of the typed tests; one whose suite is not in the collection fails.
+pub(crate) fn build_typed(state: &Arc<RunState>, typed: &[TypedTest]) -> Vec<Planned> {
+    typed
+        .iter()
+        .map(|typed| {
+            let name = format!("{}::{}", typed.suite, typed.name);
+            let known = state
+                .collection
+                .suites
+                .iter()
+                .any(|s| s.name == typed.suite);
+            let trial = if known {
+                cluster_trial(state, Work::Typed(typed.clone()))
+            } else {
+                let message = format!(
+                    "typed test {name} names suite {:?}, which is not one of the testDirs of {}",
+                    typed.suite,
+                    state.collection.path.display()
+                );
+                Trial::test(name, move || Err(message.into()))
+            };
+            Planned {
+                trial,
+                suite: typed.suite.clone(),
+                cluster: known,
+            }
+        })
+        .collect()
+}
+
+/// What a cluster trial runs.
+enum Work {
+    Kuttl(TestRef),
+    Typed(TypedTest),
+}
+
+impl Work {
+    fn suite(&self) -> &str {
+        match self {
+            Work::Kuttl(test) => &test.suite,
+            Work::Typed(typed) => &typed.suite,
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Work::Kuttl(test) => &test.name,
+            Work::Typed(typed) => &typed.name,
+        }
+    }
+}
+
+fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
     let state = Arc::clone(state);
-    Trial::test(test.trial_name(), move || {
+    let trial_name = format!("{}::{}", work.suite(), work.name());
+    Trial::test(trial_name.clone(), move || {
         let started = SystemTime::now();
+        let (suite_name, test_name) = (work.suite(), work.name());
         let not_started = |message: String| {
             (
                 Err(message.clone()),
-                TestRecord::not_started(&test.suite, &test.name, started, message),
+                TestRecord::not_started(suite_name, test_name, started, message),
             )
         };
-        let loaded = state.load(&test).map_err(|err| err.to_string());
+        let loaded = match &work {
+            Work::Kuttl(test) => state.load(test).map(|(suite, case)| (suite, Some(case))),
+            Work::Typed(typed) => state.load_suite(&typed.suite).map(|suite| (suite, None)),
+        }
+        .map_err(|err| err.to_string());
         let result = run::RUNTIME.block_on(async {
             let lifecycle = state.lifecycle();
             // A panic must not skip `leave`: the suite's after hook and the next suite wait on it.
@@ -100,21 +167,34 @@ fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
                     Ok(cluster) => cluster,
                     Err(err) => return not_started(err),
                 };
-                if let Err(hook_failure) = lifecycle.enter(&test.suite, &*state).await {
+                if let Err(hook_failure) = lifecycle.enter(suite_name, &*state).await {
                     return not_started(format!("not run: a hook failed\n{hook_failure}"));
                 }
                 let settings = TestSettings {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
                     skip_delete: state.collection.skip_delete,
                 };
-                run::run(cluster, &case, settings, &test.trial_name()).await
+                let (body, dir) = match (&work, &case) {
+                    (Work::Kuttl(test), Some(case)) => (Body::Steps(case), test.dir.clone()),
+                    (Work::Typed(typed), _) => (
+                        Body::Typed(Arc::clone(&typed.test)),
+                        suite_dir(&state, suite_name),
+                    ),
+                    (Work::Kuttl(_), None) => unreachable!("a KUTTL test is loaded with its case"),
+                };
+                let id = TestId {
+                    suite: suite_name,
+                    name: test_name,
+                    dir,
+                };
+                run::run(cluster, id, body, settings, &trial_name).await
             })
             .catch_unwind()
             .await
             .unwrap_or_else(|_| not_started("the test panicked".to_string()));
             state.record(record);
             // Always, so the suite's after hook runs once its last trial has ended.
-            let left = lifecycle.leave(&test.suite, &*state).await;
+            let left = lifecycle.leave(suite_name, &*state).await;
             match (outcome, left) {
                 (Ok(()), Ok(())) => Ok(()),
                 (Ok(()), Err(hook)) => Err(format!(
@@ -129,4 +209,14 @@ fn cluster_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
         result.map_err(Failed::from)
     })
     .with_ignored_flag(true)
+}
+
+fn suite_dir(state: &RunState, suite: &str) -> std::path::PathBuf {
+    state
+        .collection
+        .suites
+        .iter()
+        .find(|s| s.name == suite)
+        .map(|s| s.path.clone())
+        .unwrap_or_default()
 }

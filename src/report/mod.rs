@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 pub(crate) use coverage::{CoverageFile, read_baseline};
+pub(crate) use openapi::Index as OperationIndex;
 pub(crate) use record::{HookRecord, StepRecord, TestRecord};
 
 use crate::load::{ReportFormat, ReportSettings};

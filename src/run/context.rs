@@ -67,8 +67,9 @@ impl TestContext {
         owns_namespace: bool,
         dir: PathBuf,
         step_timeout: i64,
+        record_requests: bool,
     ) -> Result<Self, String> {
-        let requests = cluster.records_requests().then(Requests::default);
+        let requests = record_requests.then(Requests::default);
         let client = cluster.client(trial_name, requests.as_ref())?;
         let watch_client = cluster.client(trial_name, requests.as_ref())?;
         let kubeconfig_dir = tempfile::Builder::new()

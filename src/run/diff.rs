@@ -33,6 +33,17 @@ pub(crate) fn pretty_diff(
         .to_string()
 }
 
+/// An object's `status` (or, without one, the whole object less volatile metadata) as YAML: how
+/// a state is shown in a timeline.
+pub(crate) fn describe_state(object: &impl serde::Serialize) -> String {
+    let value = clean(serde_json::to_value(object).unwrap_or(Value::Null));
+    let shown = match value.get("status") {
+        Some(status) => serde_json::json!({ "status": status }),
+        None => value,
+    };
+    to_yaml(&shown)
+}
+
 /// An object as YAML with sorted keys.
 pub(crate) fn to_yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_else(|_| value.to_string())

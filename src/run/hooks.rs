@@ -45,6 +45,7 @@ pub(crate) async fn run(
     name: &str,
     step_timeout: i64,
 ) -> (Result<(), String>, Option<HookRun>) {
+    let record_requests = cluster.records_requests();
     let ctx = match TestContext::new(
         cluster,
         name,
@@ -52,6 +53,7 @@ pub(crate) async fn run(
         false,
         hook.hook.base.clone(),
         step_timeout,
+        record_requests,
     ) {
         Ok(ctx) => ctx,
         Err(err) => return (Err(failure(hook, name, "setup", &err, None)), None),

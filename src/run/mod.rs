@@ -20,9 +20,11 @@ mod window;
 
 use std::sync::LazyLock;
 
+pub(crate) use context::TestContext;
+pub(crate) use diff::describe_state;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::RUNNING;
-pub(crate) use test_run::{TestSettings, run};
+pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, run};
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.
 pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {

@@ -26,36 +26,62 @@ pub(crate) struct TestSettings {
     pub skip_delete: bool,
 }
 
-/// Runs a loaded test against the cluster; `Err` is the whole failure message. The record holds
-/// the per-step outcome and timing, the log and, on failure, the namespace's events.
+/// What a test does once its namespace exists.
+pub(crate) enum Body<'a> {
+    /// A KUTTL test's steps.
+    Steps(&'a TestCase),
+    /// A typed Rust test.
+    Typed(TypedFn),
+}
+
+/// A typed test's function, its error already formatted.
+pub(crate) type TypedFn = Arc<
+    dyn Fn(crate::TestContext) -> futures::future::BoxFuture<'static, Result<(), String>>
+        + Send
+        + Sync,
+>;
+
+/// Which test runs, and where its commands run.
+pub(crate) struct TestId<'a> {
+    pub suite: &'a str,
+    pub name: &'a str,
+    pub dir: std::path::PathBuf,
+}
+
+/// Runs a test against the cluster; `Err` is the whole failure message. The record holds the
+/// per-step outcome and timing, the log, the requests and, on failure, the namespace's events.
 pub(crate) async fn run(
     cluster: Arc<Cluster>,
-    case: &TestCase,
+    test: TestId<'_>,
+    body: Body<'_>,
     settings: TestSettings,
     trial_name: &str,
 ) -> (Result<(), String>, TestRecord) {
     let started = SystemTime::now();
     let clock = Instant::now();
     let namespace = namespace::generate_name();
+    // Typed tests always record their requests: they may assert which endpoints they called.
+    let record_requests = cluster.records_requests() || matches!(body, Body::Typed(_));
     let ctx = match TestContext::new(
         cluster,
         trial_name,
         namespace,
         true,
-        case.dir.clone(),
+        test.dir,
         settings.step_timeout,
+        record_requests,
     ) {
-        Ok(ctx) => ctx,
+        Ok(ctx) => Arc::new(ctx),
         Err(err) => {
             return (
                 Err(err.clone()),
-                TestRecord::not_started(&case.suite, &case.name, started, err),
+                TestRecord::not_started(test.suite, test.name, started, err),
             );
         }
     };
-    let mut record = TestRecord::not_started(&case.suite, &case.name, started, String::new());
+    let mut record = TestRecord::not_started(test.suite, test.name, started, String::new());
     record.setup_failure = None;
-    let outcome = AssertUnwindSafe(run_steps(&ctx, case, &mut record))
+    let outcome = AssertUnwindSafe(run_body(&ctx, body, &mut record))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| {
@@ -93,31 +119,48 @@ pub(crate) async fn run(
     (Err(message), record)
 }
 
-async fn run_steps(
-    ctx: &TestContext,
-    case: &TestCase,
+async fn run_body(
+    ctx: &Arc<TestContext>,
+    body: Body<'_>,
     record: &mut TestRecord,
 ) -> Result<(), String> {
     if let Err(err) = namespace::create(&ctx.client, &ctx.namespace, &ctx.log).await {
         record.setup_failure = Some(err.clone());
         return Err(err);
     }
-    for step in &case.steps {
-        let started = SystemTime::now();
-        let clock = Instant::now();
-        let result = step::run(ctx, step)
-            .await
-            .map_err(|failure| describe_failure(&step.label(), failure));
-        record.steps.push(StepRecord {
-            label: step.label(),
-            started,
-            duration: clock.elapsed(),
-            assertions: step.asserts.len() + step.errors.len(),
-            failure: result.as_ref().err().cloned(),
-        });
-        result?;
+    match body {
+        Body::Steps(case) => {
+            for step in &case.steps {
+                let started = SystemTime::now();
+                let clock = Instant::now();
+                let result = step::run(ctx, step)
+                    .await
+                    .map_err(|failure| describe_failure(&step.label(), failure));
+                record.steps.push(StepRecord {
+                    label: step.label(),
+                    started,
+                    duration: clock.elapsed(),
+                    assertions: step.asserts.len() + step.errors.len(),
+                    failure: result.as_ref().err().cloned(),
+                });
+                result?;
+            }
+            Ok(())
+        }
+        Body::Typed(test) => {
+            let started = SystemTime::now();
+            let clock = Instant::now();
+            let result = test(crate::TestContext::new(Arc::clone(ctx))).await;
+            record.steps.push(StepRecord {
+                label: "0-typed".into(),
+                started,
+                duration: clock.elapsed(),
+                assertions: 0,
+                failure: result.as_ref().err().cloned(),
+            });
+            result
+        }
     }
-    Ok(())
 }
 
 fn seconds(value: i64) -> Duration {

@@ -1,0 +1,232 @@
+//! Typed Rust tests: async functions that run next to the YAML tests of a suite, on the same
+//! engine, with the same namespace handling, hooks, reports and cleanup.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use k8s_openapi::api::core::v1::ConfigMap;
+//! use kube::api::PostParams;
+//!
+//! async fn configmap_round_trip(ctx: kuttl::TestContext) -> Result<(), kube::Error> {
+//!     let configmaps = ctx.api::<ConfigMap>();
+//!     let mut configmap = ConfigMap::default();
+//!     configmap.metadata.name = Some("greeting".into());
+//!     configmaps.create(&PostParams::default(), &configmap).await?;
+//!     ctx.log("created greeting");
+//!     let found = ctx
+//!         .wait_for(&configmaps, "greeting", "the ConfigMap to exist", Duration::from_secs(10), |_| true)
+//!         .await
+//!         .expect("the ConfigMap exists");
+//!     assert_eq!(found.metadata.name.as_deref(), Some("greeting"));
+//!     Ok(())
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     kuttl::Harness::from_collection("suites/kuttl.yaml")
+//!         .typed_test("core", "configmap-round-trip", configmap_round_trip)
+//!         .run()
+//! }
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use kube::api::{Api, WatchEvent, WatchParams};
+use kube::core::NamespaceResourceScope;
+use kube::runtime::watcher;
+use kube::{Client, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::run;
+
+/// What a typed test receives: a client, the test's own namespace, typed `Api` helpers, waits that
+/// watch instead of polling, and a log that lands in the trial's failure message and artifacts.
+pub struct TestContext {
+    inner: Arc<run::TestContext>,
+}
+
+/// A wait that ended without its condition holding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct WaitError {
+    message: String,
+}
+
+impl TestContext {
+    pub(crate) fn new(inner: Arc<run::TestContext>) -> Self {
+        Self { inner }
+    }
+
+    /// The test's client: its requests carry the test's User-Agent and are recorded (see
+    /// [`TestContext::operation_ids`]).
+    pub fn client(&self) -> Client {
+        self.inner.client.clone()
+    }
+
+    /// The test's own namespace, created before the test and deleted after it.
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    /// An `Api` for a namespaced kind in the test's namespace.
+    pub fn api<K>(&self) -> Api<K>
+    where
+        K: Resource<Scope = NamespaceResourceScope>,
+        <K as Resource>::DynamicType: Default,
+    {
+        Api::namespaced(self.client(), self.namespace())
+    }
+
+    /// Adds a line to the test's log.
+    pub fn log(&self, message: impl AsRef<str>) {
+        self.inner.log.line("typed", message.as_ref());
+    }
+
+    /// Waits until the object `name` exists and `condition` holds for it, re-checking on every
+    /// change the watch reports. On timeout, the error says what was awaited and lists the distinct
+    /// states seen.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when `timeout` passes first, or the watch fails.
+    pub async fn wait_for<K>(
+        &self,
+        api: &Api<K>,
+        name: &str,
+        what: &str,
+        timeout: Duration,
+        condition: impl Fn(&K) -> bool,
+    ) -> Result<K, WaitError>
+    where
+        K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
+    {
+        let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let events = watcher::watcher(api.clone(), config).boxed();
+        let objects = events.map_ok(|event| match event {
+            watcher::Event::Apply(object) | watcher::Event::InitApply(object) => Some(object),
+            _ => None,
+        });
+        self.first_matching(objects, &format!("{what} ({name})"), timeout, condition)
+            .await
+    }
+
+    /// Watches `api` from `resource_version` (for instance one returned by a list) and returns the
+    /// first object an ADDED or MODIFIED event brings for which `condition` holds. On timeout, the
+    /// error says what was awaited and lists the distinct states seen.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when `timeout` passes first, or the watch fails.
+    pub async fn watch_until<K>(
+        &self,
+        api: &Api<K>,
+        params: &WatchParams,
+        resource_version: &str,
+        what: &str,
+        timeout: Duration,
+        condition: impl Fn(&K) -> bool,
+    ) -> Result<K, WaitError>
+    where
+        K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
+    {
+        let stream = api
+            .watch(params, resource_version)
+            .await
+            .map_err(|err| WaitError {
+                message: format!(
+                    "watching for {what} from resourceVersion {resource_version}: {err}"
+                ),
+            })?;
+        let objects = stream.boxed().map(|event| match event {
+            Ok(WatchEvent::Added(object) | WatchEvent::Modified(object)) => Ok(Some(object)),
+            Ok(WatchEvent::Error(status)) => Err(status.message),
+            Ok(_) => Ok(None),
+            Err(err) => Err(err.to_string()),
+        });
+        self.first_matching(objects, what, timeout, condition).await
+    }
+
+    async fn first_matching<K, E>(
+        &self,
+        objects: impl futures::Stream<Item = Result<Option<K>, E>> + Unpin,
+        what: &str,
+        timeout: Duration,
+        condition: impl Fn(&K) -> bool,
+    ) -> Result<K, WaitError>
+    where
+        K: Serialize,
+        E: std::fmt::Display,
+    {
+        let start = Instant::now();
+        let mut seen: Vec<(Duration, String)> = Vec::new();
+        let mut objects = objects;
+        let outcome = tokio::time::timeout(timeout, async {
+            while let Some(next) = objects.next().await {
+                match next {
+                    Ok(Some(object)) if condition(&object) => return Ok(object),
+                    Ok(Some(object)) => {
+                        let state = run::describe_state(&object);
+                        if seen.last().is_none_or(|(_, last)| *last != state) {
+                            seen.push((start.elapsed(), state));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(err) => return Err(format!("the watch failed: {err}")),
+                }
+            }
+            Err("the watch ended".to_string())
+        })
+        .await;
+        let reason = match outcome {
+            Ok(Ok(object)) => {
+                self.log(format!(
+                    "{what}: seen after {:.3}s",
+                    start.elapsed().as_secs_f64()
+                ));
+                return Ok(object);
+            }
+            Ok(Err(reason)) => reason,
+            Err(_) => format!("not seen within {}s", timeout.as_secs_f64()),
+        };
+        let mut message = format!("waiting for {what}: {reason}");
+        if seen.is_empty() {
+            message.push_str("\nno state of the object was seen");
+        } else {
+            message.push_str(&format!("\nstates seen ({}):", seen.len()));
+            for (at, state) in &seen {
+                message.push_str(&format!("\n  +{:.3}s\n{}", at.as_secs_f64(), indent(state)));
+            }
+        }
+        Err(WaitError { message })
+    }
+
+    /// The operationIds of the requests this test has sent so far, mapped with the cluster's
+    /// `/openapi/v2`, as APISnoop maps audit events.
+    ///
+    /// # Errors
+    ///
+    /// The spec cannot be fetched.
+    pub async fn operation_ids(&self) -> Result<BTreeSet<String>, String> {
+        let spec = self.inner.cluster.openapi_v2().await?;
+        let index = crate::report::OperationIndex::from_spec(&spec);
+        Ok(self
+            .inner
+            .sent_requests()
+            .iter()
+            .filter_map(|(method, uri)| index.operation(method, uri))
+            .map(|operation| operation.id.clone())
+            .collect())
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("      {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

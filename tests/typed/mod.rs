@@ -1,0 +1,3 @@
+//! Typed Rust tests of this repository's suites, registered in `tests/kuttl.rs`.
+
+pub mod statefulset_status;
