@@ -46,6 +46,8 @@ pub struct TestCollection {
     pub coverage: bool,
     /// A previous `coverage.json`: the summary lists the endpoints this run adds to it.
     pub coverage_baseline: String,
+    /// The run's labels, for `TestFile.testRunSelector` (KUTTL's `--test-run-labels`).
+    pub test_run_labels: std::collections::BTreeMap<String, String>,
     /// An embedded control plane.
     pub control_plane: ControlPlane,
     /// A kind cluster (`kind` itself is the object's kind, hence the longer name).

@@ -132,7 +132,13 @@ impl Harness {
                 .and_then(|n| n.parse().ok())
                 .or(Some(collection.parallel));
         }
-        let state = Arc::new(RunState::new(collection, report_settings));
+        let run_labels = match load::run_labels::with_env(collection.run_labels.clone(), |name| {
+            std::env::var(name).ok()
+        }) {
+            Ok(labels) => labels,
+            Err(err) => return fail_run(&args, "environment", err),
+        };
+        let state = Arc::new(RunState::new(collection, report_settings, run_labels));
         let mut planned = trials::build(&state, discover_for(&state.collection, &args));
         planned.extend(trials::build_typed(&state, &self.typed));
         if !split.extra_filters.is_empty() {

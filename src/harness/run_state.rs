@@ -54,11 +54,15 @@ pub(crate) struct RunState {
 }
 
 impl RunState {
-    pub(crate) fn new(collection: Collection, report: ReportSettings) -> Self {
+    pub(crate) fn new(
+        collection: Collection,
+        report: ReportSettings,
+        run_labels: BTreeMap<String, String>,
+    ) -> Self {
         let warnings = collection.warnings.iter().cloned().collect();
         Self {
             collection,
-            run_labels: BTreeMap::new(),
+            run_labels,
             report,
             collection_hooks: OnceLock::new(),
             suites: Mutex::default(),

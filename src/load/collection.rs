@@ -30,6 +30,7 @@ struct Settings {
     cluster: Result<ClusterSource, String>,
     skip_cluster_delete: bool,
     report: Result<ReportSettings, (&'static str, String)>,
+    run_labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
@@ -127,6 +128,7 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         cluster,
         skip_cluster_delete: config.skip_cluster_delete,
         report,
+        run_labels: config.test_run_labels.clone(),
         before: hook::declared(
             HookPoint::BeforeCollection,
             config.before_collection,
@@ -193,6 +195,7 @@ fn from_legacy(
         cluster,
         skip_cluster_delete: config.skip_cluster_delete,
         report,
+        run_labels: Default::default(),
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
         name: metadata_name(&config.metadata),
@@ -287,6 +290,7 @@ fn check(
         cluster,
         skip_cluster_delete: settings.skip_cluster_delete,
         report,
+        run_labels: settings.run_labels,
         ignore_files,
         before: settings.before,
         after: settings.after,

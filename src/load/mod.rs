@@ -13,6 +13,7 @@ pub mod hook;
 mod model;
 mod objects;
 mod report_settings;
+pub mod run_labels;
 mod selector;
 pub mod suite;
 pub mod test_case;

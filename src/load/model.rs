@@ -69,6 +69,8 @@ pub struct Collection {
     pub skip_cluster_delete: bool,
     /// Reports, artifacts and coverage.
     pub report: super::ReportSettings,
+    /// The run's labels, for `TestFile.testRunSelector`.
+    pub run_labels: std::collections::BTreeMap<String, String>,
     /// Globs of test-folder entries to skip silently.
     pub ignore_files: Vec<GoGlob>,
     /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,
