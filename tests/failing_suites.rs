@@ -104,11 +104,27 @@ fn failed_before_hook_fails_its_suites_tests_with_hook_activity_and_file() {
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
+fn failing_cel_assertion_names_the_expression_and_shows_collected_output() {
+    assert_contains(
+        failure_of("failing::cel-fails"),
+        &[
+            "failed in step 0-configmap: checks still failing after 3.0s",
+            "TestAssert CEL expressions (tests/fixtures/failing/failing/cel-fails/00-assert.yaml:1)",
+            "not all assertAll expressions evaluated to true: expression \"settings.data.replicas == '5'\" evaluated to 'false'",
+            "collected:",
+            "$ kubectl get configmap settings -n kuttl-test-",
+            "$ kubectl get events -n kuttl-test-",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
 fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 4 passed; 4 failed;"),
+            .contains("test result: FAILED. 5 passed; 5 failed;"),
         "{}",
         RUN.output
     );

@@ -336,11 +336,59 @@ fn check_test_step(
     Ok(())
 }
 
+/// KUTTL's load-time checks of `resourceRefs`, and every CEL expression must parse.
+fn check_cel(path: &Path, doc: &RawDocument<'_>, settings: &TestAssert) -> Result<(), LoadError> {
+    let fail = |key: &str, message: String| -> LoadError {
+        Diagnostic::at(path, yaml::key_line(doc, key), 0, message).into()
+    };
+    for reference in &settings.resource_refs {
+        let api_version = &reference.api_version;
+        if api_version.is_empty() || api_version.matches('/').count() > 1 {
+            return Err(fail(
+                "resourceRefs",
+                format!(
+                    "resourceRefs: apiVersion {api_version:?} must be \"version\" or \"group/version\""
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("kind", &reference.kind),
+            ("name", &reference.name),
+            ("ref", &reference.reference),
+        ] {
+            if value.is_empty() {
+                return Err(fail(
+                    "resourceRefs",
+                    format!("resourceRefs: {field} is required"),
+                ));
+            }
+        }
+    }
+    for (key, expressions) in [
+        ("assertAll", &settings.assert_all),
+        ("assertAny", &settings.assert_any),
+    ] {
+        for expression in expressions {
+            kube_cel::cel::Program::compile(&expression.cel_expr).map_err(|err| {
+                fail(
+                    key,
+                    format!(
+                        "{key}: CEL expression {:?} does not compile: {err}",
+                        expression.cel_expr
+                    ),
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
 fn check_test_assert(
     path: &Path,
     doc: &RawDocument<'_>,
     settings: &TestAssert,
 ) -> Result<(), LoadError> {
+    check_cel(path, doc, settings)?;
     for command in &settings.commands {
         commands::check(&command.command, &command.script, command.namespaced)
             .map_err(|message| Diagnostic::at(path, yaml::key_line(doc, "commands"), 0, message))?;

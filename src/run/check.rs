@@ -5,6 +5,7 @@ use kube::api::{DynamicObject, ListParams};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::cel;
 use super::command::{self, Limit};
 use super::context::TestContext;
 use super::diff::{pretty_diff, to_yaml};
@@ -44,6 +45,11 @@ pub(crate) async fn check_once(
         .as_ref()
         .map_or(&[][..], |settings| &settings.value.commands);
     if let Err(failure) = run_assert_commands(ctx, commands, scope, deadline).await {
+        failures.push(failure);
+    }
+    if let Some(settings) = &step.test_assert
+        && let Err(failure) = cel::check(ctx, settings).await
+    {
         failures.push(failure);
     }
     for object in &step.errors {

@@ -163,7 +163,7 @@ fn ignore_or_fail(
 }
 
 /// The process environment plus `NAMESPACE`, `KUBECONFIG` and `PATH` with `<cwd>/bin` first.
-fn environment(ctx: &TestContext) -> HashMap<String, String> {
+pub(crate) fn environment(ctx: &TestContext) -> HashMap<String, String> {
     let mut env: HashMap<String, String> = std::env::vars().collect();
     env.insert("NAMESPACE".into(), ctx.namespace.clone());
     if let Some(kubeconfig) = &ctx.kubeconfig {

@@ -128,7 +128,7 @@ async fn activities(ctx: &TestContext, hook: &LoadedHook) -> Result<(), (&'stati
         .map_err(|failure| {
             (
                 "assert and errors checks",
-                describe_failure(scope, StepFailure::Window(failure)),
+                describe_failure(scope, StepFailure::Window(failure, None)),
             )
         })
 }

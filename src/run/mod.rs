@@ -2,7 +2,9 @@
 //! failure message. Nothing here prints; everything goes to the test's log.
 
 mod apply;
+mod cel;
 mod check;
+mod collect;
 mod command;
 mod context;
 mod delete;

@@ -8,15 +8,15 @@ use tokio::time::Instant;
 
 use super::context::TestContext;
 use super::window::{self, WindowFailure};
-use super::{apply, command, delete};
+use super::{apply, collect, command, delete};
 use crate::load::Step;
 
 /// Why a step failed.
 pub(crate) enum StepFailure {
     /// Deleting, a command or an apply failed.
     Actions(Vec<String>),
-    /// The checks did not pass within the window.
-    Window(WindowFailure),
+    /// The checks did not pass within the window; with the collectors' output, if any.
+    Window(WindowFailure, Option<String>),
 }
 
 /// Runs one step.
@@ -62,7 +62,12 @@ pub(crate) async fn run(ctx: &TestContext, step: &Step) -> Result<(), StepFailur
         }
         Err(failure) => {
             ctx.log.line(&scope, &format!("test step failed {scope}"));
-            Err(StepFailure::Window(failure))
+            let collectors = step
+                .test_assert
+                .as_ref()
+                .map_or(&[][..], |settings| &settings.value.collectors);
+            let collected = collect::collect(ctx, collectors, &scope).await;
+            Err(StepFailure::Window(failure, collected))
         }
     }
 }

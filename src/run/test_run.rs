@@ -223,12 +223,15 @@ pub(crate) fn describe_failure(label: &str, failure: StepFailure) -> String {
                 let _ = writeln!(out, "  {error}");
             }
         }
-        StepFailure::Window(WindowFailure {
-            failures,
-            timeline,
-            window,
-            checks,
-        }) => {
+        StepFailure::Window(
+            WindowFailure {
+                failures,
+                timeline,
+                window,
+                checks,
+            },
+            collected,
+        ) => {
             let _ = writeln!(
                 out,
                 "failed in step {label}: checks still failing after {:.1}s ({checks} checks)",
@@ -258,6 +261,9 @@ pub(crate) fn describe_failure(label: &str, failure: StepFailure) -> String {
                         );
                     }
                 }
+            }
+            if let Some(collected) = collected {
+                let _ = write!(out, "\n  collected:\n{}", indent(&collected, "    "));
             }
         }
     }
