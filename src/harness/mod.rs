@@ -69,7 +69,8 @@ impl Harness {
     /// Registers a typed test `<suite>::<name>`: an async function that gets a [`TestContext`] and
     /// runs against the cluster like the suite's KUTTL tests — ignored unless asked for, inside the
     /// suite's hooks, in its own namespace, in the reports. The suite must be one of the collection's
-    /// `testDirs`. A failure's error is shown with `{:?}` (so anyhow shows its cause chain).
+    /// `testDirs`. A failure's error is shown with `{:#}` (for anyhow: the error and its causes, without
+    /// a backtrace).
     ///
     /// ```no_run
     /// async fn smoke(ctx: kuttl::TestContext) -> Result<(), kube::Error> {
@@ -85,11 +86,11 @@ impl Harness {
     where
         F: Fn(TestContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
-        E: std::fmt::Debug + 'static,
+        E: std::fmt::Display + 'static,
     {
         let test: TypedFn = Arc::new(move |ctx| {
             let run = test(ctx);
-            Box::pin(async move { run.await.map_err(|err| format!("{err:?}")) })
+            Box::pin(async move { run.await.map_err(|err| format!("{err:#}")) })
         });
         self.typed.push(trials::TypedTest {
             suite: suite.to_string(),
