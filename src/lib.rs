@@ -39,4 +39,5 @@ mod run;
 mod typed;
 
 pub use harness::Harness;
+pub use run::{Mismatch, is_subset};
 pub use typed::{TestContext, WaitError};

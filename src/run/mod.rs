@@ -26,6 +26,7 @@ pub(crate) use context::TestContext;
 pub(crate) use diff::describe_state;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::RUNNING;
+pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, run};
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.

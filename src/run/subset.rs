@@ -8,12 +8,14 @@ use serde_json::Value;
 
 /// Where and why the expected tree is not a subset.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Mismatch {
+pub struct Mismatch {
     /// Map keys from the root; list indices are not part of it, as in KUTTL.
     pub path: Vec<String>,
     /// What differs.
     pub message: String,
 }
+
+impl std::error::Error for Mismatch {}
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -25,8 +27,22 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
-/// Checks `expected ⊆ actual`.
-pub(crate) fn is_subset(expected: &Value, actual: &Value) -> Result<(), Mismatch> {
+/// KUTTL's partial match: whether `expected` is a subset of `actual`, as a KUTTL assert file
+/// matches a cluster object. Useful in typed tests too.
+///
+/// ```
+/// use serde_json::json;
+///
+/// let actual = json!({"spec": {"replicas": 1, "paused": false}});
+/// assert!(kuttl::is_subset(&json!({"spec": {"replicas": 1}}), &actual).is_ok());
+/// let mismatch = kuttl::is_subset(&json!({"spec": {"replicas": 2}}), &actual).unwrap_err();
+/// assert_eq!(mismatch.to_string(), ".spec.replicas: value mismatch, expected: 2 != actual: 1");
+/// ```
+///
+/// # Errors
+///
+/// [`Mismatch`]: the first place where `expected` is not in `actual`.
+pub fn is_subset(expected: &Value, actual: &Value) -> Result<(), Mismatch> {
     let (expected_type, actual_type) = (go_type(expected), go_type(actual));
     if expected_type != actual_type {
         return Err(mismatch(format!(
