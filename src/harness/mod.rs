@@ -35,6 +35,8 @@ const COLLECTION_ENV: &str = "KUTTL_COLLECTION";
 #[must_use = "call run() and return its ExitCode from main"]
 pub struct Harness {
     collection: PathBuf,
+    /// Whether `KUTTL_COLLECTION` replaced the collection given in code.
+    overridden: bool,
     typed: Vec<trials::TypedTest>,
 }
 
@@ -58,10 +60,12 @@ impl Harness {
     /// path is relative to the working directory, which `cargo test` sets to the package root.
     /// The environment variable `KUTTL_COLLECTION`, when set, replaces `path`.
     pub fn from_collection(path: impl Into<PathBuf>) -> Self {
-        let collection =
-            std::env::var_os(COLLECTION_ENV).map_or_else(|| path.into(), PathBuf::from);
+        let overridden = std::env::var_os(COLLECTION_ENV);
         Self {
-            collection,
+            collection: overridden
+                .clone()
+                .map_or_else(|| path.into(), PathBuf::from),
+            overridden: overridden.is_some(),
             typed: Vec::new(),
         }
     }
@@ -69,7 +73,8 @@ impl Harness {
     /// Registers a typed test `<suite>::<name>`: an async function that gets a [`TestContext`] and
     /// runs against the cluster like the suite's KUTTL tests — ignored unless asked for, inside the
     /// suite's hooks, in its own namespace, in the reports. The suite must be one of the collection's
-    /// `testDirs`. A failure's error is shown with `{:#}` (for anyhow: the error and its causes, without
+    /// `testDirs` (else the trial fails; when `KUTTL_COLLECTION` names another collection, typed tests
+    /// of suites it lacks are left out). A failure's error is shown with `{:#}` (for anyhow: the error and its causes, without
     /// a backtrace).
     ///
     /// ```no_run
@@ -141,7 +146,7 @@ impl Harness {
         };
         let state = Arc::new(RunState::new(collection, report_settings, run_labels));
         let mut planned = trials::build(&state, discover_for(&state.collection, &args));
-        planned.extend(trials::build_typed(&state, &self.typed));
+        planned.extend(trials::build_typed(&state, &self.typed, self.overridden));
         if !split.extra_filters.is_empty() {
             planned.retain(|p| matches_any(p.trial.name(), &split.extra_filters, args.exact));
         }

@@ -84,10 +84,23 @@ pub(crate) struct TypedTest {
     pub test: TypedFn,
 }
 
-/// The cluster trials of the typed tests; one whose suite is not in the collection fails.
-pub(crate) fn build_typed(state: &Arc<RunState>, typed: &[TypedTest]) -> Vec<Planned> {
+/// The cluster trials of the typed tests; one whose suite is not in the collection fails, unless
+/// the collection was swapped (`skip_unknown_suites`), in which case it is left out.
+pub(crate) fn build_typed(
+    state: &Arc<RunState>,
+    typed: &[TypedTest],
+    skip_unknown_suites: bool,
+) -> Vec<Planned> {
     typed
         .iter()
+        .filter(|typed| {
+            !skip_unknown_suites
+                || state
+                    .collection
+                    .suites
+                    .iter()
+                    .any(|s| s.name == typed.suite)
+        })
         .map(|typed| {
             let name = format!("{}::{}", typed.suite, typed.name);
             let known = state

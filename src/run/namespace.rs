@@ -65,7 +65,8 @@ pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result
     }
 }
 
-/// Deletes the namespace and, when `wait`, waits until it is gone.
+/// Deletes the namespace and, when `wait`, waits until it is gone. An API server that does not
+/// answer (restarting, overloaded) is asked again until `deadline`.
 pub(crate) async fn delete(
     client: &Client,
     name: &str,
@@ -75,14 +76,19 @@ pub(crate) async fn delete(
 ) -> Result<(), String> {
     let api: Api<Namespace> = Api::all(client.clone());
     log.line("cleanup", &format!("Deleting namespace {name:?}"));
-    match api.delete(name, &DeleteParams::background()).await {
-        Ok(_) => {}
-        Err(err) if is_not_found(&err) => return Ok(()),
-        Err(err) => {
-            return Err(format!(
-                "deleting namespace {name:?} failed: {}",
-                api_message(&err)
-            ));
+    loop {
+        match api.delete(name, &DeleteParams::background()).await {
+            Ok(_) => break,
+            Err(err) if is_not_found(&err) => return Ok(()),
+            Err(err) if is_transient(&err) && Instant::now() < deadline => {
+                tokio::time::sleep(POLL).await
+            }
+            Err(err) => {
+                return Err(format!(
+                    "deleting namespace {name:?} failed: {}",
+                    api_message(&err)
+                ));
+            }
         }
     }
     if !wait {
@@ -93,21 +99,35 @@ pub(crate) async fn delete(
         return Ok(());
     }
     loop {
-        match api.get_opt(name).await {
+        let last_error = match api.get_opt(name).await {
             Ok(None) => return Ok(()),
-            Ok(Some(_)) if Instant::now() >= deadline => {
-                return Err(format!(
-                    "waiting for namespace {name:?} to be deleted timed out"
-                ));
-            }
-            Ok(Some(_)) => tokio::time::sleep(POLL).await,
+            Ok(Some(_)) => None,
+            Err(err) if is_transient(&err) => Some(api_message(&err)),
             Err(err) => {
                 return Err(format!(
                     "waiting for namespace {name:?} to be deleted: {}",
                     api_message(&err)
                 ));
             }
+        };
+        if Instant::now() >= deadline {
+            let last = last_error
+                .map(|err| format!(" (last error: {err})"))
+                .unwrap_or_default();
+            return Err(format!(
+                "waiting for namespace {name:?} to be deleted timed out{last}"
+            ));
         }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Errors that say nothing about the namespace: the API server could not be reached or was
+/// briefly unable to serve.
+fn is_transient(err: &kube::Error) -> bool {
+    match err {
+        kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
+        _ => true,
     }
 }
 
