@@ -1,7 +1,7 @@
 //! Everything one running test holds: its clients, namespace, log, and what it must clean up.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use kube::api::DynamicObject;
 use kube::{Api, Client};
@@ -22,8 +22,10 @@ pub(crate) struct TestContext {
     pub cluster: Arc<Cluster>,
     /// Sends every read and write of the test.
     pub client: Client,
-    /// Carries the test's watches on connections of their own.
-    pub watch_client: Client,
+    /// Carries the test's watches on connections of their own; built when the first watch starts.
+    watch_client: OnceLock<Result<Client, String>>,
+    /// The User-Agent name for the watch client.
+    trial_name: String,
     pub namespace: String,
     /// The test folder: the working directory of its commands.
     pub dir: PathBuf,
@@ -44,6 +46,17 @@ pub(crate) struct TestContext {
 }
 
 impl TestContext {
+    /// The client for watches: its own connections, so that a watch event never queues behind the
+    /// test's writes.
+    pub(crate) fn watch_client(&self) -> Result<Client, String> {
+        self.watch_client
+            .get_or_init(|| {
+                self.cluster
+                    .client(&self.trial_name, self.requests.as_ref())
+            })
+            .clone()
+    }
+
     /// The requests sent so far (empty when coverage is off).
     pub(crate) fn sent_requests(&self) -> Vec<(String, String)> {
         self.requests
@@ -71,7 +84,6 @@ impl TestContext {
     ) -> Result<Self, String> {
         let requests = record_requests.then(Requests::default);
         let client = cluster.client(trial_name, requests.as_ref())?;
-        let watch_client = cluster.client(trial_name, requests.as_ref())?;
         let kubeconfig_dir = tempfile::Builder::new()
             .prefix("kuttl-rs-")
             .tempdir()
@@ -86,7 +98,8 @@ impl TestContext {
         Ok(Self {
             cluster,
             client,
-            watch_client,
+            watch_client: OnceLock::new(),
+            trial_name: trial_name.to_string(),
             namespace,
             dir,
             log: TestLog::new(),

@@ -140,7 +140,7 @@ async fn wait_until_served(
     deadline: Instant,
 ) -> Result<(), String> {
     let name = objects::metadata_str(&crd.value, "name").unwrap_or_default();
-    let api: Api<CustomResourceDefinition> = Api::all(ctx.watch_client.clone());
+    let api: Api<CustomResourceDefinition> = Api::all(ctx.watch_client()?);
     let remaining = deadline.saturating_duration_since(Instant::now());
     match tokio::time::timeout(
         remaining,
