@@ -61,7 +61,6 @@ pub struct TestCollection {
 impl Unsupported for TestCollection {
     fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
         set_fields(&[
-            (!self.namespace.is_empty(), "namespace", NOT_YET),
             (!self.suppress.is_empty(), "suppress", NOT_YET),
             (
                 self.control_plane.attach_output,

@@ -76,7 +76,6 @@ impl Unsupported for LegacyTestSuite {
                 NOT_YET,
             ),
             (self.kind_node_cache, "kindNodeCache", NOT_YET),
-            (!self.namespace.is_empty(), "namespace", NOT_YET),
             (!self.suppress.is_empty(), "suppress", NOT_YET),
         ])
     }

@@ -40,6 +40,8 @@ pub(crate) struct RunState {
     suites: Mutex<HashMap<String, Arc<SuiteCell>>>,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
     lifecycle: OnceLock<Lifecycle>,
+    /// The collection's shared namespace: whether this run created it.
+    shared_namespace: tokio::sync::OnceCell<Result<bool, String>>,
     /// Hooks that ran, by suite (`None`: the collection), kept until their scope ends so that their
     /// background commands keep running.
     hook_runs: Mutex<HashMap<Option<String>, Vec<HookRun>>>,
@@ -68,6 +70,7 @@ impl RunState {
             suites: Mutex::default(),
             cluster: tokio::sync::OnceCell::new(),
             lifecycle: OnceLock::new(),
+            shared_namespace: tokio::sync::OnceCell::new(),
             hook_runs: Mutex::default(),
             hook_records: Mutex::default(),
             records: Mutex::default(),
@@ -88,6 +91,22 @@ impl RunState {
             })
             .await
             .clone()
+    }
+
+    /// The collection's shared namespace, created by the first test that needs it (a namespace that
+    /// already exists is used as it is).
+    pub(crate) async fn shared_namespace(
+        &self,
+        cluster: &Arc<Cluster>,
+    ) -> Result<Option<Arc<str>>, String> {
+        let Some(name) = &self.collection.namespace else {
+            return Ok(None);
+        };
+        self.shared_namespace
+            .get_or_init(|| run::create_shared(cluster, name))
+            .await
+            .clone()?;
+        Ok(Some(Arc::from(name.as_str())))
     }
 
     /// Sets the lifecycle for the trials that will run (once, before they start).
@@ -347,10 +366,27 @@ impl RunState {
         for run in runs {
             run.stop().await;
         }
-        match self.cluster.get() {
-            Some(Ok(cluster)) => cluster.shutdown(self.collection.skip_cluster_delete).await,
-            _ => None,
+        let Some(Ok(cluster)) = self.cluster.get() else {
+            return None;
+        };
+        let mut notes = Vec::new();
+        if let (Some(name), Some(Ok(true))) =
+            (&self.collection.namespace, self.shared_namespace.get())
+        {
+            if self.collection.skip_delete {
+                notes.push(format!("skipDelete: keeping namespace {name:?}"));
+            } else {
+                let deadline = tokio::time::Instant::now()
+                    + std::time::Duration::from_secs(
+                        u64::try_from(self.collection.timeout).unwrap_or(30),
+                    );
+                if let Err(err) = run::delete_shared(cluster, name, deadline).await {
+                    notes.push(format!("error: {err}"));
+                }
+            }
         }
+        notes.extend(cluster.shutdown(self.collection.skip_cluster_delete).await);
+        (!notes.is_empty()).then(|| notes.join("\n"))
     }
 }
 

@@ -183,9 +183,14 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 if let Err(hook_failure) = lifecycle.enter(suite_name, &*state).await {
                     return not_started(format!("not run: a hook failed\n{hook_failure}"));
                 }
+                let shared_namespace = match state.shared_namespace(&cluster).await {
+                    Ok(shared) => shared,
+                    Err(err) => return not_started(err),
+                };
                 let settings = TestSettings {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
                     skip_delete: state.collection.skip_delete,
+                    shared_namespace,
                 };
                 let (body, dir) = match (&work, &case) {
                     (Work::Kuttl(test), Some(case)) => (Body::Steps(case), test.dir.clone()),

@@ -31,6 +31,7 @@ struct Settings {
     skip_cluster_delete: bool,
     report: Result<ReportSettings, (&'static str, String)>,
     run_labels: std::collections::BTreeMap<String, String>,
+    namespace: String,
 }
 
 /// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
@@ -129,6 +130,7 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         skip_cluster_delete: config.skip_cluster_delete,
         report,
         run_labels: config.test_run_labels.clone(),
+        namespace: config.namespace.clone(),
         before: hook::declared(
             HookPoint::BeforeCollection,
             config.before_collection,
@@ -196,6 +198,7 @@ fn from_legacy(
         skip_cluster_delete: config.skip_cluster_delete,
         report,
         run_labels: Default::default(),
+        namespace: config.namespace.clone(),
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
         name: metadata_name(&config.metadata),
@@ -291,6 +294,7 @@ fn check(
         skip_cluster_delete: settings.skip_cluster_delete,
         report,
         run_labels: settings.run_labels,
+        namespace: (!settings.namespace.is_empty()).then_some(settings.namespace),
         ignore_files,
         before: settings.before,
         after: settings.after,

@@ -71,6 +71,8 @@ pub struct Collection {
     pub report: super::ReportSettings,
     /// The run's labels, for `TestFile.testRunSelector`.
     pub run_labels: std::collections::BTreeMap<String, String>,
+    /// A namespace every test shares instead of one namespace per test.
+    pub namespace: Option<String>,
     /// Globs of test-folder entries to skip silently.
     pub ignore_files: Vec<GoGlob>,
     /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,

@@ -15,6 +15,7 @@ mod interrupt;
 mod log;
 mod namespace;
 mod objects;
+mod shared_namespace;
 mod step;
 mod subset;
 mod test_run;
@@ -26,6 +27,7 @@ pub(crate) use context::TestContext;
 pub(crate) use diff::describe_state;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::RUNNING;
+pub(crate) use shared_namespace::{create_shared, delete_shared};
 pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, run};
 

@@ -44,8 +44,8 @@ pub(crate) fn generate_name() -> String {
     format!("kuttl-test-{adjective}-{animal}-{suffix}")
 }
 
-/// Creates the namespace; one that already exists is used as it is.
-pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result<(), String> {
+/// Creates the namespace; one that already exists is used as it is. `Ok(true)`: it was created.
+pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result<bool, String> {
     let api: Api<Namespace> = Api::all(client.clone());
     let namespace = Namespace {
         metadata: kube::api::ObjectMeta {
@@ -56,8 +56,8 @@ pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result
     };
     log.line("setup", &format!("Creating namespace {name:?}"));
     match api.create(&PostParams::default(), &namespace).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.is_already_exists() => Ok(()),
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.is_already_exists() => Ok(false),
         Err(err) => Err(format!(
             "cannot create namespace {name:?}: {}",
             api_message(&err)

@@ -18,12 +18,14 @@ use crate::load::TestCase;
 use crate::report::{StepRecord, TestRecord};
 
 /// What a test run takes from its suite and collection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct TestSettings {
     /// Seconds (already defaulted).
     pub step_timeout: i64,
     /// Keep the namespace and created objects.
     pub skip_delete: bool,
+    /// The run's shared namespace (created and deleted by the run), instead of one of its own.
+    pub shared_namespace: Option<Arc<str>>,
 }
 
 /// What a test does once its namespace exists.
@@ -59,14 +61,18 @@ pub(crate) async fn run(
 ) -> (Result<(), String>, TestRecord) {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let namespace = namespace::generate_name();
+    let shared = settings.shared_namespace.is_some();
+    let namespace = settings
+        .shared_namespace
+        .as_deref()
+        .map_or_else(namespace::generate_name, str::to_string);
     // Typed tests always record their requests: they may assert which endpoints they called.
     let record_requests = cluster.records_requests() || matches!(body, Body::Typed(_));
     let ctx = match TestContext::new(
         cluster,
         trial_name,
         namespace,
-        true,
+        !shared,
         test.dir,
         settings.step_timeout,
         record_requests,
@@ -81,7 +87,7 @@ pub(crate) async fn run(
     };
     let mut record = TestRecord::not_started(test.suite, test.name, started, String::new());
     record.setup_failure = None;
-    let outcome = AssertUnwindSafe(run_body(&ctx, body, &mut record))
+    let outcome = AssertUnwindSafe(run_body(&ctx, body, !shared, &mut record))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| {
@@ -104,7 +110,7 @@ pub(crate) async fn run(
             message
         }
     };
-    let cleanup = cleanup(&ctx, settings).await;
+    let cleanup = cleanup(&ctx, &settings).await;
     if let Err(err) = &cleanup {
         let _ = writeln!(message, "cleanup failed: {err}");
         record.cleanup_failure = Some(err.clone());
@@ -122,9 +128,16 @@ pub(crate) async fn run(
 async fn run_body(
     ctx: &Arc<TestContext>,
     body: Body<'_>,
+    create_namespace: bool,
     record: &mut TestRecord,
 ) -> Result<(), String> {
-    if let Err(err) = namespace::create(&ctx.client, &ctx.namespace, &ctx.log).await {
+    let created = match create_namespace {
+        true => namespace::create(&ctx.client, &ctx.namespace, &ctx.log)
+            .await
+            .map(drop),
+        false => Ok(()),
+    };
+    if let Err(err) = created {
         record.setup_failure = Some(err.clone());
         return Err(err);
     }
@@ -168,8 +181,9 @@ fn seconds(value: i64) -> Duration {
 }
 
 /// Kills background commands, deletes created objects (newest first, no wait) and then the
-/// namespace (waiting until it is gone), unless skipDelete.
-async fn cleanup(ctx: &TestContext, settings: TestSettings) -> Result<(), String> {
+/// test's own namespace (waiting until it is gone), unless skipDelete. A shared namespace is the
+/// run's to delete.
+async fn cleanup(ctx: &TestContext, settings: &TestSettings) -> Result<(), String> {
     command::stop_background(ctx).await;
     if settings.skip_delete {
         ctx.log.line(
@@ -201,6 +215,9 @@ async fn cleanup(ctx: &TestContext, settings: TestSettings) -> Result<(), String
                 ),
             ),
         }
+    }
+    if settings.shared_namespace.is_some() {
+        return Ok(());
     }
     namespace::delete(
         &ctx.client,

@@ -1,0 +1,33 @@
+//! The namespace a collection's `namespace` makes every test share: created once per run (unless
+//! it already exists), and deleted at the end only if the run created it.
+
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use super::log::TestLog;
+use super::namespace;
+use crate::cluster::Cluster;
+
+/// Creates the shared namespace if it does not exist; `Ok(true)`: this run created it.
+pub(crate) async fn create_shared(cluster: &Arc<Cluster>, name: &str) -> Result<bool, String> {
+    let client = cluster.client(&format!("namespace {name}"), None)?;
+    namespace::create(&client, name, &TestLog::new()).await
+}
+
+/// Deletes the shared namespace (waiting for it where a namespace controller deletes namespaces).
+pub(crate) async fn delete_shared(
+    cluster: &Arc<Cluster>,
+    name: &str,
+    deadline: Instant,
+) -> Result<(), String> {
+    let client = cluster.client(&format!("namespace {name}"), None)?;
+    namespace::delete(
+        &client,
+        name,
+        cluster.deletes_namespaces(),
+        deadline,
+        &TestLog::new(),
+    )
+    .await
+}
