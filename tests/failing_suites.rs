@@ -13,19 +13,6 @@ static RUN: LazyLock<common::Run> = LazyLock::new(|| {
     )
 });
 
-fn failure_of(name: &str) -> &'static str {
-    let header = format!("---- {name} ----\n");
-    let start = RUN
-        .output
-        .find(&header)
-        .unwrap_or_else(|| panic!("no failure for {name}:\n{}", RUN.output));
-    let rest = &RUN.output[start + header.len()..];
-    &rest[..rest
-        .find("\n---- ")
-        .or_else(|| rest.find("\nfailures:"))
-        .unwrap_or(rest.len())]
-}
-
 fn assert_contains(message: &str, expected: &[&str]) {
     for part in expected {
         assert!(message.contains(part), "expected {part:?} in:\n{message}");
@@ -42,7 +29,7 @@ fn wrong_assert_shows_file_diff_and_states_seen() {
         RUN.output
     );
     assert_contains(
-        failure_of("failing::wrong-assert"),
+        RUN.failure_of("failing::wrong-assert"),
         &[
             "failed in step 0-configmap: checks still failing after 3.0s",
             "tests/fixtures/failing/failing/wrong-assert/00-assert.yaml:1",
@@ -62,7 +49,7 @@ fn wrong_assert_shows_file_diff_and_states_seen() {
 #[ignore = "needs cluster (KUBECONFIG)"]
 fn matching_errors_file_fails_at_the_end_of_the_window() {
     assert_contains(
-        failure_of("failing::errors-match"),
+        RUN.failure_of("failing::errors-match"),
         &[
             "failed in step 0-configmap: checks still failing after 3.0s",
             "tests/fixtures/failing/failing/errors-match/00-errors.yaml:1",
@@ -75,7 +62,7 @@ fn matching_errors_file_fails_at_the_end_of_the_window() {
 #[ignore = "needs cluster (KUBECONFIG)"]
 fn failed_command_stops_the_rest_but_not_the_apply() {
     assert_contains(
-        failure_of("failing::command-fails"),
+        RUN.failure_of("failing::command-fails"),
         &[
             "failed in step 0-step",
             "command \"echo about to fail && exit 3\" failed, exit status 3",
@@ -85,14 +72,17 @@ fn failed_command_stops_the_rest_but_not_the_apply() {
             "/still-applied created",
         ],
     );
-    assert!(!failure_of("failing::command-fails").contains("never runs"));
+    assert!(
+        !RUN.failure_of("failing::command-fails")
+            .contains("never runs")
+    );
 }
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
 fn failed_before_hook_fails_its_suites_tests_with_hook_activity_and_file() {
     assert_contains(
-        failure_of("broken-hook::any"),
+        RUN.failure_of("broken-hook::any"),
         &[
             "not run: a hook failed",
             "beforeSuite hook broken-hook::beforeSuite (tests/fixtures/failing/broken-hook/kuttl-testsuite.yaml:3) failed in its commands:",
@@ -106,7 +96,7 @@ fn failed_before_hook_fails_its_suites_tests_with_hook_activity_and_file() {
 #[ignore = "needs cluster (KUBECONFIG)"]
 fn failing_cel_assertion_names_the_expression_and_shows_collected_output() {
     assert_contains(
-        failure_of("failing::cel-fails"),
+        RUN.failure_of("failing::cel-fails"),
         &[
             "failed in step 0-configmap: checks still failing after 3.0s",
             "TestAssert CEL expressions (tests/fixtures/failing/failing/cel-fails/00-assert.yaml:1)",

@@ -10,17 +10,6 @@ use rstest::rstest;
 static RUN: LazyLock<common::Run> =
     LazyLock::new(|| common::run("tests/fixtures/load-errors/kuttl.yaml", &[]));
 
-/// The message of a failed trial, from the `failures:` section.
-fn failure_of(name: &str) -> String {
-    let header = format!("---- {name} ----\n");
-    let start = RUN
-        .output
-        .find(&header)
-        .unwrap_or_else(|| panic!("no failure for {name}:\n{}", RUN.output));
-    let rest = &RUN.output[start + header.len()..];
-    rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
-}
-
 #[rstest]
 #[case::malformed_yaml(
     "malformed-yaml",
@@ -72,7 +61,7 @@ fn failure_of(name: &str) -> String {
     "broken/scalar-document/00-list.yaml:1: a document must be a mapping"
 )]
 fn each_load_error_fails_its_offline_trial(#[case] test: &str, #[case] expected: &str) {
-    let message = failure_of(&format!("broken::{test}::load"));
+    let message = RUN.failure_of(&format!("broken::{test}::load")).to_string();
     assert!(
         message.starts_with("tests/fixtures/load-errors/"),
         "{message}"

@@ -10,16 +10,29 @@ const NAMESPACE: &str = "kuttl-rs-shared-ns";
 
 fn namespace_phase() -> Option<String> {
     let output = Command::new("kubectl")
-        .args(["get", "namespace", NAMESPACE, "-o", "jsonpath={.status.phase}"])
+        .args([
+            "get",
+            "namespace",
+            NAMESPACE,
+            "-o",
+            "jsonpath={.status.phase}",
+        ])
         .output()
         .expect("kubectl runs");
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
 fn a_shared_namespace_is_created_and_deleted_by_the_run_or_kept_when_it_existed() {
-    assert_eq!(namespace_phase(), None, "{NAMESPACE} must not exist before the test");
+    assert_eq!(
+        namespace_phase(),
+        None,
+        "{NAMESPACE} must not exist before the test"
+    );
     let run = common::run(COLLECTION, &["--include-ignored"]);
     assert!(run.passed(), "{}", run.output);
     // This run created it, so it deleted it.
@@ -32,12 +45,34 @@ fn a_shared_namespace_is_created_and_deleted_by_the_run_or_kept_when_it_existed(
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
-    assert!(Command::new("kubectl").args(["create", "namespace", NAMESPACE]).status().expect("kubectl").success());
+    assert!(
+        Command::new("kubectl")
+            .args(["create", "namespace", NAMESPACE])
+            .status()
+            .expect("kubectl")
+            .success()
+    );
     let run = common::run(COLLECTION, &["--include-ignored"]);
     assert!(run.passed(), "{}", run.output);
-    assert_eq!(namespace_phase().as_deref(), Some("Active"), "a namespace the run did not create is kept");
-    let leftover = Command::new("kubectl").args(["get", "configmaps", "-n", NAMESPACE, "-o", "name"]).output().expect("kubectl");
+    assert_eq!(
+        namespace_phase().as_deref(),
+        Some("Active"),
+        "a namespace the run did not create is kept"
+    );
+    let leftover = Command::new("kubectl")
+        .args(["get", "configmaps", "-n", NAMESPACE, "-o", "name"])
+        .output()
+        .expect("kubectl");
     let leftover = String::from_utf8_lossy(&leftover.stdout);
-    assert!(!leftover.contains("from-first") && !leftover.contains("from-second"), "created objects are deleted: {leftover}");
-    assert!(Command::new("kubectl").args(["delete", "namespace", NAMESPACE, "--wait=false"]).status().expect("kubectl").success());
+    assert!(
+        !leftover.contains("from-first") && !leftover.contains("from-second"),
+        "created objects are deleted: {leftover}"
+    );
+    assert!(
+        Command::new("kubectl")
+            .args(["delete", "namespace", NAMESPACE, "--wait=false"])
+            .status()
+            .expect("kubectl")
+            .success()
+    );
 }

@@ -46,10 +46,7 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
     let text = documents::read_text(&path)?;
     let mut warnings = Vec::new();
     let mut found = None;
-    for doc in documents::split(&path, &text)? {
-        let Some(value) = documents::value(&path, &doc)? else {
-            continue;
-        };
+    for (doc, value) in documents::values(&path, &text)? {
         let meta = TypeMeta::of(&value);
         if meta.is_kuttl("TestCollection") {
             let config: TestCollection = documents::typed(&path, &doc, &mut warnings)?;
@@ -98,22 +95,19 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
 
 fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -> Settings {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let cluster = match (config.control_plane.start, config.kind_cluster.start) {
-        (true, true) => Err(
-            "controlPlane.start and kindCluster.start: a run uses one cluster; set one of them"
-                .into(),
-        ),
-        (true, false) => Ok(ClusterSource::ControlPlane {
-            args: config.control_plane.args.clone(),
-        }),
-        (false, true) => Ok(ClusterSource::Kind(KindSettings {
+    let cluster = cluster_source(
+        config
+            .control_plane
+            .start
+            .then(|| config.control_plane.args.clone()),
+        config.kind_cluster.start.then(|| KindSettings {
             name: non_empty_or(&config.kind_cluster.context, "kind"),
             config: (!config.kind_cluster.config.is_empty())
                 .then(|| base.join(&config.kind_cluster.config)),
             containers: config.kind_cluster.containers.clone(),
-        })),
-        (false, false) => Ok(ClusterSource::Kubeconfig),
-    };
+        }),
+        "controlPlane.start and kindCluster.start",
+    );
     let report = ReportSettings::from_file(
         &Written {
             format: &config.report_format,
@@ -168,20 +162,17 @@ fn from_legacy(
     })?;
     // KUTTL: setting kindConfig implies startKIND; the two starts exclude each other.
     let start_kind = config.start_kind || !config.kind_config.is_empty();
-    let cluster = match (config.start_control_plane, start_kind) {
-        (true, true) => {
-            Err("startControlPlane and startKIND: a run uses one cluster; set one of them".into())
-        }
-        (true, false) => Ok(ClusterSource::ControlPlane {
-            args: config.control_plane_args.clone(),
-        }),
-        (false, true) => Ok(ClusterSource::Kind(KindSettings {
+    let cluster = cluster_source(
+        config
+            .start_control_plane
+            .then(|| config.control_plane_args.clone()),
+        start_kind.then(|| KindSettings {
             name: non_empty_or(&config.kind_context, "kind"),
             config: (!config.kind_config.is_empty()).then(|| cwd.join(&config.kind_config)),
             containers: config.kind_containers.clone(),
-        })),
-        (false, false) => Ok(ClusterSource::Kubeconfig),
-    };
+        }),
+        "startControlPlane and startKIND",
+    );
     let report = ReportSettings::from_file(
         &Written {
             format: &config.report_format,
@@ -210,6 +201,21 @@ fn from_legacy(
         skip_delete: config.skip_delete,
         ignore_files: config.ignore_files,
     })
+}
+
+/// The cluster a run uses: a control plane (with these API server arguments), a kind cluster, or
+/// the kubeconfig; `fields` names the two settings that cannot both be on.
+fn cluster_source(
+    control_plane: Option<Vec<String>>,
+    kind: Option<KindSettings>,
+    fields: &str,
+) -> Result<ClusterSource, String> {
+    match (control_plane, kind) {
+        (Some(_), Some(_)) => Err(format!("{fields}: a run uses one cluster; set one of them")),
+        (Some(args), None) => Ok(ClusterSource::ControlPlane { args }),
+        (None, Some(kind)) => Ok(ClusterSource::Kind(kind)),
+        (None, None) => Ok(ClusterSource::Kubeconfig),
+    }
 }
 
 fn non_empty_or(value: &str, default: &str) -> String {

@@ -19,6 +19,20 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Vec<RawDocument<'a
     yaml::split_documents(text).map_err(|err| located(path, err))
 }
 
+/// Every non-empty document of a file's text with its value, in order.
+pub(crate) fn values<'a>(
+    path: &Path,
+    text: &'a str,
+) -> Result<Vec<(RawDocument<'a>, serde_json::Value)>, LoadError> {
+    let mut values = Vec::new();
+    for doc in split(path, text)? {
+        if let Some(value) = value(path, &doc)? {
+            values.push((doc, value));
+        }
+    }
+    Ok(values)
+}
+
 /// Parses one document into a JSON value (`None` for an empty one).
 pub(crate) fn value(
     path: &Path,

@@ -43,13 +43,10 @@ pub(crate) fn check_object(
 /// Every object of a file, in document order.
 pub(crate) fn objects_of(path: &Path) -> Result<Vec<Object>, LoadError> {
     let text = documents::read_text(path)?;
-    let mut objects = Vec::new();
-    for doc in documents::split(path, &text)? {
-        if let Some(value) = documents::value(path, &doc)? {
-            objects.push(check_object(path, &doc, value)?);
-        }
-    }
-    Ok(objects)
+    documents::values(path, &text)?
+        .into_iter()
+        .map(|(doc, value)| check_object(path, &doc, value))
+        .collect()
 }
 
 /// A file itself, or a folder's `*.yaml` files (not recursive, sorted).

@@ -60,10 +60,7 @@ fn read_suite_file(
 ) -> Result<Settings, LoadError> {
     let text = documents::read_text(path)?;
     let mut settings = (0, None, None);
-    for doc in documents::split(path, &text)? {
-        let Some(value) = documents::value(path, &doc)? else {
-            continue;
-        };
+    for (doc, value) in documents::values(path, &text)? {
         let meta = TypeMeta::of(&value);
         if !(meta.is_kuttl("TestSuite") && meta.version == "v1beta2") {
             return Err(unexpected(
@@ -102,10 +99,7 @@ fn read_legacy_file(
 ) -> Result<Settings, LoadError> {
     let text = documents::read_text(path)?;
     let mut settings = (0, None, None);
-    for doc in documents::split(path, &text)? {
-        let Some(value) = documents::value(path, &doc)? else {
-            continue;
-        };
+    for (doc, value) in documents::values(path, &text)? {
         if !TypeMeta::of(&value).is_kuttl("TestSuite") {
             return Err(unexpected(
                 path,

@@ -172,12 +172,7 @@ fn load_step_file(
         .into());
     }
     let text = documents::read_text(path)?;
-    let mut docs = Vec::new();
-    for doc in documents::split(path, &text)? {
-        if let Some(value) = documents::value(path, &doc)? {
-            docs.push((doc, value));
-        }
-    }
+    let mut docs = documents::values(path, &text)?;
     if !is_selected(path, &mut docs, options, warnings)? {
         return Ok(());
     }

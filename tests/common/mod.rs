@@ -29,6 +29,21 @@ impl Run {
         })
     }
 
+    /// The message of a failed trial, from the `failures:` section.
+    pub fn failure_of(&self, name: &str) -> &str {
+        let header = format!("---- {name} ----\n");
+        let start = self
+            .output
+            .find(&header)
+            .unwrap_or_else(|| panic!("no failure for {name}:\n{}", self.output));
+        let rest = &self.output[start + header.len()..];
+        let end = rest
+            .find("\n---- ")
+            .or_else(|| rest.find("\nfailures:"))
+            .unwrap_or(rest.len());
+        &rest[..end]
+    }
+
     /// Whether the run passed.
     pub fn passed(&self) -> bool {
         self.code == ExitCode::SUCCESS
