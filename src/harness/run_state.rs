@@ -140,13 +140,7 @@ impl RunState {
 
     /// A suite's settings, read from its suite file once per run.
     fn suite(&self, name: &str, dir: &Path) -> Result<Suite, LoadError> {
-        let cell = Arc::clone(
-            self.suites
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .entry(name.to_string())
-                .or_default(),
-        );
+        let cell = Arc::clone(lock(&self.suites).entry(name.to_string()).or_default());
         let suite = cell.get_or_init(|| {
             let suite = crate::load::suite::read(dir);
             if let Ok(suite) = &suite {
@@ -184,20 +178,12 @@ impl RunState {
     }
 
     fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {
-        self.warnings
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .extend(warnings);
+        lock(&self.warnings).extend(warnings);
     }
 
     /// Every warning of the run, each once, sorted by file and line.
     pub(crate) fn warnings(&self) -> Vec<Warning> {
-        self.warnings
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+        lock(&self.warnings).iter().cloned().collect()
     }
 
     /// Runs the hook of `scope`, if the configuration has one.
@@ -273,9 +259,7 @@ impl RunState {
     }
 
     fn hook_runs(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, Vec<HookRun>>> {
-        self.hook_runs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.hook_runs)
     }
 
     /// One line per hook that ran: name, file, outcome, duration and start time.
