@@ -11,9 +11,10 @@ use std::time::Duration;
 use control_plane::ControlPlane;
 use http::HeaderValue;
 use kind::KindCluster;
-use kube::client::ClientBuilder;
+use kube::client::ConfigExt;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use tower::ServiceBuilder;
 use tower::util::MapRequestLayer;
 
 pub(crate) use discovery::{Resolved, Resolver};
@@ -24,9 +25,19 @@ use crate::provenance;
 /// How long connecting may take before the run gives up on the cluster.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The error type kube's layers work with.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Connections shared by every client of the run.
+type Pool = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    kube::client::Body,
+>;
+
 /// The cluster a run talks to.
 pub(crate) struct Cluster {
     config: Config,
+    pool: Pool,
     /// The kubeconfig the connection came from, serialized for commands (`None` in-cluster).
     kubeconfig: Option<String>,
     /// GVK → resource and scope, shared by every test.
@@ -89,7 +100,9 @@ impl Cluster {
                 (config, kubeconfig, Some(Started::Kind(cluster)))
             }
         };
+        let pool = pool(&config)?;
         Ok(Self {
+            pool,
             config,
             kubeconfig,
             resolver: Resolver::default(),
@@ -133,36 +146,31 @@ impl Cluster {
     }
 
     /// A client whose requests carry the test's User-Agent and, when coverage is on, are recorded
-    /// into `requests`. Each call opens its own connections, so a watch client never queues behind
-    /// the writes of another.
-    pub(crate) fn client(
-        &self,
-        trial_name: &str,
-        requests: Option<&Requests>,
-    ) -> Result<Client, String> {
+    /// into `requests`. Every client of the run shares one connection pool, so a test opens no TLS
+    /// connection of its own; a watch holds a pooled connection for itself while it streams.
+    pub(crate) fn client(&self, trial_name: &str, requests: Option<&Requests>) -> Result<Client, String> {
         let mut config = self.config.clone();
-        let agent = HeaderValue::from_str(&provenance::user_agent(trial_name)).map_err(|err| {
-            format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}")
-        })?;
+        let agent = HeaderValue::from_str(&provenance::user_agent(trial_name))
+            .map_err(|err| format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}"))?;
         config.headers.push((http::header::USER_AGENT, agent));
-        let builder = ClientBuilder::try_from(config)
-            .map_err(|err| format!("cannot build a client: {err}"))?;
-        Ok(match requests {
-            None => builder.build(),
-            Some(requests) => {
-                let requests = Arc::clone(requests);
-                let record =
-                    MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
-                        let entry = (request.method().to_string(), request.uri().to_string());
-                        requests
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner())
-                            .push(entry);
-                        request
-                    });
-                builder.with_layer(&record).build()
-            }
-        })
+        let fail = |err: kube::Error| format!("cannot build a client: {err}");
+        // The recording layer is outermost, so it sees the paths relative to the server.
+        let record = requests.map(|requests| {
+            let requests = Arc::clone(requests);
+            MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
+                let entry = (request.method().to_string(), request.uri().to_string());
+                requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(entry);
+                request
+            })
+        });
+        let service = ServiceBuilder::new()
+            .option_layer(record)
+            .layer(config.base_uri_layer())
+            .option_layer(config.auth_layer().map_err(fail)?)
+            .layer(config.extra_headers_layer().map_err(fail)?)
+            .map_err(|err: hyper_util::client::legacy::Error| -> BoxError { Box::new(err) })
+            .service(self.pool.clone());
+        Ok(Client::new(service, config.default_namespace.clone()))
     }
 
     /// Whether tests record their requests for coverage.
@@ -210,4 +218,14 @@ async fn config_from(kubeconfig: &str) -> Result<Config, String> {
     Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .map_err(|err| format!("reading the generated kubeconfig: {err}"))
+}
+
+/// The run's connection pool: TLS from the kubeconfig, no Nagle delay on small writes.
+fn pool(config: &Config) -> Result<Pool, String> {
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(config.connect_timeout);
+    let https = config.rustls_https_connector_with_connector(http).map_err(|err| format!("cannot set up TLS: {err}"))?;
+    Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https))
 }
