@@ -148,10 +148,15 @@ impl Cluster {
     /// A client whose requests carry the test's User-Agent and, when coverage is on, are recorded
     /// into `requests`. Every client of the run shares one connection pool, so a test opens no TLS
     /// connection of its own; a watch holds a pooled connection for itself while it streams.
-    pub(crate) fn client(&self, trial_name: &str, requests: Option<&Requests>) -> Result<Client, String> {
+    pub(crate) fn client(
+        &self,
+        trial_name: &str,
+        requests: Option<&Requests>,
+    ) -> Result<Client, String> {
         let mut config = self.config.clone();
-        let agent = HeaderValue::from_str(&provenance::user_agent(trial_name))
-            .map_err(|err| format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}"))?;
+        let agent = HeaderValue::from_str(&provenance::user_agent(trial_name)).map_err(|err| {
+            format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}")
+        })?;
         config.headers.push((http::header::USER_AGENT, agent));
         let fail = |err: kube::Error| format!("cannot build a client: {err}");
         // The recording layer is outermost, so it sees the paths relative to the server.
@@ -159,7 +164,10 @@ impl Cluster {
             let requests = Arc::clone(requests);
             MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
                 let entry = (request.method().to_string(), request.uri().to_string());
-                requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(entry);
+                requests
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(entry);
                 request
             })
         });
@@ -226,6 +234,11 @@ fn pool(config: &Config) -> Result<Pool, String> {
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(config.connect_timeout);
-    let https = config.rustls_https_connector_with_connector(http).map_err(|err| format!("cannot set up TLS: {err}"))?;
-    Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https))
+    let https = config
+        .rustls_https_connector_with_connector(http)
+        .map_err(|err| format!("cannot set up TLS: {err}"))?;
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https),
+    )
 }
