@@ -24,7 +24,14 @@
 //! - [`config`]: the serde shapes of KUTTL's files and KEP-6's, and YAML read as kubectl reads it.
 //! - [`load`]: from files to a checked model (`Collection` → suite → `TestCase` → `Step`), every
 //!   error and warning with its file and line.
-//! - `harness`: libtest-mimic trials, command-line handling, run-wide state.
+//! - `harness`: libtest-mimic trials, command-line handling, run-wide state, and the lifecycle
+//!   hooks as shared fixtures.
+//! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,
+//!   hooks, failure messages. It records outcomes and never prints.
+//! - `cluster`: the connection (kubeconfig, embedded control plane or kind), per-test clients on one
+//!   connection pool, the discovery cache.
+//! - `report`: JSON and JUnit reports, per-test artifacts, API endpoint coverage.
+//! - [`TestContext`]: what typed Rust tests receive ([`Harness::typed_test`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
