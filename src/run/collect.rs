@@ -1,11 +1,12 @@
 //! Collectors (`TestAssert.collectors`, spec §2.6): commands run when a step's assert window fails,
 //! whose output goes into the failure message and the test's log. Their failures never fail anything.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::process::Command;
 
-use super::command::environment;
+use super::command::{self, environment};
 use super::context::TestContext;
 use crate::config::TestCollector;
 
@@ -18,9 +19,10 @@ pub(crate) async fn collect(
     if collectors.is_empty() {
         return None;
     }
+    let env = environment(ctx);
     let mut out = String::new();
     for collector in collectors {
-        let argv = match argv(collector, &ctx.namespace) {
+        let argv = match argv(collector, &env, &ctx.namespace) {
             Ok(argv) => argv,
             Err(reason) => {
                 ctx.log.line(
@@ -58,7 +60,11 @@ pub(crate) async fn collect(
 }
 
 /// The command KUTTL runs for a collector.
-fn argv(collector: &TestCollector, test_namespace: &str) -> Result<Vec<String>, String> {
+fn argv(
+    collector: &TestCollector,
+    env: &HashMap<String, String>,
+    test_namespace: &str,
+) -> Result<Vec<String>, String> {
     let kind = match collector.collector_type.to_ascii_lowercase().as_str() {
         "" if !collector.command.is_empty() => "command",
         "" => "pod",
@@ -132,13 +138,12 @@ fn argv(collector: &TestCollector, test_namespace: &str) -> Result<Vec<String>, 
                     "a command collector takes no pod, namespace, container or selector".into(),
                 );
             }
-            let expanded = crate::expand::expand(&collector.command, |name| {
-                (name == "NAMESPACE")
-                    .then(|| test_namespace.to_string())
-                    .or_else(|| std::env::var(name).ok())
-            });
-            shell_words::split(&expanded)
-                .map_err(|err| format!("command {:?}: {err}", collector.command))
+            // Expanded and split as any KUTTL command, with the same environment.
+            let command = crate::config::Command {
+                command: collector.command.clone(),
+                ..crate::config::Command::default()
+            };
+            command::argv(&command, env, test_namespace)
         }
     }
 }
@@ -148,6 +153,10 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+
+    fn env() -> HashMap<String, String> {
+        HashMap::from([("NAMESPACE".to_string(), "ns".to_string())])
+    }
 
     fn collector(
         kind: &str,
@@ -187,7 +196,7 @@ mod tests {
         "kubectl get pods -n ns"
     )]
     fn builds_kuttls_commands(#[case] collector: TestCollector, #[case] expected: &str) {
-        assert_eq!(argv(&collector, "ns").unwrap().join(" "), expected);
+        assert_eq!(argv(&collector, &env(), "ns").unwrap().join(" "), expected);
     }
 
     #[rstest]
@@ -208,6 +217,6 @@ mod tests {
         "unknown type \"logs\" (pod, command or events)"
     )]
     fn rejects_invalid_collectors(#[case] collector: TestCollector, #[case] expected: &str) {
-        assert_eq!(argv(&collector, "ns").unwrap_err(), expected);
+        assert_eq!(argv(&collector, &env(), "ns").unwrap_err(), expected);
     }
 }

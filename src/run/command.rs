@@ -180,7 +180,7 @@ pub(crate) fn environment(ctx: &TestContext) -> HashMap<String, String> {
 
 /// The argv of a command: `sh -c <script>`, or the expanded, split `command` (plus
 /// `--namespace <ns>` when `namespaced` and not already given).
-fn argv(
+pub(crate) fn argv(
     command: &Command,
     env: &HashMap<String, String>,
     namespace: &str,
