@@ -65,7 +65,7 @@ impl TestContext {
     /// The test's client: its requests carry the test's User-Agent and are recorded (see
     /// [`TestContext::operation_ids`]).
     pub fn client(&self) -> Client {
-        self.inner.client.clone()
+        self.inner.connection.client.clone()
     }
 
     /// The test's own namespace, created before the test and deleted after it.

@@ -3,51 +3,41 @@
 
 mod control_plane;
 mod discovery;
+mod endpoint;
 mod kind;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use control_plane::ControlPlane;
-use http::HeaderValue;
 use kind::KindCluster;
-use kube::client::ConfigExt;
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::Kubeconfig;
 use kube::{Client, Config};
-use tower::ServiceBuilder;
-use tower::util::MapRequestLayer;
 
 pub(crate) use discovery::{Resolved, Resolver};
+pub(crate) use endpoint::Endpoint;
 
 use crate::load::ClusterSource;
-use crate::provenance;
 
 /// How long connecting may take before the run gives up on the cluster.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The error type kube's layers work with.
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Connections shared by every client of the run.
-type Pool = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    kube::client::Body,
->;
-
 /// The cluster a run talks to.
 pub(crate) struct Cluster {
-    config: Config,
-    pool: Pool,
+    /// The API server and the connections every client of the run shares.
+    endpoint: Arc<Endpoint>,
     /// The kubeconfig the connection came from, serialized for commands (`None` in-cluster).
     kubeconfig: Option<String>,
-    /// GVK → resource and scope, shared by every test.
-    pub resolver: Resolver,
+    /// GVK → resource and scope, shared by every test (of this cluster only).
+    pub resolver: Arc<Resolver>,
     /// A control plane or kind cluster this run started, stopped by [`Cluster::shutdown`].
     started: Mutex<Option<Started>>,
     /// Whether a namespace controller deletes namespaces (an API server alone has none).
     deletes_namespaces: bool,
     /// Whether tests record their requests (coverage is on).
     coverage: bool,
+    /// Clusters named by steps' kubeconfigs in which this run created the shared namespace.
+    shared_elsewhere: Mutex<Vec<Arc<Endpoint>>>,
 }
 
 /// The requests a test sent: method and path with query.
@@ -79,7 +69,7 @@ impl Cluster {
             }
             ClusterSource::ControlPlane { args } => {
                 let plane = ControlPlane::start(args).await?;
-                let config = config_from(&plane.kubeconfig).await?;
+                let config = endpoint::config_from_yaml(&plane.kubeconfig).await?;
                 let kubeconfig = Some(plane.kubeconfig.clone());
                 (
                     config,
@@ -89,7 +79,7 @@ impl Cluster {
             }
             ClusterSource::Kind(settings) => {
                 let cluster = KindCluster::create(settings).await?;
-                let config = match config_from(&cluster.kubeconfig).await {
+                let config = match endpoint::config_from_yaml(&cluster.kubeconfig).await {
                     Ok(config) => config,
                     Err(err) => {
                         cluster.delete().await;
@@ -100,15 +90,14 @@ impl Cluster {
                 (config, kubeconfig, Some(Started::Kind(cluster)))
             }
         };
-        let pool = pool(&config)?;
         Ok(Self {
-            pool,
-            config,
+            endpoint: Arc::new(Endpoint::new(config)?),
             kubeconfig,
-            resolver: Resolver::default(),
+            resolver: Arc::default(),
             deletes_namespaces: !matches!(started, Some(Started::ControlPlane(_))),
             coverage,
             started: Mutex::new(started),
+            shared_elsewhere: Mutex::default(),
         })
     }
 
@@ -146,39 +135,36 @@ impl Cluster {
     }
 
     /// A client whose requests carry the test's User-Agent and, when coverage is on, are recorded
-    /// into `requests`. Every client of the run shares one connection pool, so a test opens no TLS
-    /// connection of its own; a watch holds a pooled connection for itself while it streams.
+    /// into `requests` (see [`Endpoint::client`]).
     pub(crate) fn client(
         &self,
         trial_name: &str,
         requests: Option<&Requests>,
     ) -> Result<Client, String> {
-        let mut config = self.config.clone();
-        let agent = HeaderValue::from_str(&provenance::user_agent(trial_name)).map_err(|err| {
-            format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}")
-        })?;
-        config.headers.push((http::header::USER_AGENT, agent));
-        let fail = |err: kube::Error| format!("cannot build a client: {err}");
-        // The recording layer is outermost, so it sees the paths relative to the server.
-        let record = requests.map(|requests| {
-            let requests = Arc::clone(requests);
-            MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
-                let entry = (request.method().to_string(), request.uri().to_string());
-                requests
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(entry);
-                request
-            })
-        });
-        let service = ServiceBuilder::new()
-            .option_layer(record)
-            .layer(config.base_uri_layer())
-            .option_layer(config.auth_layer().map_err(fail)?)
-            .layer(config.extra_headers_layer().map_err(fail)?)
-            .map_err(|err: hyper_util::client::legacy::Error| -> BoxError { Box::new(err) })
-            .service(self.pool.clone());
-        Ok(Client::new(service, config.default_namespace.clone()))
+        self.endpoint.client(trial_name, requests)
+    }
+
+    /// The API server and its connection pool.
+    pub(crate) fn endpoint(&self) -> &Arc<Endpoint> {
+        &self.endpoint
+    }
+
+    /// Notes that this run created the shared namespace in a step's cluster, for the end of the run.
+    pub(crate) fn remember_shared_elsewhere(&self, endpoint: Arc<Endpoint>) {
+        self.shared_elsewhere
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(endpoint);
+    }
+
+    /// The step clusters in which this run created the shared namespace (each returned once).
+    pub(crate) fn take_shared_elsewhere(&self) -> Vec<Arc<Endpoint>> {
+        std::mem::take(
+            &mut *self
+                .shared_elsewhere
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 
     /// Whether tests record their requests for coverage.
@@ -218,27 +204,4 @@ async fn probe(config: &Config) -> Result<(), String> {
             PROBE_TIMEOUT.as_secs()
         )),
     }
-}
-
-async fn config_from(kubeconfig: &str) -> Result<Config, String> {
-    let kubeconfig = Kubeconfig::from_yaml(kubeconfig)
-        .map_err(|err| format!("reading the generated kubeconfig: {err}"))?;
-    Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .map_err(|err| format!("reading the generated kubeconfig: {err}"))
-}
-
-/// The run's connection pool: TLS from the kubeconfig, no Nagle delay on small writes.
-fn pool(config: &Config) -> Result<Pool, String> {
-    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(config.connect_timeout);
-    let https = config
-        .rustls_https_connector_with_connector(http)
-        .map_err(|err| format!("cannot set up TLS: {err}"))?;
-    Ok(
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build(https),
-    )
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::command::{Command, TestAssertCommand};
 use super::unsupported::{Unsupported, set_fields};
 
-const NOT_YET: &str = "not supported by kuttl-rs yet; ignored";
+const NEEDS_KUBECONFIG: &str = "has no effect without kubeconfig, as in KUTTL";
 
 /// Step settings, found in an apply-type step file (KUTTL `TestStep`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -34,11 +34,12 @@ pub struct TestStep {
     pub commands: Vec<Command>,
     /// Parsed, no effect in KUTTL.
     pub unit_test: bool,
-    /// An alternate kubeconfig for every cluster operation of the step.
+    /// An alternate kubeconfig for every cluster operation and command of the step; `$VAR`s
+    /// expanded, relative to the test folder.
     pub kubeconfig: String,
-    /// `Eager` or `Lazy`.
+    /// `Eager` (connect when the test starts, the default) or `Lazy` (just before the step).
     pub kubeconfig_loading: String,
-    /// A context inside `kubeconfig`.
+    /// A context inside `kubeconfig`; empty: its current context.
     pub context: String,
     /// Removed from KUTTL long ago and ignored by it; accepted so old suites still load.
     pub kubectl: Option<serde_json::Value>,
@@ -58,13 +59,16 @@ impl Unsupported for TestStep {
                 "kubectl",
                 "removed from KUTTL and ignored; use commands",
             ),
-            (!self.kubeconfig.is_empty(), "kubeconfig", NOT_YET),
             (
-                !self.kubeconfig_loading.is_empty(),
+                self.kubeconfig.is_empty() && !self.kubeconfig_loading.is_empty(),
                 "kubeconfigLoading",
-                NOT_YET,
+                NEEDS_KUBECONFIG,
             ),
-            (!self.context.is_empty(), "context", NOT_YET),
+            (
+                self.kubeconfig.is_empty() && !self.context.is_empty(),
+                "context",
+                NEEDS_KUBECONFIG,
+            ),
         ])
     }
 }

@@ -354,17 +354,21 @@ impl RunState {
             return None;
         };
         let mut notes = Vec::new();
-        if let (Some(name), Some(Ok(true))) =
-            (&self.collection.namespace, self.shared_namespace.get())
-        {
+        if let Some(name) = &self.collection.namespace {
+            let created = matches!(self.shared_namespace.get(), Some(Ok(true)));
+            let deadline = tokio::time::Instant::now()
+                + std::time::Duration::from_secs(
+                    u64::try_from(self.collection.timeout).unwrap_or(30),
+                );
             if self.collection.skip_delete {
-                notes.push(format!("skipDelete: keeping namespace {name:?}"));
+                if created {
+                    notes.push(format!("skipDelete: keeping namespace {name:?}"));
+                }
             } else {
-                let deadline = tokio::time::Instant::now()
-                    + std::time::Duration::from_secs(
-                        u64::try_from(self.collection.timeout).unwrap_or(30),
-                    );
-                if let Err(err) = run::delete_shared(cluster, name, deadline).await {
+                if created && let Err(err) = run::delete_shared(cluster, name, deadline).await {
+                    notes.push(format!("error: {err}"));
+                }
+                if let Err(err) = run::delete_shared_elsewhere(cluster, name, deadline).await {
                     notes.push(format!("error: {err}"));
                 }
             }

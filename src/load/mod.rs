@@ -15,6 +15,7 @@ mod objects;
 mod report_settings;
 pub mod run_labels;
 mod selector;
+mod step_cluster;
 pub mod suite;
 pub mod test_case;
 
@@ -22,6 +23,6 @@ pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use go_glob::{BadPattern, GoGlob};
 pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
-    Located, Object, Source, Step, Suite, SuiteDir, TestCase,
+    Located, Object, Source, Step, StepCluster, Suite, SuiteDir, TestCase,
 };
 pub use report_settings::{Granularity, ReportFormat, ReportSettings};

@@ -223,6 +223,23 @@ pub struct Step {
     pub asserts: Vec<Object>,
     /// Objects that must be absent or must not match.
     pub errors: Vec<Object>,
+    /// The cluster the step talks to when its `TestStep` names a kubeconfig; `None`: the run's.
+    pub cluster: Option<StepCluster>,
+}
+
+/// The cluster a step's `TestStep.kubeconfig` and `context` name (KUTTL's KEP-0008).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct StepCluster {
+    /// The kubeconfig file: `$VAR`-expanded with the process environment at load time, a relative
+    /// path joined to the test folder, then made absolute. Commands of the step get it as
+    /// `KUBECONFIG`.
+    pub kubeconfig: PathBuf,
+    /// The context to use; `None`: the file's current context.
+    pub context: Option<String>,
+    /// `kubeconfigLoading: Lazy`: connect (and create the test namespace) just before the step
+    /// instead of when the test starts, so an earlier step can write the file.
+    pub lazy: bool,
 }
 
 impl Step {

@@ -14,6 +14,7 @@ use super::go_glob::GoGlob;
 use super::model::{Located, Source, Step, TestCase};
 use super::objects::{self, check_object, objects_of};
 use super::selector;
+use super::step_cluster;
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{TestAssert, TestFile, TestStep};
 use crate::expand::expand_env;
@@ -153,6 +154,8 @@ fn load_step(
     }
     if let Some(settings) = step.test_step.clone() {
         load_references(&mut step, &settings, &test.dir)?;
+        step.cluster =
+            step_cluster::resolve(&settings.value, &test.dir, |name| std::env::var(name).ok());
     }
     Ok(step)
 }

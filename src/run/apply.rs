@@ -6,13 +6,13 @@ use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::context::{Created, TestContext};
+use super::context::{Created, Session};
 use super::objects::{self, Target, api_message, metadata_str};
 use crate::load::Object;
 
 /// Applies one object; `Err` is KUTTL's `applying <gvk> <name> failed: …`.
 pub(crate) async fn apply(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     object: &Object,
     scope: &str,
     deadline: Instant,
@@ -43,7 +43,7 @@ pub(crate) async fn apply(
 }
 
 async fn create_or_update(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     target: &Target,
     name: &str,
     mut value: Value,
@@ -59,7 +59,11 @@ async fn create_or_update(
                     .api
                     .patch(name, &PatchParams::default(), &Patch::Merge(&value))
                     .await;
-                patched.map(|_| ctx.log.line(scope, &format!("{} updated", target.id(name))))
+                patched.map(|_| {
+                    ctx.test
+                        .log
+                        .line(scope, &format!("{} updated", target.id(name)))
+                })
             }
             Ok(None) => create(ctx, target, &value, scope).await,
             Err(err) => {
@@ -86,7 +90,7 @@ async fn create_or_update(
 }
 
 async fn create(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     target: &Target,
     value: &Value,
     scope: &str,
@@ -96,8 +100,8 @@ async fn create(
     let created = target.api.create(&PostParams::default(), &object).await?;
     let name = created.metadata.name.unwrap_or_default();
     let id = target.id(&name);
-    ctx.log.line(scope, &format!("{id} created"));
-    ctx.register_created(Created {
+    ctx.test.log.line(scope, &format!("{id} created"));
+    ctx.test.register_created(Created {
         api: target.api.clone(),
         name,
         id,

@@ -7,14 +7,14 @@ use kube_cel::cel::{Context, Program, Value};
 use serde_json::json;
 
 use super::check::CheckFailure;
-use super::context::TestContext;
+use super::context::Session;
 use super::objects::{self, api_message};
 use crate::config::{CelExpression, TestAssert};
 use crate::load::Located;
 
 /// Checks a step's CEL assertions once.
 pub(crate) async fn check(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     settings: &Located<TestAssert>,
 ) -> Result<(), CheckFailure> {
     let assert = &settings.value;
@@ -30,7 +30,7 @@ pub(crate) async fn check(
     let mut context = Context::default().with_all();
     for reference in &assert.resource_refs {
         let namespace = if reference.namespace.is_empty() {
-            &ctx.namespace
+            &ctx.test.namespace
         } else {
             &reference.namespace
         };

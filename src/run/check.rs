@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use super::cel;
 use super::command::{self, Limit};
-use super::context::TestContext;
+use super::context::Session;
 use super::diff::{pretty_diff, to_yaml};
 use super::objects::{self, Target, api_message, is_not_found, metadata_str};
 use super::subset::is_subset;
@@ -29,7 +29,7 @@ pub(crate) struct CheckFailure {
 
 /// Runs every check of `step` once.
 pub(crate) async fn check_once(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     step: &Step,
     scope: &str,
     deadline: Instant,
@@ -69,7 +69,7 @@ fn failure(object: &Object, message: String) -> CheckFailure {
     }
 }
 
-async fn check_assert(ctx: &TestContext, object: &Object) -> Result<(), CheckFailure> {
+async fn check_assert(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFailure> {
     let mut expected = object.value.clone();
     let target = objects::target(ctx, &mut expected)
         .await
@@ -114,7 +114,7 @@ async fn check_assert(ctx: &TestContext, object: &Object) -> Result<(), CheckFai
     Err(closest)
 }
 
-async fn check_error(ctx: &TestContext, object: &Object) -> Result<(), CheckFailure> {
+async fn check_error(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFailure> {
     let mut expected = object.value.clone();
     let target = objects::target(ctx, &mut expected)
         .await
@@ -220,7 +220,7 @@ fn compare(
 /// Runs the TestAssert commands in order, each limited to what is left of the window; the first
 /// failure stops the rest.
 async fn run_assert_commands(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     commands: &[TestAssertCommand],
     scope: &str,
     deadline: Instant,

@@ -7,12 +7,12 @@ use std::time::Duration;
 use tokio::process::Command;
 
 use super::command::{self, environment};
-use super::context::TestContext;
+use super::context::Session;
 use crate::config::TestCollector;
 
 /// Runs every valid collector; returns their output, or `None` when there are none.
 pub(crate) async fn collect(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     collectors: &[TestCollector],
     scope: &str,
 ) -> Option<String> {
@@ -22,25 +22,26 @@ pub(crate) async fn collect(
     let env = environment(ctx);
     let mut out = String::new();
     for collector in collectors {
-        let argv = match argv(collector, &env, &ctx.namespace) {
+        let argv = match argv(collector, &env, &ctx.test.namespace) {
             Ok(argv) => argv,
             Err(reason) => {
-                ctx.log.line(
+                ctx.test.log.line(
                     scope,
                     &format!("skipping invalid assertion collector: {reason}"),
                 );
                 continue;
             }
         };
-        ctx.log
+        ctx.test
+            .log
             .line(scope, &format!("collecting log output for {argv:?}"));
         let mut command = Command::new(&argv[0]);
         command
             .args(&argv[1..])
             .envs(environment(ctx))
-            .current_dir(&ctx.dir)
+            .current_dir(&ctx.test.dir)
             .kill_on_drop(true);
-        let timeout = Duration::from_secs(u64::try_from(ctx.step_timeout).unwrap_or(0).max(1));
+        let timeout = Duration::from_secs(u64::try_from(ctx.test.step_timeout).unwrap_or(0).max(1));
         let output = match tokio::time::timeout(timeout, command.output()).await {
             Ok(Ok(output)) => format!(
                 "{}{}",
@@ -50,7 +51,7 @@ pub(crate) async fn collect(
             Ok(Err(err)) => format!("(could not run: {err})\n"),
             Err(_) => format!("(still running after {}s; stopped)\n", timeout.as_secs()),
         };
-        ctx.log.line(scope, &output);
+        ctx.test.log.line(scope, &output);
         out.push_str(&format!("$ {}\n{output}", argv.join(" ")));
         if !out.ends_with('\n') {
             out.push('\n');

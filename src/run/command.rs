@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
-use super::context::TestContext;
+use super::context::{Session, TestContext};
 use super::log::TestLog;
 use crate::config::Command;
 use crate::expand::expand;
@@ -37,7 +37,7 @@ impl Limit {
 
 /// Runs `commands` in order; the first failure not ignored stops the rest.
 pub(crate) async fn run_all(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     commands: &[Command],
     inherited_timeout: i64,
     scope: &str,
@@ -53,7 +53,7 @@ pub(crate) async fn run_all(
         {
             let skipped = commands.len() - position - 1;
             if skipped > 0 {
-                ctx.log.line(
+                ctx.test.log.line(
                     scope,
                     &format!("command failure, skipping {skipped} additional commands"),
                 );
@@ -66,20 +66,22 @@ pub(crate) async fn run_all(
 
 /// Runs one command.
 pub(crate) async fn run(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     command: &Command,
     limit: Limit,
     scope: &str,
 ) -> Result<(), String> {
     let env = environment(ctx);
-    let argv = argv(command, &env, &ctx.namespace)?;
+    let argv = argv(command, &env, &ctx.test.namespace)?;
     let summary = summary(command);
-    ctx.log.line(scope, &format!("running command: {argv:?}"));
+    ctx.test
+        .log
+        .line(scope, &format!("running command: {argv:?}"));
     let mut process = tokio::process::Command::new(&argv[0]);
     process
         .args(&argv[1..])
         .envs(&env)
-        .current_dir(&ctx.dir)
+        .current_dir(&ctx.test.dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -87,11 +89,13 @@ pub(crate) async fn run(
     let mut child = process
         .spawn()
         .map_err(|err| format!("command {summary:?} could not start: {err}"))?;
-    let output = stream_output(&mut child, &ctx.log, scope, command.skip_log_output);
+    let output = stream_output(&mut child, &ctx.test.log, scope, command.skip_log_output);
     if command.background {
-        ctx.log
+        ctx.test
+            .log
             .line(scope, "running in the background until the test ends");
-        ctx.background
+        ctx.test
+            .background
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(child);
@@ -110,7 +114,7 @@ pub(crate) async fn run(
         }
         Err(_) => {
             let _ = child.kill().await;
-            drain(output, &ctx.log, scope).await;
+            drain(output, &ctx.test.log, scope).await;
             let seconds = match limit {
                 Limit::Seconds(seconds) => seconds,
                 Limit::None => 0,
@@ -121,7 +125,7 @@ pub(crate) async fn run(
             return ignore_or_fail(ctx, command, scope, message);
         }
     };
-    drain(output, &ctx.log, scope).await;
+    drain(output, &ctx.test.log, scope).await;
     if status.success() {
         return Ok(());
     }
@@ -149,13 +153,13 @@ async fn drain(output: impl std::future::Future<Output = ()>, log: &TestLog, sco
 }
 
 fn ignore_or_fail(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     command: &Command,
     scope: &str,
     message: String,
 ) -> Result<(), String> {
     if command.ignore_failure {
-        ctx.log.line(scope, &format!("{message} (ignored)"));
+        ctx.test.log.line(scope, &format!("{message} (ignored)"));
         Ok(())
     } else {
         Err(message)
@@ -163,10 +167,10 @@ fn ignore_or_fail(
 }
 
 /// The process environment plus `NAMESPACE`, `KUBECONFIG` and `PATH` with `<cwd>/bin` first.
-pub(crate) fn environment(ctx: &TestContext) -> HashMap<String, String> {
+pub(crate) fn environment(ctx: &Session<'_>) -> HashMap<String, String> {
     let mut env: HashMap<String, String> = std::env::vars().collect();
-    env.insert("NAMESPACE".into(), ctx.namespace.clone());
-    if let Some(kubeconfig) = &ctx.kubeconfig {
+    env.insert("NAMESPACE".into(), ctx.test.namespace.clone());
+    if let Some(kubeconfig) = &ctx.connection.kubeconfig {
         env.insert("KUBECONFIG".into(), kubeconfig.display().to_string());
     }
     let cwd = std::env::current_dir().unwrap_or_default();

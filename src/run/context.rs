@@ -1,13 +1,15 @@
 //! Everything one running test holds: its clients, namespace, log, and what it must clean up.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
+use kube::Api;
 use kube::api::DynamicObject;
-use kube::{Api, Client};
 
+use super::connection::Connection;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
+use super::step_clusters::StepClusters;
 use crate::cluster::{Cluster, Requests};
 
 /// An object the test created, deleted again when the test ends.
@@ -20,18 +22,16 @@ pub(crate) struct Created {
 /// The state of one running test.
 pub(crate) struct TestContext {
     pub cluster: Arc<Cluster>,
-    /// Sends every read and write of the test.
-    pub client: Client,
-    /// Carries the test's watches on connections of their own; built when the first watch starts.
-    watch_client: OnceLock<Result<Client, String>>,
-    /// The User-Agent name for the watch client.
-    trial_name: String,
+    /// The run's cluster, where the test's namespace and events live.
+    pub connection: Connection,
+    /// The clusters the test's steps name by kubeconfig, once opened.
+    pub step_clusters: StepClusters,
+    /// The User-Agent name of the test's clients.
+    pub trial_name: String,
     pub namespace: String,
     /// The test folder: the working directory of its commands.
     pub dir: PathBuf,
     pub log: TestLog,
-    /// The kubeconfig file commands receive as `KUBECONFIG`.
-    pub kubeconfig: Option<PathBuf>,
     /// Seconds; the suite's or collection's step timeout.
     pub step_timeout: i64,
     pub created: Mutex<Vec<Created>>,
@@ -46,17 +46,6 @@ pub(crate) struct TestContext {
 }
 
 impl TestContext {
-    /// The client for watches: its own connections, so that a watch event never queues behind the
-    /// test's writes.
-    pub(crate) fn watch_client(&self) -> Result<Client, String> {
-        self.watch_client
-            .get_or_init(|| {
-                self.cluster
-                    .client(&self.trial_name, self.requests.as_ref())
-            })
-            .clone()
-    }
-
     /// The requests sent so far (empty when coverage is off).
     pub(crate) fn sent_requests(&self) -> Vec<(String, String)> {
         self.requests
@@ -83,27 +72,32 @@ impl TestContext {
         record_requests: bool,
     ) -> Result<Self, String> {
         let requests = record_requests.then(Requests::default);
-        let client = cluster.client(trial_name, requests.as_ref())?;
         let kubeconfig_dir = tempfile::Builder::new()
             .prefix("kuttl-rs-")
             .tempdir()
             .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
         let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())?;
+        let connection = Connection::new(
+            Arc::clone(cluster.endpoint()),
+            Arc::clone(&cluster.resolver),
+            kubeconfig,
+            trial_name,
+            requests.clone(),
+        )?;
         let background = Children::default();
         let registration = interrupt::RUNNING.register(
-            client.clone(),
+            connection.client.clone(),
             owns_namespace.then(|| namespace.clone()),
             Arc::clone(&background),
         );
         Ok(Self {
             cluster,
-            client,
-            watch_client: OnceLock::new(),
+            connection,
+            step_clusters: StepClusters::default(),
             trial_name: trial_name.to_string(),
             namespace,
             dir,
             log: TestLog::new(),
-            kubeconfig,
             step_timeout,
             created: Mutex::default(),
             background,
@@ -113,12 +107,28 @@ impl TestContext {
         })
     }
 
+    /// The test at work on the run's cluster.
+    pub(crate) fn session(&self) -> Session<'_> {
+        Session {
+            test: self,
+            connection: &self.connection,
+        }
+    }
+
     pub(crate) fn register_created(&self, created: Created) {
         self.created
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(created);
     }
+}
+
+/// A test at work on one cluster: what steps, hooks and checks are given. Everything a step sends
+/// to a cluster, and the `KUBECONFIG` of its commands, comes from `connection`.
+#[derive(Clone, Copy)]
+pub(crate) struct Session<'a> {
+    pub test: &'a TestContext,
+    pub connection: &'a Connection,
 }
 
 /// Writes the kubeconfig commands receive, readable by the owner only.

@@ -8,7 +8,7 @@ use kube::api::{DeleteParams, DynamicObject, ListParams};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::context::TestContext;
+use super::context::Session;
 use super::objects::{self, api_message, is_not_found};
 use crate::config::ObjectReference;
 
@@ -16,7 +16,7 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// Deletes the referenced objects and waits until they are gone or `deadline` passes.
 pub(crate) async fn delete_all(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     references: &[ObjectReference],
     scope: &str,
     deadline: Instant,
@@ -52,9 +52,11 @@ pub(crate) async fn delete_all(
         for name in names {
             match target.api.delete(&name, &DeleteParams::default()).await {
                 Ok(_) => ctx
+                    .test
                     .log
                     .line(scope, &format!("{} deleted", target.id(&name))),
                 Err(err) if is_not_found(&err) => ctx
+                    .test
                     .log
                     .line(scope, &format!("{} already gone", target.id(&name))),
                 Err(err) => {

@@ -10,7 +10,7 @@ use kube::Api;
 use kube::runtime::wait::{await_condition, conditions};
 use tokio::time::Instant;
 
-use super::context::TestContext;
+use super::context::{Session, TestContext};
 use super::step::StepFailure;
 use super::test_run::describe_failure;
 use super::{apply, command, delete, objects, window};
@@ -58,7 +58,7 @@ pub(crate) async fn run(
         Ok(ctx) => ctx,
         Err(err) => return (Err(failure(hook, name, "setup", &err, None)), None),
     };
-    let result = activities(&ctx, hook)
+    let result = activities(&ctx.session(), hook)
         .await
         .map_err(|(activity, err)| failure(hook, name, activity, &err, Some(&ctx)));
     (result, Some(HookRun { ctx }))
@@ -82,9 +82,9 @@ fn failure(
     message
 }
 
-async fn activities(ctx: &TestContext, hook: &LoadedHook) -> Result<(), (&'static str, String)> {
+async fn activities(ctx: &Session<'_>, hook: &LoadedHook) -> Result<(), (&'static str, String)> {
     let scope = hook.hook.point.field();
-    let timeout = Duration::from_secs(u64::try_from(ctx.step_timeout).unwrap_or(0));
+    let timeout = Duration::from_secs(u64::try_from(ctx.test.step_timeout).unwrap_or(0));
     let deadline = Instant::now() + timeout;
     for crd in &hook.crds {
         apply::apply(ctx, crd, scope, deadline)
@@ -135,12 +135,12 @@ async fn activities(ctx: &TestContext, hook: &LoadedHook) -> Result<(), (&'stati
 
 /// Waits until the CRD is `Established` and each of its served versions is found by discovery.
 async fn wait_until_served(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     crd: &Object,
     deadline: Instant,
 ) -> Result<(), String> {
     let name = objects::metadata_str(&crd.value, "name").unwrap_or_default();
-    let api: Api<CustomResourceDefinition> = Api::all(ctx.watch_client()?);
+    let api: Api<CustomResourceDefinition> = Api::all(ctx.connection.watch_client()?);
     let remaining = deadline.saturating_duration_since(Instant::now());
     match tokio::time::timeout(
         remaining,
@@ -174,7 +174,7 @@ async fn wait_until_served(
             serde_json::json!({"apiVersion": api_version, "kind": kind, "metadata": {}});
         objects::target_served_by(ctx, &mut probe, Some(deadline)).await?;
     }
-    ctx.log.line(
+    ctx.test.log.line(
         "crdDir",
         &format!("CustomResourceDefinition {name} established and served"),
     );

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::context::TestContext;
+use super::context::Session;
 use crate::cluster::Resolved;
 
 /// An object's API, with the namespace KUTTL's rules give it.
@@ -50,16 +50,16 @@ impl Target {
 const RESOLVE_RETRY: Duration = Duration::from_millis(100);
 
 async fn resolve(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     api_version: &str,
     kind: &str,
     served_by: Option<Instant>,
 ) -> Result<Resolved, String> {
     loop {
         match ctx
-            .cluster
+            .connection
             .resolver
-            .resolve(&ctx.client, api_version, kind)
+            .resolve(&ctx.connection.client, api_version, kind)
             .await
         {
             Ok(resolved) => return Ok(resolved),
@@ -82,14 +82,14 @@ pub(crate) fn metadata_str<'a>(value: &'a Value, field: &str) -> Option<&'a str>
 
 /// Resolves an object's kind and injects the test namespace into `value` when the kind is
 /// namespaced and the object names none.
-pub(crate) async fn target(ctx: &TestContext, value: &mut Value) -> Result<Target, String> {
+pub(crate) async fn target(ctx: &Session<'_>, value: &mut Value) -> Result<Target, String> {
     target_served_by(ctx, value, None).await
 }
 
 /// As [`target`], but a kind the API server does not serve yet (a CRD applied moments ago) is
 /// asked for again until `served_by`, as kubectl's REST mapper does on a miss.
 pub(crate) async fn target_served_by(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     value: &mut Value,
     served_by: Option<Instant>,
 ) -> Result<Target, String> {
@@ -109,7 +109,7 @@ pub(crate) async fn target_served_by(
     } = resolve(ctx, &api_version, &kind, served_by).await?;
     let namespace = if namespaced {
         let namespace = metadata_str(value, "namespace")
-            .unwrap_or(&ctx.namespace)
+            .unwrap_or(&ctx.test.namespace)
             .to_string();
         if let Some(object) = value.as_object_mut() {
             let metadata = object
@@ -124,8 +124,10 @@ pub(crate) async fn target_served_by(
         None
     };
     let api = match &namespace {
-        Some(namespace) => Api::namespaced_with(ctx.client.clone(), namespace, &resource),
-        None => Api::all_with(ctx.client.clone(), &resource),
+        Some(namespace) => {
+            Api::namespaced_with(ctx.connection.client.clone(), namespace, &resource)
+        }
+        None => Api::all_with(ctx.connection.client.clone(), &resource),
     };
     Ok(Target {
         api,

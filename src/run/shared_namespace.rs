@@ -1,5 +1,6 @@
 //! The namespace a collection's `namespace` makes every test share: created once per run (unless
-//! it already exists), and deleted at the end only if the run created it.
+//! it already exists), and deleted at the end only if the run created it — in the run's cluster,
+//! and in each cluster a step's kubeconfig named where a test of the run created it.
 
 use std::sync::Arc;
 
@@ -30,4 +31,27 @@ pub(crate) async fn delete_shared(
         &TestLog::new(),
     )
     .await
+}
+
+/// Deletes the shared namespace in the step clusters where a test of this run created it; every
+/// cluster is tried, the failures are joined.
+pub(crate) async fn delete_shared_elsewhere(
+    cluster: &Arc<Cluster>,
+    name: &str,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut failures = Vec::new();
+    for endpoint in cluster.take_shared_elsewhere() {
+        let deleted = match endpoint.client(&format!("namespace {name}"), None) {
+            Ok(client) => namespace::delete(&client, name, true, deadline, &TestLog::new()).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = deleted {
+            failures.push(format!("{err} (at {})", endpoint.url()));
+        }
+    }
+    match failures.is_empty() {
+        true => Ok(()),
+        false => Err(failures.join("\n")),
+    }
 }

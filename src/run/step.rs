@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::context::TestContext;
+use super::context::Session;
 use super::window::{self, WindowFailure};
 use super::{apply, collect, command, delete};
 use crate::load::Step;
@@ -20,16 +20,18 @@ pub(crate) enum StepFailure {
 }
 
 /// Runs one step.
-pub(crate) async fn run(ctx: &TestContext, step: &Step) -> Result<(), StepFailure> {
+pub(crate) async fn run(ctx: &Session<'_>, step: &Step) -> Result<(), StepFailure> {
     let scope = step.label();
-    ctx.log.line(&scope, &format!("starting test step {scope}"));
-    let step_timeout = Duration::from_secs(u64::try_from(ctx.step_timeout).unwrap_or(0));
+    ctx.test
+        .log
+        .line(&scope, &format!("starting test step {scope}"));
+    let step_timeout = Duration::from_secs(u64::try_from(ctx.test.step_timeout).unwrap_or(0));
     let window = match step
         .test_assert
         .as_ref()
         .map_or(0, |settings| settings.value.timeout)
     {
-        0 => ctx.step_timeout,
+        0 => ctx.test.step_timeout,
         seconds => seconds,
     };
     let window = Duration::from_secs(u64::try_from(window).unwrap_or(0));
@@ -39,7 +41,7 @@ pub(crate) async fn run(ctx: &TestContext, step: &Step) -> Result<(), StepFailur
             .await
             .map_err(|err| StepFailure::Actions(vec![err]))?;
         if let Err(err) =
-            command::run_all(ctx, &settings.value.commands, ctx.step_timeout, &scope).await
+            command::run_all(ctx, &settings.value.commands, ctx.test.step_timeout, &scope).await
         {
             errors.push(err);
         }
@@ -51,17 +53,22 @@ pub(crate) async fn run(ctx: &TestContext, step: &Step) -> Result<(), StepFailur
         }
     }
     if !errors.is_empty() {
-        ctx.log.line(&scope, &format!("test step failed {scope}"));
+        ctx.test
+            .log
+            .line(&scope, &format!("test step failed {scope}"));
         return Err(StepFailure::Actions(errors));
     }
     match window::run(ctx, step, window, &scope).await {
         Ok(()) => {
-            ctx.log
+            ctx.test
+                .log
                 .line(&scope, &format!("test step completed {scope}"));
             Ok(())
         }
         Err(failure) => {
-            ctx.log.line(&scope, &format!("test step failed {scope}"));
+            ctx.test
+                .log
+                .line(&scope, &format!("test step failed {scope}"));
             let collectors = step
                 .test_assert
                 .as_ref()

@@ -9,12 +9,12 @@ use futures::FutureExt;
 use kube::api::DeleteParams;
 use tokio::time::Instant;
 
-use super::context::TestContext;
+use super::context::{Session, TestContext};
 use super::step::{self, StepFailure};
 use super::window::WindowFailure;
-use super::{command, events, namespace, objects};
+use super::{command, events, namespace, objects, step_clusters};
 use crate::cluster::Cluster;
-use crate::load::TestCase;
+use crate::load::{Step, TestCase};
 use crate::report::{StepRecord, TestRecord};
 
 /// What a test run takes from its suite and collection.
@@ -87,7 +87,7 @@ pub(crate) async fn run(
     };
     let mut record = TestRecord::not_started(test.suite, test.name, started, String::new());
     record.setup_failure = None;
-    let outcome = AssertUnwindSafe(run_body(&ctx, body, !shared, &mut record))
+    let outcome = AssertUnwindSafe(run_body(&ctx, body, shared, &mut record))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| {
@@ -101,7 +101,7 @@ pub(crate) async fn run(
     let mut message = match &outcome {
         Ok(()) => String::new(),
         Err(failure) => {
-            let events = events::describe(&ctx.client, &ctx.namespace).await;
+            let events = events::describe(&ctx.connection.client, &ctx.namespace).await;
             let message = format!(
                 "{failure}\nevents in namespace {}:\n{events}",
                 ctx.namespace
@@ -128,16 +128,10 @@ pub(crate) async fn run(
 async fn run_body(
     ctx: &Arc<TestContext>,
     body: Body<'_>,
-    create_namespace: bool,
+    shared: bool,
     record: &mut TestRecord,
 ) -> Result<(), String> {
-    let created = match create_namespace {
-        true => namespace::create(&ctx.client, &ctx.namespace, &ctx.log)
-            .await
-            .map(drop),
-        false => Ok(()),
-    };
-    if let Err(err) = created {
+    if let Err(err) = setup(ctx, &body, shared).await {
         record.setup_failure = Some(err.clone());
         return Err(err);
     }
@@ -146,7 +140,7 @@ async fn run_body(
             for step in &case.steps {
                 let started = SystemTime::now();
                 let clock = Instant::now();
-                let result = step::run(ctx, step)
+                let result = run_step(ctx, step, shared)
                     .await
                     .map_err(|failure| describe_failure(&step.label(), failure));
                 record.steps.push(StepRecord {
@@ -176,7 +170,32 @@ async fn run_body(
     }
 }
 
-fn seconds(value: i64) -> Duration {
+/// Creates the test's namespace in the run's cluster (unless it is the shared one) and in the
+/// cluster of every eager step (spec §5.3 setup).
+async fn setup(ctx: &TestContext, body: &Body<'_>, shared: bool) -> Result<(), String> {
+    if !shared {
+        namespace::create(&ctx.connection.client, &ctx.namespace, &ctx.log).await?;
+    }
+    match body {
+        Body::Steps(case) => step_clusters::open_eager(ctx, case, shared).await,
+        Body::Typed(_) => Ok(()),
+    }
+}
+
+/// Runs a step on its cluster: the run's, or the one its kubeconfig names (opened now if lazy).
+async fn run_step(ctx: &TestContext, step: &Step, shared: bool) -> Result<(), StepFailure> {
+    let connection = step_clusters::connection_for(ctx, step, shared)
+        .await
+        .map_err(|err| StepFailure::Actions(vec![err]))?;
+    let session = Session {
+        test: ctx,
+        connection: connection.as_deref().unwrap_or(&ctx.connection),
+    };
+    step::run(&session, step).await
+}
+
+/// A timeout in seconds as a duration (negative: none left).
+pub(crate) fn seconds(value: i64) -> Duration {
     Duration::from_secs(u64::try_from(value).unwrap_or(0))
 }
 
@@ -219,14 +238,20 @@ async fn cleanup(ctx: &TestContext, settings: &TestSettings) -> Result<(), Strin
     if settings.shared_namespace.is_some() {
         return Ok(());
     }
-    namespace::delete(
-        &ctx.client,
+    let own = namespace::delete(
+        &ctx.connection.client,
         &ctx.namespace,
         ctx.cluster.deletes_namespaces(),
         Instant::now() + seconds(ctx.step_timeout),
         &ctx.log,
     )
-    .await
+    .await;
+    let elsewhere = step_clusters::delete_namespaces(ctx).await;
+    match (own, elsewhere) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(err), Ok(())) | (Ok(()), Err(err)) => Err(err),
+        (Err(own), Err(elsewhere)) => Err(format!("{own}\n{elsewhere}")),
+    }
 }
 
 /// The message of a failed step: what failed where, the diff against the closest object, and the

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::check::{CheckFailure, check_once};
-use super::context::TestContext;
+use super::context::Session;
 use super::objects;
 use crate::load::Step;
 
@@ -40,7 +40,7 @@ pub(crate) struct WindowFailure {
 /// Runs the checks of `step` until they pass or `window` has passed. A window of zero (or less)
 /// still checks once.
 pub(crate) async fn run(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     step: &Step,
     window: Duration,
     scope: &str,
@@ -97,7 +97,7 @@ pub(crate) async fn run(
 /// Starts one watch per kind and namespace the step expects; each event wakes the window. The
 /// watches end when the returned set is dropped.
 async fn watch_expected_kinds(
-    ctx: &TestContext,
+    ctx: &Session<'_>,
     step: &Step,
     changed: &Arc<Notify>,
 ) -> JoinSet<()> {
@@ -118,7 +118,7 @@ async fn watch_expected_kinds(
             continue;
         }
         // Without a watch client the safety net still re-checks.
-        let Ok(client) = ctx.watch_client() else {
+        let Ok(client) = ctx.connection.watch_client() else {
             continue;
         };
         let api: Api<DynamicObject> = match &target.namespace {

@@ -1,0 +1,197 @@
+//! The clusters a test's steps name by kubeconfig (KUTTL's KEP-0008): one connection per distinct
+//! kubeconfig file and context, opened when the test starts (eager) or just before the first step
+//! that needs it (lazy), each with its own kind resolver. The test namespace is created in each
+//! (one that exists is used as it is) and deleted at the end like the run's; a shared namespace
+//! this run created there is left to the end of the run.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
+
+use super::connection::Connection;
+use super::context::TestContext;
+use super::interrupt::{self, Children, Registration};
+use super::namespace;
+use super::test_run::seconds;
+use crate::cluster::Endpoint;
+use crate::load::{Step, StepCluster, TestCase};
+
+/// The step clusters a test has opened.
+#[derive(Default)]
+pub(crate) struct StepClusters {
+    opened: Mutex<Vec<Opened>>,
+}
+
+struct Opened {
+    cluster: StepCluster,
+    connection: Arc<Connection>,
+    /// Deletes the namespace if the run is interrupted (`None` in shared-namespace mode).
+    _registration: Option<Registration>,
+}
+
+impl StepClusters {
+    fn find(&self, cluster: &StepCluster) -> Option<Arc<Connection>> {
+        self.lock()
+            .iter()
+            .find(|opened| same_target(&opened.cluster, cluster))
+            .map(|opened| Arc::clone(&opened.connection))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Opened>> {
+        self.opened
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The same kubeconfig and context: one connection and one namespace (`kubeconfigLoading` only
+/// says when it is opened).
+fn same_target(a: &StepCluster, b: &StepCluster) -> bool {
+    a.kubeconfig == b.kubeconfig && a.context == b.context
+}
+
+/// Opens the cluster of every eager step of `case`, in step order; the first that cannot be opened
+/// fails the test's setup.
+pub(crate) async fn open_eager(
+    ctx: &TestContext,
+    case: &TestCase,
+    shared: bool,
+) -> Result<(), String> {
+    for step in &case.steps {
+        if let Some(cluster) = step.cluster.as_ref().filter(|cluster| !cluster.lazy) {
+            open(ctx, step, cluster, shared).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The connection `step` works on: `None` for the run's cluster; a lazy step's cluster is opened
+/// here if no earlier step opened it.
+pub(crate) async fn connection_for(
+    ctx: &TestContext,
+    step: &Step,
+    shared: bool,
+) -> Result<Option<Arc<Connection>>, String> {
+    match &step.cluster {
+        None => Ok(None),
+        Some(cluster) => open(ctx, step, cluster, shared).await.map(Some),
+    }
+}
+
+async fn open(
+    ctx: &TestContext,
+    step: &Step,
+    cluster: &StepCluster,
+    shared: bool,
+) -> Result<Arc<Connection>, String> {
+    if let Some(connection) = ctx.step_clusters.find(cluster) {
+        return Ok(connection);
+    }
+    let opened = connect(ctx, cluster, shared)
+        .await
+        .map_err(|err| format!("{}: {err}", describe(step, cluster)))?;
+    let connection = Arc::clone(&opened.connection);
+    ctx.step_clusters.lock().push(opened);
+    Ok(connection)
+}
+
+/// `step 1-lazy (dir/01-lazy.yaml:1): kubeconfig /abs/kc.yaml (context "x")`.
+fn describe(step: &Step, cluster: &StepCluster) -> String {
+    let source = step
+        .test_step
+        .as_ref()
+        .map(|settings| format!(" ({})", settings.source))
+        .unwrap_or_default();
+    let context = cluster
+        .context
+        .as_ref()
+        .map(|context| format!(" (context {context:?})"))
+        .unwrap_or_default();
+    format!(
+        "step {}{source}: kubeconfig {}{context}",
+        step.label(),
+        cluster.kubeconfig.display()
+    )
+}
+
+async fn connect(ctx: &TestContext, cluster: &StepCluster, shared: bool) -> Result<Opened, String> {
+    let endpoint = Arc::new(
+        Endpoint::from_kubeconfig_file(&cluster.kubeconfig, cluster.context.as_deref()).await?,
+    );
+    let connection = Connection::new(
+        Arc::clone(&endpoint),
+        Arc::default(),
+        Some(cluster.kubeconfig.clone()),
+        &ctx.trial_name,
+        ctx.requests.clone(),
+    )?;
+    ctx.log.line(
+        "setup",
+        &format!(
+            "using kubeconfig {} ({})",
+            cluster.kubeconfig.display(),
+            endpoint.url()
+        ),
+    );
+    let limit = seconds(ctx.step_timeout);
+    let created = tokio::time::timeout(
+        limit,
+        namespace::create(&connection.client, &ctx.namespace, &ctx.log),
+    )
+    .await
+    .map_err(|_| {
+        format!(
+            "creating namespace {:?} at {} took longer than {}s",
+            ctx.namespace,
+            endpoint.url(),
+            limit.as_secs()
+        )
+    })??;
+    if shared && created {
+        ctx.cluster.remember_shared_elsewhere(Arc::clone(&endpoint));
+    }
+    let registration = (!shared).then(|| {
+        interrupt::RUNNING.register(
+            connection.client.clone(),
+            Some(ctx.namespace.clone()),
+            Children::default(),
+        )
+    });
+    Ok(Opened {
+        cluster: cluster.clone(),
+        connection: Arc::new(connection),
+        _registration: registration,
+    })
+}
+
+/// Deletes the test's namespace in every cluster its steps opened, waiting until each is gone.
+/// Every cluster is tried; the failures are joined.
+pub(crate) async fn delete_namespaces(ctx: &TestContext) -> Result<(), String> {
+    let connections: Vec<(StepCluster, Arc<Connection>)> = ctx
+        .step_clusters
+        .lock()
+        .iter()
+        .map(|opened| (opened.cluster.clone(), Arc::clone(&opened.connection)))
+        .collect();
+    let mut failures = Vec::new();
+    for (cluster, connection) in connections {
+        let deleted = namespace::delete(
+            &connection.client,
+            &ctx.namespace,
+            true,
+            Instant::now() + seconds(ctx.step_timeout),
+            &ctx.log,
+        )
+        .await;
+        if let Err(err) = deleted {
+            failures.push(format!(
+                "{err} (kubeconfig {})",
+                cluster.kubeconfig.display()
+            ));
+        }
+    }
+    match failures.is_empty() {
+        true => Ok(()),
+        false => Err(failures.join("\n")),
+    }
+}
