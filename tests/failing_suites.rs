@@ -110,11 +110,55 @@ fn failing_cel_assertion_names_the_expression_and_shows_collected_output() {
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
+fn unknown_context_of_an_eager_step_fails_the_test_before_its_first_step() {
+    let message = RUN.failure_of("failing::kubeconfig-unknown-context");
+    assert_contains(
+        message,
+        &[
+            "step 1-other (tests/fixtures/failing/failing/kubeconfig-unknown-context/01-other.yaml:1): kubeconfig /",
+            "tests/fixtures/failing/failing/unreachable.kubeconfig (context \"missing\"): failed to load current context: missing",
+        ],
+    );
+    assert!(!message.contains("step 0 ran"), "{message}");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn missing_kubeconfig_of_a_lazy_step_fails_that_step() {
+    assert_contains(
+        RUN.failure_of("failing::kubeconfig-lazy-missing"),
+        &[
+            "step 0 ran",
+            "failed in step 1-lazy",
+            "step 1-lazy (tests/fixtures/failing/failing/kubeconfig-lazy-missing/01-lazy.yaml:1): kubeconfig /",
+            "tests/fixtures/failing/failing/kubeconfig-lazy-missing/not-written.kubeconfig: ",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn unreachable_step_cluster_fails_the_step_naming_the_kubeconfig() {
+    let message = RUN.failure_of("failing::kubeconfig-unreachable");
+    assert_contains(
+        message,
+        &[
+            "failed in step 0-step",
+            "step 0-step (tests/fixtures/failing/failing/kubeconfig-unreachable/00-step.yaml:1): kubeconfig /",
+            "tests/fixtures/failing/failing/unreachable.kubeconfig: cannot create namespace \"kuttl-test-",
+            "Connection refused",
+        ],
+    );
+    assert!(!message.contains("never-applied"), "{message}");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
 fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 5 passed; 5 failed;"),
+            .contains("test result: FAILED. 8 passed; 8 failed;"),
         "{}",
         RUN.output
     );

@@ -1,10 +1,10 @@
 //! A step's own cluster (`TestStep.kubeconfig`, `context`, `kubeconfigLoading`; KUTTL's
 //! KEP-0008), resolved as KUTTL's `LoadYAML` does: the path is `$VAR`-expanded with the process
-//! environment and a relative one is joined to the test folder. Whether the file exists is not
+//! environment, a relative one is joined to the test folder, and `.` and `..` are folded. Whether the file exists is not
 //! checked here: KUTTL finds out when the test starts (eager) or before the step (lazy), and an
 //! earlier step may write it.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use super::model::StepCluster;
 use crate::config::TestStep;
@@ -21,17 +21,34 @@ pub(crate) fn resolve(
         return None;
     }
     let joined = test_dir.join(expand(&settings.kubeconfig, lookup));
+    let absolute = std::path::absolute(&joined).unwrap_or(joined);
     Some(StepCluster {
-        kubeconfig: std::path::absolute(&joined).unwrap_or(joined),
+        kubeconfig: clean(&absolute),
         context: Some(settings.context.clone()).filter(|context| !context.is_empty()),
         lazy: settings.kubeconfig_loading == "Lazy",
     })
 }
 
+/// Drops `.` and folds `..` into the folder before it, as Go's `filepath.Join` does, so that
+/// two spellings of one file are one cluster.
+fn clean(path: &Path) -> PathBuf {
+    let mut cleaned = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(cleaned.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                cleaned.pop();
+            }
+            other => cleaned.push(other),
+        }
+    }
+    cleaned
+}
+
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use rstest::rstest;
 
     use super::*;
@@ -56,7 +73,7 @@ mod tests {
     #[rstest]
     #[case::relative_to_the_test_folder("kubeconfig.yaml", "/suite/test/kubeconfig.yaml")]
     #[case::dot_relative("./kubeconfig-${SUBPATH}.yaml", "/suite/test/kubeconfig-two.yaml")]
-    #[case::parent_kept("../shared/kc", "/suite/test/../shared/kc")]
+    #[case::parent_folded("../shared/./kc", "/suite/shared/kc")]
     #[case::absolute_kept("/absolute/kubeconfig-$SUBPATH.yaml", "/absolute/kubeconfig-two.yaml")]
     #[case::variable_holding_an_absolute_path("$HOME_KUBE", "/home/me/.kube/config")]
     #[case::unset_variable_leaves_the_folder("$UNSET", "/suite/test/")]

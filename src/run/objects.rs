@@ -138,11 +138,23 @@ pub(crate) async fn target_served_by(
     })
 }
 
-/// The API server's own message for an API error (`pods "x" not found`), else the error.
+/// The API server's own message for an API error (`pods "x" not found`), else the error and its
+/// causes (`… client error (Connect): tcp connect error: Connection refused …`).
 pub(crate) fn api_message(err: &kube::Error) -> String {
     match err {
         kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
-        other => other.to_string(),
+        other => {
+            let mut message = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(cause) = source {
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    message = format!("{message}: {text}");
+                }
+                source = cause.source();
+            }
+            message
+        }
     }
 }
 
