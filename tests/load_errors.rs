@@ -56,6 +56,10 @@ static RUN: LazyLock<common::Run> =
     "bad-command",
     "broken/bad-command/00-step.yaml:3: command and script can not be set in the same configuration"
 )]
+#[case::bad_kubeconfig_loading(
+    "bad-kubeconfig-loading",
+    "broken/bad-kubeconfig-loading/00-step.yaml:4: attribute 'kubeconfigLoading' has invalid value \"lazy\" (Eager or Lazy)"
+)]
 #[case::list_document(
     "scalar-document",
     "broken/scalar-document/00-list.yaml:1: a document must be a mapping"
@@ -77,7 +81,7 @@ fn load_errors_fail_the_offline_run_and_every_test_is_reported() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 0 passed; 13 failed; 13 ignored;"),
+            .contains("test result: FAILED. 0 passed; 14 failed; 14 ignored;"),
         "{}",
         RUN.output
     );

@@ -213,3 +213,34 @@ pub struct CelExpression {
     #[serde(rename = "celExpr")]
     pub cel_expr: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case::acted_on("kc.yaml", "other", "Lazy", &[])]
+    #[case::context_alone("", "other", "", &["context"])]
+    #[case::loading_alone("", "", "Lazy", &["kubeconfigLoading"])]
+    fn context_and_loading_warn_only_without_a_kubeconfig(
+        #[case] kubeconfig: &str,
+        #[case] context: &str,
+        #[case] loading: &str,
+        #[case] warned: &[&str],
+    ) {
+        let step = TestStep {
+            kubeconfig: kubeconfig.into(),
+            context: context.into(),
+            kubeconfig_loading: loading.into(),
+            ..TestStep::default()
+        };
+        let fields: Vec<&str> = step
+            .unsupported_fields()
+            .into_iter()
+            .map(|(field, _)| field)
+            .collect();
+        assert_eq!(fields, warned);
+    }
+}
