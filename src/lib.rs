@@ -27,9 +27,10 @@
 //! - `harness`: libtest-mimic trials, command-line handling, run-wide state, and the lifecycle
 //!   hooks as shared fixtures.
 //! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,
-//!   hooks, failure messages. It records outcomes and never prints.
+//!   hooks, the clusters steps name by kubeconfig, failure messages. It records outcomes and never
+//!   prints.
 //! - `cluster`: the connection (kubeconfig, embedded control plane or kind), per-test clients on one
-//!   connection pool, the discovery cache.
+//!   connection pool per API server, the discovery cache.
 //! - `report`: JSON and JUnit reports, per-test artifacts, API endpoint coverage.
 //! - [`TestContext`]: what typed Rust tests receive ([`Harness::typed_test`]).
 #![forbid(unsafe_code)]

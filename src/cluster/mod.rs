@@ -1,5 +1,6 @@
 //! The cluster side: one connection setting for the run, a client per test with its own
-//! User-Agent, a run-wide discovery cache, and the kubeconfig handed to commands.
+//! User-Agent, a run-wide discovery cache, and the kubeconfig handed to commands. [`Endpoint`] is
+//! one API server and its connection pool: the run's, or one a step's kubeconfig names.
 
 mod control_plane;
 mod discovery;
