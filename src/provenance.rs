@@ -8,8 +8,14 @@ pub const GIT_COMMIT: &str = env!("KUTTL_RS_GIT_COMMIT");
 /// The User-Agent of the requests a test sends, in APISnoop's shape:
 /// `kuttl-rs/<version> (<os>/<arch>) <commit> -- <suite>::<test>`.
 pub fn user_agent(trial_name: &str) -> String {
+    format!("{} -- {trial_name}", product())
+}
+
+/// `kuttl-rs/<version> (<os>/<arch>) <commit>`: the User-Agent of requests no test owns, such as
+/// downloads of remote suites.
+pub fn product() -> String {
     format!(
-        "kuttl-rs/{VERSION} ({}/{}) {GIT_COMMIT} -- {trial_name}",
+        "kuttl-rs/{VERSION} ({}/{}) {GIT_COMMIT}",
         std::env::consts::OS,
         std::env::consts::ARCH
     )

@@ -180,7 +180,9 @@ impl Harness {
         }
         let trials = planned.into_iter().map(|p| p.trial).collect();
         if !args.list {
-            run::RUNTIME.spawn(undo_on_interrupt(Arc::clone(&state)));
+            // A weak handle: the run's state (and the folder of remote suites it owns) must go
+            // when the run ends, while this task waits for a Ctrl-C that never comes.
+            run::RUNTIME.spawn(undo_on_interrupt(Arc::downgrade(&state)));
         }
         let started = std::time::Instant::now();
         let conclusion = libtest_mimic::run(&args, trials);
@@ -254,12 +256,15 @@ fn fail_run(args: &Arguments, name: &str, message: String) -> ExitCode {
 
 /// On Ctrl-C: kill the running tests' background commands, delete their namespaces, stop what the
 /// run started (hooks' commands, control plane, kind cluster), then exit with 130.
-async fn undo_on_interrupt(state: Arc<RunState>) {
+async fn undo_on_interrupt(state: std::sync::Weak<RunState>) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
     let undone = run::RUNNING.undo_all().await;
-    let note = state.shut_down().await;
+    let note = match state.upgrade() {
+        Some(state) => state.shut_down().await,
+        None => None,
+    };
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
         stderr,

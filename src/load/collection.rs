@@ -1,6 +1,7 @@
 //! Reading the collection file: `kuttl.yaml` (`TestCollection`) or KUTTL's `kuttl-test.yaml`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::documents::{self, TypeMeta};
@@ -9,6 +10,7 @@ use super::hook;
 use super::model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, SuiteDir,
 };
+use super::remote::{self, RemoteSuites};
 use super::report_settings::{ReportSettings, Written};
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{LegacyTestSuite, TestCollection};
@@ -270,9 +272,22 @@ fn check(
     let report = settings
         .report
         .map_err(|(field, message)| at(field, format!("{field}: {message}")))?;
+    let remote = match settings.test_dirs.iter().any(|entry| remote::is_url(entry)) {
+        true => Some(Arc::new(RemoteSuites::new().map_err(|err| {
+            at(
+                "testDirs",
+                format!("testDirs: no folder for remote suites: {err}"),
+            )
+        })?)),
+        false => None,
+    };
     let mut suites: Vec<SuiteDir> = Vec::new();
     for entry in &settings.test_dirs {
-        let suite = suite_dir(&settings.base, entry);
+        let path = match &remote {
+            Some(remote) if remote::is_url(entry) => remote.folder(entry),
+            _ => normalize(&settings.base.join(entry)),
+        };
+        let suite = suite_dir(path, entry);
         if let Some(other) = suites.iter().find(|other| other.name == suite.name) {
             return Err(at(
                 "testDirs",
@@ -302,14 +317,14 @@ fn check(
         run_labels: settings.run_labels,
         namespace: (!settings.namespace.is_empty()).then_some(settings.namespace),
         ignore_files,
+        remote,
         before: settings.before,
         after: settings.after,
         warnings,
     })
 }
 
-fn suite_dir(base: &Path, entry: &str) -> SuiteDir {
-    let path = normalize(&base.join(entry));
+fn suite_dir(path: PathBuf, entry: &str) -> SuiteDir {
     let name = path.file_name().map_or_else(
         || entry.to_string(),
         |name| name.to_string_lossy().into_owned(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::diagnostic::Diagnostic;
 use super::model::{Collection, SuiteDir};
+use super::remote;
 
 /// A test folder, not yet loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,13 @@ pub enum Discovered {
 pub fn discover(collection: &Collection) -> Vec<Discovered> {
     let mut found = Vec::new();
     for suite in &collection.suites {
+        if let Err(message) = fetch(collection, suite) {
+            found.push(Discovered::SuiteProblem {
+                suite: suite.name.clone(),
+                diagnostic: Diagnostic::file(&collection.path, message),
+            });
+            continue;
+        }
         match std::fs::read_dir(&suite.path) {
             Ok(entries) => found.extend(entries.filter_map(Result::ok).filter_map(|entry| {
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
@@ -69,6 +77,7 @@ pub fn discover(collection: &Collection) -> Vec<Discovered> {
 pub fn find(collection: &Collection, trial_name: &str) -> Option<TestRef> {
     let (suite_name, test_name) = trial_name.split_once("::")?;
     let suite = collection.suites.iter().find(|s| s.name == suite_name)?;
+    fetch(collection, suite).ok()?;
     let test = test_ref(suite, test_name.to_string());
     let is_dir = std::fs::symlink_metadata(&test.dir).is_ok_and(|m| m.is_dir());
     is_dir.then_some(test)
@@ -83,14 +92,17 @@ fn test_ref(suite: &SuiteDir, name: String) -> TestRef {
     }
 }
 
+/// Downloads and unpacks a suite whose `testDirs` entry is a URL; other suites are on disk already.
+fn fetch(collection: &Collection, suite: &SuiteDir) -> Result<(), String> {
+    match &collection.remote {
+        Some(remote) if remote::is_url(&suite.entry) => remote
+            .unpack(&suite.entry)
+            .map_err(|err| format!("test directory {:?} cannot be fetched: {err}", suite.entry)),
+        _ => Ok(()),
+    }
+}
+
 fn suite_problem(suite: &SuiteDir, err: &std::io::Error) -> Diagnostic {
-    let message = if suite.entry.starts_with("http://") || suite.entry.starts_with("https://") {
-        format!(
-            "test directory {:?}: remote test directories are not supported by kuttl-rs yet",
-            suite.entry
-        )
-    } else {
-        format!("test directory {:?} cannot be read: {err}", suite.entry)
-    };
+    let message = format!("test directory {:?} cannot be read: {err}", suite.entry);
     Diagnostic::file(&suite.path, message)
 }

@@ -12,6 +12,7 @@ mod go_glob;
 pub mod hook;
 mod model;
 mod objects;
+mod remote;
 mod report_settings;
 pub mod run_labels;
 mod selector;
@@ -25,4 +26,5 @@ pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
     Located, Object, Source, Step, StepCluster, Suite, SuiteDir, TestCase,
 };
+pub use remote::RemoteSuites;
 pub use report_settings::{Granularity, ReportFormat, ReportSettings};

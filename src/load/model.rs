@@ -75,6 +75,8 @@ pub struct Collection {
     pub namespace: Option<String>,
     /// Globs of test-folder entries to skip silently.
     pub ignore_files: Vec<GoGlob>,
+    /// Where `testDirs` entries that are URLs are unpacked, when there are any.
+    pub remote: Option<std::sync::Arc<super::remote::RemoteSuites>>,
     /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,
     /// manifestDirs and commands).
     pub before: Option<Hook>,

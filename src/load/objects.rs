@@ -42,10 +42,14 @@ pub(crate) fn check_object(
 
 /// Every object of a file, in document order.
 pub(crate) fn objects_of(path: &Path) -> Result<Vec<Object>, LoadError> {
-    let text = documents::read_text(path)?;
-    documents::values(path, &text)?
+    objects_in(path, &documents::read_text(path)?)
+}
+
+/// Every object of `text`, read from `source` (a file, or the URL it was fetched from).
+pub(crate) fn objects_in(source: &Path, text: &str) -> Result<Vec<Object>, LoadError> {
+    documents::values(source, text)?
         .into_iter()
-        .map(|(doc, value)| check_object(path, &doc, value))
+        .map(|(doc, value)| check_object(source, &doc, value))
         .collect()
 }
 

@@ -11,8 +11,9 @@ use super::discover::TestRef;
 use super::documents::{self, TypeMeta};
 use super::file_name::{self, FileName, FileNameError, FileType};
 use super::go_glob::GoGlob;
-use super::model::{Located, Source, Step, TestCase};
+use super::model::{Located, Object, Source, Step, TestCase};
 use super::objects::{self, check_object, objects_of};
+use super::remote;
 use super::selector;
 use super::step_cluster;
 use crate::config::yaml::{self, RawDocument};
@@ -405,8 +406,9 @@ fn located<T>(value: T, path: &Path, doc: &RawDocument<'_>) -> Located<T> {
 }
 
 /// Adds the objects of `TestStep.apply`, `.assert` and `.error`: each entry is `$VAR`-expanded with
-/// the process environment and resolved against the test folder; a folder gives its `*.yaml` files.
-/// Referenced files are plain objects: no templates, no `TestFile`, no special objects.
+/// the process environment; a URL is fetched, anything else is resolved against the test folder,
+/// where a folder gives its `*.yaml` files. Referenced files are plain objects: no templates, no
+/// `TestFile`, no special objects.
 fn load_references(
     step: &mut Step,
     settings: &Located<TestStep>,
@@ -419,25 +421,23 @@ fn load_references(
     ];
     for (field, entries) in lists {
         for entry in entries {
-            for path in referenced_files(settings, field, entry, test_dir)? {
-                let objects = objects_of(&path)?;
-                match field {
-                    "apply" => step.apply.extend(objects),
-                    "assert" => step.asserts.extend(objects),
-                    _ => step.errors.extend(objects),
-                }
+            let objects = referenced_objects(settings, field, entry, test_dir)?;
+            match field {
+                "apply" => step.apply.extend(objects),
+                "assert" => step.asserts.extend(objects),
+                _ => step.errors.extend(objects),
             }
         }
     }
     Ok(())
 }
 
-fn referenced_files(
+fn referenced_objects(
     settings: &Located<TestStep>,
     field: &str,
     entry: &str,
     test_dir: &Path,
-) -> Result<Vec<PathBuf>, LoadError> {
+) -> Result<Vec<Object>, LoadError> {
     let fail = |message: String| -> LoadError {
         Diagnostic::at(
             &settings.source.path,
@@ -448,10 +448,13 @@ fn referenced_files(
         .into()
     };
     let expanded = expand_env(entry);
-    if expanded.contains("://") {
-        return Err(fail(
-            "fetching URLs is not supported by kuttl-rs yet".into(),
-        ));
+    if remote::is_url(&expanded) {
+        let text = remote::fetch_text(&expanded).map_err(fail)?;
+        return objects::objects_in(Path::new(&expanded), &text);
     }
-    objects::referenced_files(&test_dir.join(&expanded)).map_err(fail)
+    let mut found = Vec::new();
+    for path in objects::referenced_files(&test_dir.join(&expanded)).map_err(fail)? {
+        found.extend(objects_of(&path)?);
+    }
+    Ok(found)
 }
