@@ -16,6 +16,7 @@ mod report_settings;
 pub mod run_labels;
 mod selector;
 pub mod suite;
+pub mod template_vars;
 pub mod test_case;
 
 pub use diagnostic::{Diagnostic, LoadError, Warning};
