@@ -271,7 +271,8 @@ mod tests {
 
     #[test]
     fn random_strings_have_the_length_and_charset_asked_for() {
-        let cases: [(&str, fn(char) -> bool); 3] = [
+        type Charset = fn(char) -> bool;
+        let cases: [(&str, Charset); 3] = [
             ("randAlphaNum", |c| c.is_ascii_alphanumeric()),
             ("randAlpha", |c| c.is_ascii_alphabetic()),
             ("randNumeric", |c| c.is_ascii_digit()),
