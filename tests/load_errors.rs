@@ -40,9 +40,17 @@ static RUN: LazyLock<common::Run> =
     "broken/unknown-field/00-step.yaml:3:1: unknown field `comands`, expected one of"
 )]
 #[case::no_kind("no-kind", "broken/no-kind/00-configmap.yaml:1: object has no kind")]
-#[case::template(
-    "template",
-    "broken/template/00-configmap.gotmpl.yaml: Go templates (.gotmpl.yaml) are not supported by kuttl-rs yet"
+#[case::template_syntax(
+    "template-syntax",
+    "broken/template-syntax/00-configmap.gotmpl.yaml:7: template: 00-configmap.gotmpl.yaml:7: unexpected EOF"
+)]
+#[case::template_function(
+    "template-function",
+    "broken/template-function/00-secret.gotmpl.yaml:6: template: 00-secret.gotmpl.yaml:6: function \"genCA\" is not supported by kuttl-rs"
+)]
+#[case::template_yaml(
+    "template-yaml",
+    "broken/template-yaml/00-configmap.gotmpl.yaml:7:6: illegal placement of ':' indicator (line and column of the rendered template)"
 )]
 #[case::bad_separator(
     "bad-separator",
@@ -81,7 +89,7 @@ fn load_errors_fail_the_offline_run_and_every_test_is_reported() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 0 passed; 14 failed; 14 ignored;"),
+            .contains("test result: FAILED. 0 passed; 16 failed; 16 ignored;"),
         "{}",
         RUN.output
     );

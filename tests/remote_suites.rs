@@ -202,6 +202,8 @@ fn step_references_to_urls_bring_their_objects() {
     let options = LoadOptions {
         ignore_files: &[],
         run_labels: &Default::default(),
+        namespace: "kuttl-test-remote",
+        template_vars: &Default::default(),
     };
     let case = test_case::load(&greet, &options).unwrap();
     let applied = &case.steps[0].apply;

@@ -21,6 +21,8 @@ fn applied(labels: &[(&str, &str)]) -> Vec<String> {
     let options = LoadOptions {
         ignore_files: &[],
         run_labels: &labels,
+        namespace: "kuttl-test-files",
+        template_vars: &BTreeMap::new(),
     };
     let case = test_case::load(&test, &options).unwrap();
     case.steps[0]

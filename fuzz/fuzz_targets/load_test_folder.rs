@@ -27,5 +27,5 @@ fuzz_target!(|data: &[u8]| {
         dir: dir.path().to_path_buf(),
     };
     let labels = BTreeMap::from([("flavor".to_string(), "vanilla".to_string())]);
-    let _ = test_case::load(&test, &LoadOptions { ignore_files: &[], run_labels: &labels });
+    let _ = test_case::load(&test, &LoadOptions { ignore_files: &[], run_labels: &labels, namespace: "fuzz", template_vars: &Default::default() });
 });

@@ -48,6 +48,8 @@ pub struct TestCollection {
     pub coverage_baseline: String,
     /// The run's labels, for `TestFile.testRunSelector` (KUTTL's `--test-run-labels`).
     pub test_run_labels: std::collections::BTreeMap<String, String>,
+    /// `.Vars` of `*.gotmpl.yaml` step files (KUTTL's `--template-var`; a kuttl-rs field).
+    pub template_vars: std::collections::BTreeMap<String, serde_json::Value>,
     /// An embedded control plane.
     pub control_plane: ControlPlane,
     /// A kind cluster (`kind` itself is the object's kind, hence the longer name).

@@ -144,7 +144,19 @@ impl Harness {
             Ok(labels) => labels,
             Err(err) => return fail_run(&args, "environment", err),
         };
-        let state = Arc::new(RunState::new(collection, report_settings, run_labels));
+        let template_vars =
+            match load::template_vars::with_env(collection.template_vars.clone(), |name| {
+                std::env::var(name).ok()
+            }) {
+                Ok(vars) => vars,
+                Err(err) => return fail_run(&args, "environment", err),
+            };
+        let state = Arc::new(RunState::new(
+            collection,
+            report_settings,
+            run_labels,
+            template_vars,
+        ));
         let mut planned = trials::build(&state, discover_for(&state.collection, &args));
         planned.extend(trials::build_typed(&state, &self.typed, self.overridden));
         if !split.extra_filters.is_empty() {

@@ -34,6 +34,8 @@ pub(crate) struct RunState {
     pub collection: Collection,
     /// Labels for `TestFile.testRunSelector`.
     pub run_labels: BTreeMap<String, String>,
+    /// `.Vars` of `*.gotmpl.yaml` step files (the collection's, with `KUTTL_TEMPLATE_VARS`).
+    pub template_vars: BTreeMap<String, serde_json::Value>,
     /// Reports, artifacts and coverage (the collection's, with `KUTTL_*` overrides).
     pub report: ReportSettings,
     collection_hooks: OnceLock<Result<CollectionHooks, LoadError>>,
@@ -60,11 +62,13 @@ impl RunState {
         collection: Collection,
         report: ReportSettings,
         run_labels: BTreeMap<String, String>,
+        template_vars: BTreeMap<String, serde_json::Value>,
     ) -> Self {
         let warnings = collection.warnings.iter().cloned().collect();
         Self {
             collection,
             run_labels,
+            template_vars,
             report,
             collection_hooks: OnceLock::new(),
             suites: Mutex::default(),
@@ -112,6 +116,24 @@ impl RunState {
     /// Sets the lifecycle for the trials that will run (once, before they start).
     pub(crate) fn set_lifecycle(&self, lifecycle: Lifecycle) {
         let _ = self.lifecycle.set(lifecycle);
+    }
+
+    /// The namespace a test runs in: the collection's shared one, else a new name. Chosen before
+    /// the test loads, since its templates are rendered with it.
+    pub(crate) fn test_namespace(&self) -> String {
+        self.collection
+            .namespace
+            .clone()
+            .unwrap_or_else(run::generate_namespace_name)
+    }
+
+    /// What `.Namespace` renders as when a test is only checked offline: the shared namespace,
+    /// else a placeholder.
+    pub(crate) fn placeholder_namespace(&self) -> &str {
+        self.collection
+            .namespace
+            .as_deref()
+            .unwrap_or("kuttl-test-placeholder")
     }
 
     /// The lifecycle of the run's hooks.
@@ -165,12 +187,20 @@ impl RunState {
     }
 
     /// Loads a test, its suite's settings and the collection's hooks, recording their warnings.
-    pub(crate) fn load(&self, test: &TestRef) -> Result<(Suite, TestCase), LoadError> {
+    /// Templates are rendered with `namespace`, the test's namespace (a placeholder when the
+    /// test is only checked offline).
+    pub(crate) fn load(
+        &self,
+        test: &TestRef,
+        namespace: &str,
+    ) -> Result<(Suite, TestCase), LoadError> {
         self.collection_hooks()?;
         let suite = self.suite(&test.suite, &test.suite_dir)?;
         let options = LoadOptions {
             ignore_files: &self.collection.ignore_files,
             run_labels: &self.run_labels,
+            namespace,
+            template_vars: &self.template_vars,
         };
         let case = test_case::load(test, &options)?;
         self.warn(case.warnings.iter().cloned());

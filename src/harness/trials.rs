@@ -64,7 +64,8 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     let state = Arc::clone(state);
     Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
         let started = SystemTime::now();
-        state.load(&test).map(drop).map_err(|err| {
+        let namespace = state.placeholder_namespace();
+        state.load(&test, namespace).map(drop).map_err(|err| {
             state.record_load_failure(TestRecord::not_started(
                 &test.suite,
                 &test.name,
@@ -161,8 +162,11 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 TestRecord::not_started(suite_name, test_name, started, message),
             )
         };
+        let namespace = state.test_namespace();
         let loaded = match &work {
-            Work::Kuttl(test) => state.load(test).map(|(suite, case)| (suite, Some(case))),
+            Work::Kuttl(test) => state
+                .load(test, &namespace)
+                .map(|(suite, case)| (suite, Some(case))),
             Work::Typed(typed) => state.load_suite(&typed.suite).map(|suite| (suite, None)),
         }
         .map_err(|err| err.to_string());
@@ -191,6 +195,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
                     skip_delete: state.collection.skip_delete,
                     shared_namespace,
+                    namespace,
                 };
                 let (body, dir) = match (&work, &case) {
                     (Work::Kuttl(test), Some(case)) => (Body::Steps(case), test.dir.clone()),

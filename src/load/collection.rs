@@ -33,6 +33,7 @@ struct Settings {
     skip_cluster_delete: bool,
     report: Result<ReportSettings, (&'static str, String)>,
     run_labels: std::collections::BTreeMap<String, String>,
+    template_vars: std::collections::BTreeMap<String, serde_json::Value>,
     namespace: String,
 }
 
@@ -126,6 +127,7 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         skip_cluster_delete: config.skip_cluster_delete,
         report,
         run_labels: config.test_run_labels.clone(),
+        template_vars: config.template_vars.clone(),
         namespace: config.namespace.clone(),
         before: hook::declared(
             HookPoint::BeforeCollection,
@@ -191,6 +193,7 @@ fn from_legacy(
         skip_cluster_delete: config.skip_cluster_delete,
         report,
         run_labels: Default::default(),
+        template_vars: Default::default(),
         namespace: config.namespace.clone(),
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
@@ -315,6 +318,7 @@ fn check(
         skip_cluster_delete: settings.skip_cluster_delete,
         report,
         run_labels: settings.run_labels,
+        template_vars: settings.template_vars,
         namespace: (!settings.namespace.is_empty()).then_some(settings.namespace),
         ignore_files,
         remote,

@@ -18,6 +18,7 @@ pub mod run_labels;
 mod selector;
 mod step_cluster;
 pub mod suite;
+pub mod template_vars;
 pub mod test_case;
 
 pub use diagnostic::{Diagnostic, LoadError, Warning};

@@ -71,6 +71,8 @@ pub struct Collection {
     pub report: super::ReportSettings,
     /// The run's labels, for `TestFile.testRunSelector`.
     pub run_labels: std::collections::BTreeMap<String, String>,
+    /// `.Vars` of `*.gotmpl.yaml` step files.
+    pub template_vars: std::collections::BTreeMap<String, serde_json::Value>,
     /// A namespace every test shares instead of one namespace per test.
     pub namespace: Option<String>,
     /// Globs of test-folder entries to skip silently.

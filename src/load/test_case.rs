@@ -27,6 +27,10 @@ pub struct LoadOptions<'a> {
     pub ignore_files: &'a [GoGlob],
     /// The run's labels, for `TestFile.testRunSelector`.
     pub run_labels: &'a BTreeMap<String, String>,
+    /// `.Namespace` of `*.gotmpl.yaml` files.
+    pub namespace: &'a str,
+    /// `.Vars` of `*.gotmpl.yaml` files.
+    pub template_vars: &'a BTreeMap<String, serde_json::Value>,
 }
 
 /// A file of a step, with its classified name.
@@ -161,6 +165,17 @@ fn load_step(
     Ok(step)
 }
 
+/// Renders a `*.gotmpl.yaml` file as KUTTL does (spec §1.8); errors name the template's line.
+fn render(path: &Path, text: &str, options: &LoadOptions<'_>) -> Result<String, LoadError> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::template::Template::parse(&name, text)
+        .and_then(|template| template.render(options.namespace, options.template_vars))
+        .map_err(|err| Diagnostic::at(path, err.line, 0, err.message).into())
+}
+
 fn load_step_file(
     step: &mut Step,
     file: &StepFile,
@@ -168,15 +183,20 @@ fn load_step_file(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
     let path = &file.path;
+    let mut text = documents::read_text(path)?;
     if file.name.template {
-        return Err(Diagnostic::file(
-            path,
-            "Go templates (.gotmpl.yaml) are not supported by kuttl-rs yet",
-        )
-        .into());
+        text = render(path, &text, options)?;
     }
-    let text = documents::read_text(path)?;
-    let mut docs = documents::values(path, &text)?;
+    let mut docs = documents::values(path, &text).map_err(|err| {
+        if !file.name.template {
+            return err;
+        }
+        let mut diagnostic = err.diagnostic().clone();
+        diagnostic
+            .message
+            .push_str(" (line and column of the rendered template)");
+        diagnostic.into()
+    })?;
     if !is_selected(path, &mut docs, options, warnings)? {
         return Ok(());
     }

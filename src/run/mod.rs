@@ -29,6 +29,7 @@ pub(crate) use context::TestContext;
 pub(crate) use diff::describe_state;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::RUNNING;
+pub(crate) use namespace::generate_name as generate_namespace_name;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, run};

@@ -26,6 +26,8 @@ pub(crate) struct TestSettings {
     pub skip_delete: bool,
     /// The run's shared namespace (created and deleted by the run), instead of one of its own.
     pub shared_namespace: Option<Arc<str>>,
+    /// The test's namespace (the shared one, or a new name chosen before the test was loaded).
+    pub namespace: String,
 }
 
 /// What a test does once its namespace exists.
@@ -62,10 +64,7 @@ pub(crate) async fn run(
     let started = SystemTime::now();
     let clock = Instant::now();
     let shared = settings.shared_namespace.is_some();
-    let namespace = settings
-        .shared_namespace
-        .as_deref()
-        .map_or_else(namespace::generate_name, str::to_string);
+    let namespace = settings.namespace.clone();
     // Typed tests always record their requests: they may assert which endpoints they called.
     let record_requests = cluster.records_requests() || matches!(body, Body::Typed(_));
     let ctx = match TestContext::new(

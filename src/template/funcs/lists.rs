@@ -1,0 +1,333 @@
+//! Sprig's list functions (sprig's `slice` replaces Go's builtin of that name, as in KUTTL).
+
+use super::convert::to_int64;
+use super::defaults::is_empty;
+use super::strings::{strslice, strval};
+use super::{Table, Ty, fixed, int, kind, variadic};
+use crate::template::value::{Elem, Value};
+
+pub(super) fn register(table: &mut Table) {
+    table.insert("list", variadic(&[], Ty::Any, |a| Ok(Value::list(a))));
+    table.insert(
+        "first",
+        fixed(&[Ty::Any], |a| {
+            Ok(items(&a[0], "find first on")?
+                .first()
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    table.insert(
+        "mustFirst",
+        fixed(&[Ty::Any], |a| {
+            Ok(items(&a[0], "find first on")?
+                .first()
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    table.insert(
+        "last",
+        fixed(&[Ty::Any], |a| {
+            Ok(items(&a[0], "find last on")?
+                .last()
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    table.insert(
+        "mustLast",
+        fixed(&[Ty::Any], |a| {
+            Ok(items(&a[0], "find last on")?
+                .last()
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    table.insert(
+        "rest",
+        fixed(&[Ty::Any], |a| tail(&a[0], "find rest on", |l| l.get(1..))),
+    );
+    table.insert(
+        "mustRest",
+        fixed(&[Ty::Any], |a| tail(&a[0], "find rest on", |l| l.get(1..))),
+    );
+    table.insert(
+        "initial",
+        fixed(&[Ty::Any], |a| {
+            tail(&a[0], "find initial on", |l| {
+                l.get(..l.len().saturating_sub(1)).filter(|_| !l.is_empty())
+            })
+        }),
+    );
+    table.insert(
+        "mustInitial",
+        fixed(&[Ty::Any], |a| {
+            tail(&a[0], "find initial on", |l| {
+                l.get(..l.len().saturating_sub(1)).filter(|_| !l.is_empty())
+            })
+        }),
+    );
+    table.insert(
+        "append",
+        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
+    );
+    table.insert(
+        "push",
+        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
+    );
+    table.insert(
+        "mustAppend",
+        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
+    );
+    table.insert(
+        "mustPush",
+        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
+    );
+    table.insert(
+        "prepend",
+        fixed(&[Ty::Any, Ty::Any], |a| prepend(&a[0], &a[1])),
+    );
+    table.insert(
+        "mustPrepend",
+        fixed(&[Ty::Any, Ty::Any], |a| prepend(&a[0], &a[1])),
+    );
+    table.insert("concat", variadic(&[], Ty::Any, concat));
+    table.insert(
+        "reverse",
+        fixed(&[Ty::Any], |a| {
+            Ok(Value::list(
+                items(&a[0], "find reverse on")?.into_iter().rev().collect(),
+            ))
+        }),
+    );
+    table.insert(
+        "mustReverse",
+        fixed(&[Ty::Any], |a| {
+            Ok(Value::list(
+                items(&a[0], "find reverse on")?.into_iter().rev().collect(),
+            ))
+        }),
+    );
+    table.insert("uniq", fixed(&[Ty::Any], |a| uniq(&a[0])));
+    table.insert("mustUniq", fixed(&[Ty::Any], |a| uniq(&a[0])));
+    table.insert(
+        "without",
+        variadic(&[Ty::Any], Ty::Any, |a| without(&a[0], &a[1..])),
+    );
+    table.insert(
+        "mustWithout",
+        variadic(&[Ty::Any], Ty::Any, |a| without(&a[0], &a[1..])),
+    );
+    table.insert("has", fixed(&[Ty::Any, Ty::Any], |a| has(&a[0], &a[1])));
+    table.insert("mustHas", fixed(&[Ty::Any, Ty::Any], |a| has(&a[0], &a[1])));
+    table.insert("compact", fixed(&[Ty::Any], |a| compact(&a[0])));
+    table.insert("mustCompact", fixed(&[Ty::Any], |a| compact(&a[0])));
+    table.insert(
+        "slice",
+        variadic(&[Ty::Any], Ty::Any, |a| slice(&a[0], &a[1..])),
+    );
+    table.insert(
+        "mustSlice",
+        variadic(&[Ty::Any], Ty::Any, |a| slice(&a[0], &a[1..])),
+    );
+    table.insert("sortAlpha", fixed(&[Ty::Any], |a| Ok(sort_alpha(&a[0]))));
+    table.insert(
+        "until",
+        fixed(&[Ty::Int], |a| {
+            let count = int(&a[0]);
+            Ok(until_step(0, count, if count < 0 { -1 } else { 1 }))
+        }),
+    );
+    table.insert(
+        "untilStep",
+        fixed(&[Ty::Int, Ty::Int, Ty::Int], |a| {
+            Ok(until_step(int(&a[0]), int(&a[1]), int(&a[2])))
+        }),
+    );
+    table.insert("seq", variadic(&[], Ty::Int, |a| seq(&a)));
+    table.insert(
+        "chunk",
+        fixed(&[Ty::Int, Ty::Any], |a| chunk(int(&a[0]), &a[1])),
+    );
+    table.insert(
+        "mustChunk",
+        fixed(&[Ty::Int, Ty::Any], |a| chunk(int(&a[0]), &a[1])),
+    );
+}
+
+/// A list's elements; anything else is sprig's "Cannot <what> type <kind>".
+fn items(value: &Value, what: &str) -> Result<Vec<Value>, String> {
+    match value {
+        Value::List(_, items) => Ok(items.clone()),
+        Value::Missing | Value::Nil => {
+            Err("runtime error: invalid memory address or nil pointer dereference".into())
+        }
+        other => Err(format!("Cannot {what} type {}", kind(other))),
+    }
+}
+
+fn tail(
+    value: &Value,
+    what: &str,
+    part: fn(&[Value]) -> Option<&[Value]>,
+) -> Result<Value, String> {
+    let items = items(value, what)?;
+    Ok(match part(&items) {
+        Some(part) if !items.is_empty() => Value::list(part.to_vec()),
+        _ => Value::Nil,
+    })
+}
+
+fn push(list: &Value, item: &Value, what: &str) -> Result<Value, String> {
+    let mut items = items(list, what)?;
+    items.push(item.clone());
+    Ok(Value::list(items))
+}
+
+fn prepend(list: &Value, item: &Value) -> Result<Value, String> {
+    let mut items = items(list, "prepend on")?;
+    items.insert(0, item.clone());
+    Ok(Value::list(items))
+}
+
+fn concat(lists: Vec<Value>) -> Result<Value, String> {
+    let mut out = Vec::new();
+    for list in &lists {
+        match list {
+            Value::List(_, items) => out.extend(items.iter().cloned()),
+            other => return Err(format!("Cannot concat type {} as list", kind(other))),
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn uniq(list: &Value) -> Result<Value, String> {
+    let mut out: Vec<Value> = Vec::new();
+    for item in items(list, "find uniq on")? {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn without(list: &Value, omit: &[Value]) -> Result<Value, String> {
+    Ok(Value::list(
+        items(list, "find without on")?
+            .into_iter()
+            .filter(|item| !omit.contains(item))
+            .collect(),
+    ))
+}
+
+fn has(needle: &Value, haystack: &Value) -> Result<Value, String> {
+    match haystack {
+        Value::Missing | Value::Nil => Ok(Value::Bool(false)),
+        Value::List(_, items) => Ok(Value::Bool(items.contains(needle))),
+        other => Err(format!("Cannot find has on type {}", kind(other))),
+    }
+}
+
+fn compact(list: &Value) -> Result<Value, String> {
+    Ok(Value::list(
+        items(list, "compact on")?
+            .into_iter()
+            .filter(|item| !is_empty(item))
+            .collect(),
+    ))
+}
+
+fn slice(list: &Value, indexes: &[Value]) -> Result<Value, String> {
+    let Value::List(elem, items) = list else {
+        return Err(format!(
+            "list should be type of slice or array but {}",
+            kind(list)
+        ));
+    };
+    let len = items.len() as i64;
+    let start = indexes.first().map_or(0, to_int64);
+    let end = indexes.get(1).map_or(len, to_int64);
+    if start < 0 || end > len || start > end {
+        return Err("reflect: slice index out of range".into());
+    }
+    Ok(Value::List(
+        *elem,
+        items[start as usize..end as usize].to_vec(),
+    ))
+}
+
+fn sort_alpha(value: &Value) -> Value {
+    let mut strings = match value {
+        Value::List(..) => strslice(value),
+        other => vec![strval(other)],
+    };
+    strings.sort();
+    Value::strings(strings)
+}
+
+fn until_step(start: i64, stop: i64, step: i64) -> Value {
+    let mut out = Vec::new();
+    if stop < start {
+        if step < 0 {
+            let mut i = start;
+            while i > stop {
+                out.push(Value::Int(i));
+                i += step;
+            }
+        }
+    } else if step > 0 {
+        let mut i = start;
+        while i < stop {
+            out.push(Value::Int(i));
+            i += step;
+        }
+    }
+    Value::List(Elem::Int, out)
+}
+
+fn seq(params: &[Value]) -> Result<Value, String> {
+    let p: Vec<i64> = params.iter().map(int).collect();
+    let joined = |list: Value| match list {
+        Value::List(_, items) => items
+            .iter()
+            .map(|v| int(v).to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    Ok(Value::String(match p.as_slice() {
+        [] => String::new(),
+        [end] => {
+            let inc = if *end < 1 { -1 } else { 1 };
+            joined(until_step(1, end + inc, inc))
+        }
+        [start, end] => {
+            let inc = if end < start { -1 } else { 1 };
+            joined(until_step(*start, end + inc, inc))
+        }
+        [start, step, end] => {
+            let end = end + step.signum();
+            if (end > *start && *step < 0) || (end < *start && *step > 0) || *step == 0 {
+                String::new()
+            } else {
+                joined(until_step(*start, end, *step))
+            }
+        }
+        _ => return Err("wrong number of args for seq".into()),
+    }))
+}
+
+fn chunk(size: i64, list: &Value) -> Result<Value, String> {
+    let items = items(list, "chunk")?;
+    if size <= 0 {
+        return Err("runtime error: integer divide by zero".into());
+    }
+    Ok(Value::List(
+        Elem::AnyList,
+        items
+            .chunks(size as usize)
+            .map(|c| Value::list(c.to_vec()))
+            .collect(),
+    ))
+}

@@ -1,0 +1,84 @@
+//! Go `text/template` with the sprig function library, as KUTTL renders `*.gotmpl.yaml` step
+//! files (spec §1.8): [`lexer`] → [`parse`] (into [`ast`]) → [`exec`] over [`value`]s, printing
+//! with Go's `fmt` rules ([`format`]) and calling [`funcs`].
+
+mod ast;
+mod exec;
+mod format;
+mod funcs;
+mod lexer;
+mod parse;
+mod value;
+
+#[cfg(test)]
+mod golden_tests;
+
+use std::collections::BTreeMap;
+
+/// Why a template could not be rendered: Go's message and the line it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// 1-based line in the template, `0` when Go names none.
+    pub line: usize,
+    /// Go's message, `template: <file>:<line>[:<col>]: …`.
+    pub message: String,
+}
+
+/// A file's templates, parsed and checked (syntax, functions, variables), ready to render.
+#[derive(Debug)]
+pub struct Template {
+    name: String,
+    text: String,
+    templates: parse::Templates,
+}
+
+impl Template {
+    /// Parses `text` as the template `name` (the file's base name, as KUTTL names it).
+    ///
+    /// # Errors
+    ///
+    /// Go's parse error, or a sprig function kuttl-rs does not implement.
+    pub fn parse(name: &str, text: &str) -> Result<Self, TemplateError> {
+        let templates = parse::parse(name, text, &funcs::check).map_err(|err| TemplateError {
+            line: err.line,
+            message: err.message,
+        })?;
+        Ok(Self {
+            name: name.to_string(),
+            text: text.to_string(),
+            templates,
+        })
+    }
+
+    /// Renders with KUTTL's data: `.Namespace` and `.Vars` (numbers become `float64`, as KUTTL's
+    /// JSON copy of the data makes them).
+    ///
+    /// # Errors
+    ///
+    /// Go's execution error, `template: <file>:<line>:<col>: executing …`.
+    pub fn render(
+        &self,
+        namespace: &str,
+        vars: &BTreeMap<String, serde_json::Value>,
+    ) -> Result<String, TemplateError> {
+        exec::execute(
+            &self.name,
+            &self.text,
+            &self.templates,
+            value::env(namespace, vars),
+        )
+        .map_err(|message| TemplateError {
+            line: error_line(&message),
+            message,
+        })
+    }
+}
+
+/// The line of a Go error message `template: name:LINE:…`.
+fn error_line(message: &str) -> usize {
+    message
+        .strip_prefix("template: ")
+        .and_then(|rest| rest.split(':').nth(1))
+        .and_then(|line| line.trim().parse().ok())
+        .unwrap_or(0)
+}
