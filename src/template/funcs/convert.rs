@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::strings::{strslice, strval};
-use super::{Table, Ty, fixed, text};
+use super::{Table, Ty, fixed, insert_as, text};
 use crate::template::value::{Elem, Value};
 
 pub(super) fn register(table: &mut Table) {
@@ -34,38 +34,23 @@ pub(super) fn register(table: &mut Table) {
         "float64",
         fixed(&[Ty::Any], |a| Ok(Value::Float(to_float64(&a[0])))),
     );
-    table.insert(
-        "toJson",
+    insert_as(
+        table,
+        &["toJson", "mustToJson"],
         fixed(&[Ty::Any], |a| {
             Ok(Value::String(to_json(&a[0], true, None)))
         }),
     );
-    table.insert(
-        "mustToJson",
-        fixed(&[Ty::Any], |a| {
-            Ok(Value::String(to_json(&a[0], true, None)))
-        }),
-    );
-    table.insert(
-        "toRawJson",
+    insert_as(
+        table,
+        &["toRawJson", "mustToRawJson"],
         fixed(&[Ty::Any], |a| {
             Ok(Value::String(to_json(&a[0], false, None)))
         }),
     );
-    table.insert(
-        "mustToRawJson",
-        fixed(&[Ty::Any], |a| {
-            Ok(Value::String(to_json(&a[0], false, None)))
-        }),
-    );
-    table.insert(
-        "toPrettyJson",
-        fixed(&[Ty::Any], |a| {
-            Ok(Value::String(to_json(&a[0], true, Some(0))))
-        }),
-    );
-    table.insert(
-        "mustToPrettyJson",
+    insert_as(
+        table,
+        &["toPrettyJson", "mustToPrettyJson"],
         fixed(&[Ty::Any], |a| {
             Ok(Value::String(to_json(&a[0], true, Some(0))))
         }),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::strings::strval;
-use super::{Table, Ty, fixed, kind, text, variadic};
+use super::{Table, Ty, fixed, insert_as, kind, text, variadic};
 use crate::template::value::{Dict, Value};
 
 pub(super) fn register(table: &mut Table) {
@@ -108,21 +108,21 @@ pub(super) fn register(table: &mut Table) {
             ))
         }),
     );
-    table.insert("merge", variadic(&[Ty::Map], Ty::Map, |a| merge(a, false)));
-    table.insert(
-        "mustMerge",
+    insert_as(
+        table,
+        &["merge", "mustMerge"],
         variadic(&[Ty::Map], Ty::Map, |a| merge(a, false)),
     );
-    table.insert(
-        "mergeOverwrite",
+    insert_as(
+        table,
+        &["mergeOverwrite", "mustMergeOverwrite"],
         variadic(&[Ty::Map], Ty::Map, |a| merge(a, true)),
     );
-    table.insert(
-        "mustMergeOverwrite",
-        variadic(&[Ty::Map], Ty::Map, |a| merge(a, true)),
+    insert_as(
+        table,
+        &["deepCopy", "mustDeepCopy"],
+        fixed(&[Ty::Any], |a| Ok(deep_copy(&a[0]))),
     );
-    table.insert("deepCopy", fixed(&[Ty::Any], |a| Ok(deep_copy(&a[0]))));
-    table.insert("mustDeepCopy", fixed(&[Ty::Any], |a| Ok(deep_copy(&a[0]))));
     table.insert("dig", variadic(&[], Ty::Any, dig));
 }
 

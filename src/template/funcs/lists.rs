@@ -3,13 +3,14 @@
 use super::convert::to_int64;
 use super::defaults::is_empty;
 use super::strings::{strslice, strval};
-use super::{Table, Ty, fixed, int, kind, variadic};
+use super::{Table, Ty, fixed, insert_as, int, kind, variadic};
 use crate::template::value::{Elem, Value};
 
 pub(super) fn register(table: &mut Table) {
     table.insert("list", variadic(&[], Ty::Any, |a| Ok(Value::list(a))));
-    table.insert(
-        "first",
+    insert_as(
+        table,
+        &["first", "mustFirst"],
         fixed(&[Ty::Any], |a| {
             Ok(items(&a[0], "find first on")?
                 .first()
@@ -17,17 +18,9 @@ pub(super) fn register(table: &mut Table) {
                 .unwrap_or(Value::Nil))
         }),
     );
-    table.insert(
-        "mustFirst",
-        fixed(&[Ty::Any], |a| {
-            Ok(items(&a[0], "find first on")?
-                .first()
-                .cloned()
-                .unwrap_or(Value::Nil))
-        }),
-    );
-    table.insert(
-        "last",
+    insert_as(
+        table,
+        &["last", "mustLast"],
         fixed(&[Ty::Any], |a| {
             Ok(items(&a[0], "find last on")?
                 .last()
@@ -35,100 +28,63 @@ pub(super) fn register(table: &mut Table) {
                 .unwrap_or(Value::Nil))
         }),
     );
-    table.insert(
-        "mustLast",
-        fixed(&[Ty::Any], |a| {
-            Ok(items(&a[0], "find last on")?
-                .last()
-                .cloned()
-                .unwrap_or(Value::Nil))
-        }),
-    );
-    table.insert(
-        "rest",
+    insert_as(
+        table,
+        &["rest", "mustRest"],
         fixed(&[Ty::Any], |a| tail(&a[0], "find rest on", |l| l.get(1..))),
     );
-    table.insert(
-        "mustRest",
-        fixed(&[Ty::Any], |a| tail(&a[0], "find rest on", |l| l.get(1..))),
-    );
-    table.insert(
-        "initial",
+    insert_as(
+        table,
+        &["initial", "mustInitial"],
         fixed(&[Ty::Any], |a| {
             tail(&a[0], "find initial on", |l| {
                 l.get(..l.len().saturating_sub(1)).filter(|_| !l.is_empty())
             })
         }),
     );
-    table.insert(
-        "mustInitial",
-        fixed(&[Ty::Any], |a| {
-            tail(&a[0], "find initial on", |l| {
-                l.get(..l.len().saturating_sub(1)).filter(|_| !l.is_empty())
-            })
-        }),
-    );
-    table.insert(
-        "append",
+    insert_as(
+        table,
+        &["append", "push", "mustAppend", "mustPush"],
         fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
     );
-    table.insert(
-        "push",
-        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
-    );
-    table.insert(
-        "mustAppend",
-        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
-    );
-    table.insert(
-        "mustPush",
-        fixed(&[Ty::Any, Ty::Any], |a| push(&a[0], &a[1], "push on")),
-    );
-    table.insert(
-        "prepend",
-        fixed(&[Ty::Any, Ty::Any], |a| prepend(&a[0], &a[1])),
-    );
-    table.insert(
-        "mustPrepend",
+    insert_as(
+        table,
+        &["prepend", "mustPrepend"],
         fixed(&[Ty::Any, Ty::Any], |a| prepend(&a[0], &a[1])),
     );
     table.insert("concat", variadic(&[], Ty::Any, concat));
-    table.insert(
-        "reverse",
+    insert_as(
+        table,
+        &["reverse", "mustReverse"],
         fixed(&[Ty::Any], |a| {
             Ok(Value::list(
                 items(&a[0], "find reverse on")?.into_iter().rev().collect(),
             ))
         }),
     );
-    table.insert(
-        "mustReverse",
-        fixed(&[Ty::Any], |a| {
-            Ok(Value::list(
-                items(&a[0], "find reverse on")?.into_iter().rev().collect(),
-            ))
-        }),
+    insert_as(
+        table,
+        &["uniq", "mustUniq"],
+        fixed(&[Ty::Any], |a| uniq(&a[0])),
     );
-    table.insert("uniq", fixed(&[Ty::Any], |a| uniq(&a[0])));
-    table.insert("mustUniq", fixed(&[Ty::Any], |a| uniq(&a[0])));
-    table.insert(
-        "without",
+    insert_as(
+        table,
+        &["without", "mustWithout"],
         variadic(&[Ty::Any], Ty::Any, |a| without(&a[0], &a[1..])),
     );
-    table.insert(
-        "mustWithout",
-        variadic(&[Ty::Any], Ty::Any, |a| without(&a[0], &a[1..])),
+    insert_as(
+        table,
+        &["has", "mustHas"],
+        fixed(&[Ty::Any, Ty::Any], |a| has(&a[0], &a[1])),
     );
-    table.insert("has", fixed(&[Ty::Any, Ty::Any], |a| has(&a[0], &a[1])));
-    table.insert("mustHas", fixed(&[Ty::Any, Ty::Any], |a| has(&a[0], &a[1])));
-    table.insert("compact", fixed(&[Ty::Any], |a| compact(&a[0])));
-    table.insert("mustCompact", fixed(&[Ty::Any], |a| compact(&a[0])));
-    table.insert(
-        "slice",
-        variadic(&[Ty::Any], Ty::Any, |a| slice(&a[0], &a[1..])),
+    insert_as(
+        table,
+        &["compact", "mustCompact"],
+        fixed(&[Ty::Any], |a| compact(&a[0])),
     );
-    table.insert(
-        "mustSlice",
+    insert_as(
+        table,
+        &["slice", "mustSlice"],
         variadic(&[Ty::Any], Ty::Any, |a| slice(&a[0], &a[1..])),
     );
     table.insert("sortAlpha", fixed(&[Ty::Any], |a| Ok(sort_alpha(&a[0]))));
@@ -146,12 +102,9 @@ pub(super) fn register(table: &mut Table) {
         }),
     );
     table.insert("seq", variadic(&[], Ty::Int, |a| seq(&a)));
-    table.insert(
-        "chunk",
-        fixed(&[Ty::Int, Ty::Any], |a| chunk(int(&a[0]), &a[1])),
-    );
-    table.insert(
-        "mustChunk",
+    insert_as(
+        table,
+        &["chunk", "mustChunk"],
         fixed(&[Ty::Int, Ty::Any], |a| chunk(int(&a[0]), &a[1])),
     );
 }

@@ -74,6 +74,7 @@ impl Ty {
 }
 
 /// A callable function: fixed parameters, an optional variadic one, and the body.
+#[derive(Clone, Copy)]
 pub(crate) struct Func {
     pub params: &'static [Ty],
     pub variadic: Option<Ty>,
@@ -82,6 +83,14 @@ pub(crate) struct Func {
 
 /// Registers functions into the table.
 type Table = HashMap<&'static str, Func>;
+
+/// Registers one function under several names, such as a sprig function and its `must…` form
+/// (kuttl-rs reports an error from either as a template error, so they behave alike).
+fn insert_as(table: &mut Table, names: &[&'static str], func: Func) {
+    for name in names {
+        table.insert(name, func);
+    }
+}
 
 fn fixed(params: &'static [Ty], call: fn(Vec<Value>) -> Result<Value, String>) -> Func {
     Func {

@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::{Table, Ty, fixed, int, text};
+use super::{Table, Ty, fixed, insert_as, int, text};
 use crate::template::value::Value;
 
 pub(super) fn register(table: &mut Table) {
@@ -21,18 +21,19 @@ pub(super) fn register(table: &mut Table) {
             Ok(Value::Bool(compile(&a[0])?.is_match(text(&a[1]))))
         }),
     );
-    table.insert("regexFind", fixed(&[Ty::Str, Ty::Str], |a| find(&a)));
-    table.insert("mustRegexFind", fixed(&[Ty::Str, Ty::Str], |a| find(&a)));
-    table.insert(
-        "regexFindAll",
+    insert_as(
+        table,
+        &["regexFind", "mustRegexFind"],
+        fixed(&[Ty::Str, Ty::Str], |a| find(&a)),
+    );
+    insert_as(
+        table,
+        &["regexFindAll", "mustRegexFindAll"],
         fixed(&[Ty::Str, Ty::Str, Ty::Int], |a| find_all(&a)),
     );
-    table.insert(
-        "mustRegexFindAll",
-        fixed(&[Ty::Str, Ty::Str, Ty::Int], |a| find_all(&a)),
-    );
-    table.insert(
-        "regexReplaceAll",
+    insert_as(
+        table,
+        &["regexReplaceAll", "mustRegexReplaceAll"],
         fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
             Ok(Value::String(
                 compile(&a[0])?
@@ -41,18 +42,9 @@ pub(super) fn register(table: &mut Table) {
             ))
         }),
     );
-    table.insert(
-        "mustRegexReplaceAll",
-        fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
-            Ok(Value::String(
-                compile(&a[0])?
-                    .replace_all(text(&a[1]), text(&a[2]))
-                    .into_owned(),
-            ))
-        }),
-    );
-    table.insert(
-        "regexReplaceAllLiteral",
+    insert_as(
+        table,
+        &["regexReplaceAllLiteral", "mustRegexReplaceAllLiteral"],
         fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
             Ok(Value::String(
                 compile(&a[0])?
@@ -61,22 +53,9 @@ pub(super) fn register(table: &mut Table) {
             ))
         }),
     );
-    table.insert(
-        "mustRegexReplaceAllLiteral",
-        fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
-            Ok(Value::String(
-                compile(&a[0])?
-                    .replace_all(text(&a[1]), regex::NoExpand(text(&a[2])))
-                    .into_owned(),
-            ))
-        }),
-    );
-    table.insert(
-        "regexSplit",
-        fixed(&[Ty::Str, Ty::Str, Ty::Int], |a| split(&a)),
-    );
-    table.insert(
-        "mustRegexSplit",
+    insert_as(
+        table,
+        &["regexSplit", "mustRegexSplit"],
         fixed(&[Ty::Str, Ty::Str, Ty::Int], |a| split(&a)),
     );
     table.insert(
