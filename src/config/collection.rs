@@ -4,9 +4,9 @@ use serde::Deserialize;
 
 use super::command::Command;
 use super::step::ObjectReference;
-use super::unsupported::{Unsupported, set_fields};
-
-const NOT_YET: &str = "not supported by kuttl-rs yet; ignored";
+use super::unsupported::{
+    SUPPRESS_EVENTS_ONLY, Unsupported, set_fields, suppresses_other_than_events,
+};
 
 /// The collection of suites a run covers, its defaults, harness settings and hooks.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -63,7 +63,11 @@ pub struct TestCollection {
 impl Unsupported for TestCollection {
     fn unsupported_fields(&self) -> Vec<(&'static str, &'static str)> {
         set_fields(&[
-            (!self.suppress.is_empty(), "suppress", NOT_YET),
+            (
+                suppresses_other_than_events(&self.suppress),
+                "suppress",
+                SUPPRESS_EVENTS_ONLY,
+            ),
             (
                 self.control_plane.attach_output,
                 "controlPlane",

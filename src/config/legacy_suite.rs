@@ -76,7 +76,11 @@ impl Unsupported for LegacyTestSuite {
                 NOT_YET,
             ),
             (self.kind_node_cache, "kindNodeCache", NOT_YET),
-            (!self.suppress.is_empty(), "suppress", NOT_YET),
+            (
+                super::unsupported::suppresses_other_than_events(&self.suppress),
+                "suppress",
+                super::unsupported::SUPPRESS_EVENTS_ONLY,
+            ),
         ])
     }
 }

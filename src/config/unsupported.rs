@@ -18,3 +18,11 @@ pub(crate) fn set_fields(
         .map(|(_, field, reason)| (*field, *reason))
         .collect()
 }
+
+/// What `suppress` values other than `events` get: KUTTL acts on `events` only.
+pub(crate) const SUPPRESS_EVENTS_ONLY: &str = "only \"events\" has an effect (it leaves the events out of failure messages); other values are ignored";
+
+/// Whether `suppress` names anything but `events`.
+pub(crate) fn suppresses_other_than_events(suppress: &[String]) -> bool {
+    suppress.iter().any(|value| value != "events")
+}

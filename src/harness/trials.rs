@@ -194,6 +194,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 let settings = TestSettings {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
                     skip_delete: state.collection.skip_delete,
+                    show_events: !state.collection.suppress_events,
                     shared_namespace,
                     namespace,
                 };

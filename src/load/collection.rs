@@ -26,6 +26,7 @@ struct Settings {
     timeout: i64,
     parallel: i64,
     skip_delete: bool,
+    suppress: Vec<String>,
     ignore_files: Option<Vec<String>>,
     before: Option<Hook>,
     after: Option<Hook>,
@@ -149,6 +150,7 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         timeout: config.timeout,
         parallel: config.parallel,
         skip_delete: config.skip_delete,
+        suppress: config.suppress,
         ignore_files: config.ignore_files,
     }
 }
@@ -204,6 +206,7 @@ fn from_legacy(
         timeout: config.timeout,
         parallel: config.parallel,
         skip_delete: config.skip_delete,
+        suppress: config.suppress,
         ignore_files: config.ignore_files,
     })
 }
@@ -314,6 +317,8 @@ fn check(
         },
         parallel,
         skip_delete: settings.skip_delete,
+        // Exact and case-sensitive, as KUTTL compares the config file's values.
+        suppress_events: settings.suppress.iter().any(|s| s == "events"),
         cluster,
         skip_cluster_delete: settings.skip_cluster_delete,
         report,

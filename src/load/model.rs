@@ -63,6 +63,8 @@ pub struct Collection {
     pub parallel: usize,
     /// Keep namespaces and created objects.
     pub skip_delete: bool,
+    /// Leave the namespace's events out of failure messages and artifacts (`suppress: [events]`).
+    pub suppress_events: bool,
     /// Where the cluster comes from.
     pub cluster: ClusterSource,
     /// Leave a control plane or kind cluster the run started running.

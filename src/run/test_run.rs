@@ -28,6 +28,8 @@ pub(crate) struct TestSettings {
     pub shared_namespace: Option<Arc<str>>,
     /// The test's namespace (the shared one, or a new name chosen before the test was loaded).
     pub namespace: String,
+    /// Add the namespace's events to a failure message (off with `suppress: [events]`).
+    pub show_events: bool,
 }
 
 /// What a test does once its namespace exists.
@@ -99,6 +101,7 @@ pub(crate) async fn run(
         });
     let mut message = match &outcome {
         Ok(()) => String::new(),
+        Err(failure) if !settings.show_events => failure.clone(),
         Err(failure) => {
             let events = events::describe(&ctx.connection.client, &ctx.namespace).await;
             let message = format!(
