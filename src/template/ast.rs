@@ -141,7 +141,7 @@ fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
 }
 
 impl Control {
-    fn write(&self, f: &mut fmt::Formatter<'_>, keyword: &str) -> fmt::Result {
+    pub(crate) fn write(&self, f: &mut fmt::Formatter<'_>, keyword: &str) -> fmt::Result {
         write!(f, "{{{{{keyword} {}}}}}", self.pipe)?;
         write_list(f, &self.list)?;
         if let Some(else_list) = &self.else_list {

@@ -7,7 +7,17 @@ use super::funcs::{self, Ty};
 use super::parse::Templates;
 use super::value::{Elem, Value};
 
-const MAX_DEPTH: usize = 100_000;
+/// How deep template calls and the `if`/`range`/`with` bodies inside them may nest while
+/// executing: Go allows 100000 template calls; kuttl-rs counts bodies too, as it recurses once a
+/// level of either.
+const MAX_DEPTH: usize = 10_000;
+
+/// How much work a render may do, so that a runaway template (`range 1000000000`, a template
+/// calling itself twice) fails within about a second instead of running for hours as in Go:
+/// walking a node, a range iteration and a function call cost [`STEP`]; the values a pipeline
+/// yields and a function takes or returns cost their [`Value::weight`].
+const MAX_WORK: u64 = 100_000_000;
+const STEP: u64 = 100;
 
 /// Why a walk stopped early.
 enum Flow {
@@ -34,6 +44,7 @@ pub(crate) fn execute(
         vars: vec![("$".into(), data.clone())],
         at: None,
         depth: 0,
+        work: 0,
         out: String::new(),
     };
     match state.walk_list(&data, root) {
@@ -43,10 +54,39 @@ pub(crate) fn execute(
     }
 }
 
-/// The node errors are reported at: its offset and how Go prints it.
-struct At {
-    pos: usize,
-    context: String,
+/// The node errors are reported at, printed (as Go prints it) only when one is.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Range(&'a Control),
+    Template(&'a Node),
+    Pipe(&'a Pipe),
+    Command(&'a Command),
+    Arg(&'a Arg),
+}
+
+impl At<'_> {
+    fn pos(self) -> usize {
+        match self {
+            At::Range(control) => control.pos,
+            At::Template(Node::Template { pos, .. }) => *pos,
+            At::Template(_) => 0,
+            At::Pipe(pipe) => pipe.pos,
+            At::Command(cmd) => cmd.pos,
+            At::Arg(arg) => arg.pos,
+        }
+    }
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Range(control) => control.write(f, "range"),
+            At::Template(node) => node.fmt(f),
+            At::Pipe(pipe) => pipe.fmt(f),
+            At::Command(cmd) => cmd.fmt(f),
+            At::Arg(arg) => arg.fmt(f),
+        }
+    }
 }
 
 struct State<'a> {
@@ -55,17 +95,15 @@ struct State<'a> {
     templates: &'a Templates,
     template: String,
     vars: Vec<(String, Value)>,
-    at: Option<At>,
+    at: Option<At<'a>>,
     depth: usize,
+    work: u64,
     out: String,
 }
 
-impl State<'_> {
-    fn at(&mut self, pos: usize, node: &impl std::fmt::Display) {
-        self.at = Some(At {
-            pos,
-            context: node.to_string(),
-        });
+impl<'a> State<'a> {
+    fn at(&mut self, at: At<'a>) {
+        self.at = Some(at);
     }
 
     fn error<T>(&self, message: impl Into<String>) -> Result<T> {
@@ -74,46 +112,84 @@ impl State<'_> {
         Err(Flow::Error(match &self.at {
             None => format!("template: {}: {message}", self.template),
             Some(at) => {
-                let before = &self.text[..at.pos.min(self.text.len())];
+                let pos = at.pos();
+                let before = &self.text[..pos.min(self.text.len())];
                 let line = 1 + before.matches('\n').count();
-                let column = before.rfind('\n').map_or(at.pos, |nl| at.pos - nl - 1);
+                let column = before.rfind('\n').map_or(pos, |nl| pos - nl - 1);
                 format!(
-                    "template: {}:{line}:{column}: executing {name} at <{}>: {message}",
-                    self.file, at.context
+                    "template: {}:{line}:{column}: executing {name} at <{at}>: {message}",
+                    self.file
                 )
             }
         }))
     }
 
-    fn walk_list(&mut self, dot: &Value, list: &[Node]) -> Result<()> {
+    /// The work `value` costs, counted no further than the limit.
+    fn weight(&self, value: &Value) -> u64 {
+        value.weight(MAX_WORK.saturating_sub(self.work))
+    }
+
+    /// Counts `units` of work against [`MAX_WORK`].
+    fn charge(&mut self, units: u64) -> Result<()> {
+        self.work += units;
+        if self.work > MAX_WORK {
+            return self.error(format!("exceeded maximum template work ({MAX_WORK} steps)"));
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, text: &str) -> Result<()> {
+        self.out.push_str(text);
+        if self.out.len() > funcs::MAX_LEN {
+            return self.error(format!(
+                "exceeded maximum template output ({} bytes)",
+                funcs::MAX_LEN
+            ));
+        }
+        self.charge(text.len() as u64)
+    }
+
+    fn walk_list(&mut self, dot: &Value, list: &'a [Node]) -> Result<()> {
         list.iter().try_for_each(|node| self.walk(dot, node))
     }
 
-    fn walk(&mut self, dot: &Value, node: &Node) -> Result<()> {
+    fn walk(&mut self, dot: &Value, node: &'a Node) -> Result<()> {
+        self.charge(STEP)?;
         match node {
-            Node::Text(text) => {
-                self.out.push_str(text);
-                Ok(())
-            }
+            Node::Text(text) => self.write(text),
             Node::Action(pipe) => {
                 let value = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
-                    self.out.push_str(&format::display(&value));
+                    self.write(&format::display(&value))?;
                 }
                 Ok(())
             }
-            Node::If(control) => self.walk_if_or_with(dot, control, false),
-            Node::With(control) => self.walk_if_or_with(dot, control, true),
-            Node::Range(control) => self.walk_range(dot, control),
-            Node::Template { pos, name, pipe } => {
-                self.walk_template(dot, *pos, name, pipe.as_ref())
-            }
+            Node::If(control) => self.nested(|state| state.walk_if_or_with(dot, control, false)),
+            Node::With(control) => self.nested(|state| state.walk_if_or_with(dot, control, true)),
+            Node::Range(control) => self.nested(|state| state.walk_range(dot, control)),
+            Node::Template { name, pipe, .. } => self.walk_template(dot, node, name, pipe.as_ref()),
             Node::Break => Err(Flow::Break),
             Node::Continue => Err(Flow::Continue),
         }
     }
 
-    fn walk_if_or_with(&mut self, dot: &Value, control: &Control, with: bool) -> Result<()> {
+    fn check_depth(&self) -> Result<()> {
+        if self.depth == MAX_DEPTH {
+            return self.error(format!("exceeded maximum template depth ({MAX_DEPTH})"));
+        }
+        Ok(())
+    }
+
+    /// Runs `walk` one level deeper, failing as Go does at its template depth limit.
+    fn nested(&mut self, walk: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        self.check_depth()?;
+        self.depth += 1;
+        let result = walk(self);
+        self.depth -= 1;
+        result
+    }
+
+    fn walk_if_or_with(&mut self, dot: &Value, control: &'a Control, with: bool) -> Result<()> {
         let mark = self.vars.len();
         let value = self.eval_pipeline(dot, &control.pipe)?;
         let result = if value.is_true() {
@@ -128,13 +204,15 @@ impl State<'_> {
         result
     }
 
-    fn walk_range(&mut self, dot: &Value, control: &Control) -> Result<()> {
-        self.at(control.pos, &Node::Range(control.clone()));
+    fn walk_range(&mut self, dot: &Value, control: &'a Control) -> Result<()> {
+        self.at(At::Range(control));
         let outer = self.vars.len();
         let value = self.eval_pipeline(dot, &control.pipe)?;
         let mark = self.vars.len();
         let decl = control.pipe.decl.len();
-        let items: Vec<(Value, Value)> = match &value {
+        // Lazily, so that `range 1000000000` stops at the work limit instead of allocating first;
+        // a map is copied, as the body may `set` keys in it.
+        let items: Box<dyn Iterator<Item = (Value, Value)>> = match &value {
             Value::Int(n) | Value::Int64(n) => {
                 if decl > 1 {
                     return self.error(format!(
@@ -142,29 +220,40 @@ impl State<'_> {
                         format::display(&value)
                     ));
                 }
-                (0..*n).map(|i| (Value::Missing, Value::Int(i))).collect()
+                Box::new((0..*n).map(|i| (Value::Missing, Value::Int(i))))
             }
-            Value::List(_, items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| (Value::Int(i as i64), item.clone()))
-                .collect(),
-            Value::Map(_, entries) => entries
-                .borrow()
-                .iter()
-                .map(|(k, v)| (Value::String(k.clone()), v.clone()))
-                .collect(),
-            Value::Missing | Value::Nil => Vec::new(),
+            Value::List(_, items) => Box::new(
+                items
+                    .clone()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| (Value::Int(i as i64), item)),
+            ),
+            Value::Map(_, entries) => Box::new(
+                entries
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| (Value::String(k.clone()), v.clone()))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            ),
+            Value::Missing | Value::Nil => Box::new(std::iter::empty()),
             _ => {
                 let shown = format::display(&value);
                 return self.error(format!("range can't iterate over {shown}"));
             }
         };
         let mut result = Ok(());
-        for (index, elem) in &items {
+        let mut empty = true;
+        for (index, elem) in items {
+            empty = false;
+            if let Err(err) = self.charge(STEP) {
+                result = Err(err);
+                break;
+            }
             if decl > 0 {
                 if control.pipe.is_assign {
-                    let first = if decl > 1 { index } else { elem };
+                    let first = if decl > 1 { &index } else { &elem };
                     self.set_var(&control.pipe.decl[0], first.clone());
                     if decl > 1 {
                         self.set_var(&control.pipe.decl[1], elem.clone());
@@ -177,7 +266,7 @@ impl State<'_> {
                     }
                 }
             }
-            let step = self.walk_list(elem, &control.list);
+            let step = self.walk_list(&elem, &control.list);
             self.vars.truncate(mark);
             match step {
                 Ok(()) | Err(Flow::Continue) => {}
@@ -189,7 +278,7 @@ impl State<'_> {
             }
         }
         if result.is_ok()
-            && items.is_empty()
+            && empty
             && let Some(else_list) = &control.else_list
         {
             result = self.walk_list(dot, else_list);
@@ -201,33 +290,22 @@ impl State<'_> {
     fn walk_template(
         &mut self,
         dot: &Value,
-        pos: usize,
+        node: &'a Node,
         name: &str,
-        pipe: Option<&Pipe>,
+        pipe: Option<&'a Pipe>,
     ) -> Result<()> {
-        self.at(
-            pos,
-            &Node::Template {
-                pos,
-                name: name.to_string(),
-                pipe: pipe.cloned(),
-            },
-        );
+        self.at(At::Template(node));
         let Some(tree) = self.templates.trees.get(name) else {
             return self.error(format!("template {} not defined", format::quote(name)));
         };
-        if self.depth == MAX_DEPTH {
-            return self.error(format!("exceeded maximum template depth ({MAX_DEPTH})"));
-        }
+        self.check_depth()?;
         let dot = match pipe {
             Some(pipe) => self.eval_pipeline(dot, pipe)?,
             None => Value::Missing,
         };
         let saved_vars = std::mem::replace(&mut self.vars, vec![("$".into(), dot.clone())]);
         let saved_template = std::mem::replace(&mut self.template, name.to_string());
-        self.depth += 1;
-        let result = self.walk_list(&dot, tree);
-        self.depth -= 1;
+        let result = self.nested(|state| state.walk_list(&dot, tree));
         self.template = saved_template;
         self.vars = saved_vars;
         result
@@ -246,8 +324,8 @@ impl State<'_> {
         }
     }
 
-    fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value> {
-        self.at(pipe.pos, pipe);
+    fn eval_pipeline(&mut self, dot: &Value, pipe: &'a Pipe) -> Result<Value> {
+        self.at(At::Pipe(pipe));
         let mut value = None;
         for cmd in &pipe.cmds {
             let result = self.eval_command(dot, cmd, value.take())?;
@@ -258,6 +336,7 @@ impl State<'_> {
             });
         }
         let value = value.unwrap_or(Value::Missing);
+        self.charge(self.weight(&value))?;
         for name in &pipe.decl {
             if pipe.is_assign {
                 self.set_var(name, value.clone());
@@ -275,17 +354,22 @@ impl State<'_> {
         Ok(())
     }
 
-    fn eval_command(&mut self, dot: &Value, cmd: &Command, last: Option<Value>) -> Result<Value> {
+    fn eval_command(
+        &mut self,
+        dot: &Value,
+        cmd: &'a Command,
+        last: Option<Value>,
+    ) -> Result<Value> {
         let first = &cmd.args[0];
         match &first.kind {
             ArgKind::Field(idents) => {
-                self.at(first.pos, first);
+                self.at(At::Arg(first));
                 let has_args = cmd.args.len() > 1 || last.is_some();
                 self.eval_field_chain(dot.clone(), false, idents, has_args)
                     .map(|(v, _)| v)
             }
             ArgKind::Chain(node, fields) => {
-                self.at(first.pos, first);
+                self.at(At::Arg(first));
                 let has_args = cmd.args.len() > 1 || last.is_some();
                 self.eval_chain(dot, first, node, fields, has_args)
             }
@@ -295,7 +379,7 @@ impl State<'_> {
                 self.eval_pipeline(dot, pipe)
             }
             ArgKind::Variable(idents) => {
-                self.at(first.pos, first);
+                self.at(At::Arg(first));
                 let value = self.var_value(&idents[0])?;
                 if idents.len() == 1 {
                     self.not_a_function(&cmd.args, last.is_some())?;
@@ -306,7 +390,7 @@ impl State<'_> {
                     .map(|(v, _)| v)
             }
             _ => {
-                self.at(first.pos, first);
+                self.at(At::Arg(first));
                 self.not_a_function(&cmd.args, last.is_some())?;
                 match &first.kind {
                     ArgKind::Bool(b) => Ok(Value::Bool(*b)),
@@ -323,8 +407,8 @@ impl State<'_> {
     fn eval_chain(
         &mut self,
         dot: &Value,
-        chain: &Arg,
-        node: &Arg,
+        chain: &'a Arg,
+        node: &'a Arg,
         fields: &[String],
         has_args: bool,
     ) -> Result<Value> {
@@ -332,7 +416,7 @@ impl State<'_> {
             return self.error(format!("indirection through explicit nil in {chain}"));
         }
         let receiver = self.eval_arg(dot, Ty::Reflect, node)?;
-        self.at(chain.pos, chain);
+        self.at(At::Arg(chain));
         self.eval_field_chain(receiver, false, fields, has_args)
             .map(|(v, _)| v)
     }
@@ -421,12 +505,12 @@ impl State<'_> {
     fn eval_function(
         &mut self,
         dot: &Value,
-        ident: &Arg,
+        ident: &'a Arg,
         name: &str,
-        cmd: Option<&Command>,
+        cmd: Option<&'a Command>,
         last: Option<Value>,
     ) -> Result<Value> {
-        self.at(ident.pos, ident);
+        self.at(At::Arg(ident));
         let Some(func) = funcs::lookup(name) else {
             return self.error(format!("{} is not a defined function", format::quote(name)));
         };
@@ -472,6 +556,8 @@ impl State<'_> {
         if let Some(last) = last {
             argv.push(self.validate(last, false, param(argv.len()))?);
         }
+        let units = argv.iter().map(|arg| self.weight(arg)).sum::<u64>();
+        self.charge(STEP + units)?;
         let result = match name {
             // Templates get no function values, so `call` always fails; Go names the callee.
             "call" => Err(match &argv[0] {
@@ -482,19 +568,16 @@ impl State<'_> {
                     other.type_name()
                 ),
             }),
-            _ => (func.call)(argv),
+            _ => (func.call)(argv).and_then(|value| {
+                funcs::check_size(value.size())?;
+                Ok(value)
+            }),
         };
+        if let Ok(value) = &result {
+            self.charge(self.weight(value))?;
+        }
         result.or_else(|err| {
-            self.at = Some(match cmd {
-                Some(cmd) => At {
-                    pos: cmd.pos,
-                    context: cmd.to_string(),
-                },
-                None => At {
-                    pos: ident.pos,
-                    context: ident.to_string(),
-                },
-            });
+            self.at(cmd.map_or(At::Arg(ident), At::Command));
             self.error(format!("error calling {name}: {err}"))
         })
     }
@@ -521,8 +604,8 @@ impl State<'_> {
         }
     }
 
-    fn eval_arg(&mut self, dot: &Value, ty: Ty, arg: &Arg) -> Result<Value> {
-        self.at(arg.pos, arg);
+    fn eval_arg(&mut self, dot: &Value, ty: Ty, arg: &'a Arg) -> Result<Value> {
+        self.at(At::Arg(arg));
         match &arg.kind {
             ArgKind::Dot => return self.validate(dot.clone(), false, ty),
             ArgKind::Nil => {

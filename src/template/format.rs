@@ -172,9 +172,14 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
             chars.next();
         }
+        // Go's `parsenum`: a number grown past 1e6 is garbage, and the rest of the format with it.
         let number = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
             let mut n: Option<usize> = None;
             while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                if n.unwrap_or(0) > 1_000_000 {
+                    chars.by_ref().for_each(drop);
+                    return None;
+                }
                 n = Some(n.unwrap_or(0) * 10 + d as usize);
                 chars.next();
             }
@@ -260,6 +265,10 @@ fn bad_verb(out: &mut String, value: &Value, verb: char) {
 }
 
 fn write_value(out: &mut String, value: &Value, spec: &Spec, depth: usize) {
+    // Past the template output limit the text is rejected anyway: stop walking a huge value.
+    if out.len() > crate::template::funcs::MAX_LEN {
+        return;
+    }
     if spec.verb == 'T' {
         pad(out, &value.type_name(), spec, false);
         return;

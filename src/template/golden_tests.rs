@@ -842,7 +842,22 @@ data:
   count: 3"#
     )
 )]
-
+#[case::printf_width_past_go_limit(
+    r#"{{ printf "%99999999999999999999d" 1 }}|{{ printf "%.99999999999999999999f|%d" 1.5 2 }}"#,
+    r#""#,
+    Ok(r#"%!(NOVERB)%!(EXTRA int=1)|%!(NOVERB)%!(EXTRA float64=1.5, int=2)"#)
+)]
+#[case::seq_end_at_max_int_wraps(
+    r#"{{ seq 9223372036854775806 9223372036854775807 }}|{{ seq -9223372036854775807 -9223372036854775808 }}|{{ seq 5 1 9223372036854775807 }}|"#,
+    r#""#,
+    Ok(r#"|||"#)
+)]
+#[case::abbrev_cuts_inside_a_character(r#"{{ abbrev 6 "ééééééé" }}"#, r#""#, Ok("é\u{FFFD}..."))]
+#[case::regex_replace_expands_per_match(
+    r#"{{ regexReplaceAll "a(x*)" "-ax-axx-" "<$1$1>" }} {{ regexReplaceAllLiteral "a(x*)" "-ax-axx-" "<$1>" }} {{ regexReplaceAll "x*" "abxc" "-" }}"#,
+    r#""#,
+    Ok(r#"-<xx>-<xxxx>- -<$1>-<$1>- -a-b-c-"#)
+)]
 fn renders_as_go_does(
     #[case] template: &str,
     #[case] vars: &str,

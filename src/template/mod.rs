@@ -12,6 +12,8 @@ mod value;
 
 #[cfg(test)]
 mod golden_tests;
+#[cfg(test)]
+mod limit_tests;
 
 use std::collections::BTreeMap;
 
@@ -39,10 +41,13 @@ impl Template {
     ///
     /// Go's parse error, or a sprig function kuttl-rs does not implement.
     pub fn parse(name: &str, text: &str) -> Result<Self, TemplateError> {
-        let templates = parse::parse(name, text, &funcs::check).map_err(|err| TemplateError {
-            line: err.line,
-            message: err.message,
-        })?;
+        let templates =
+            on_own_stack(|| parse::parse(name, text, &funcs::check)).map_err(|err| {
+                TemplateError {
+                    line: err.line,
+                    message: err.message,
+                }
+            })?;
         Ok(Self {
             name: name.to_string(),
             text: text.to_string(),
@@ -61,17 +66,36 @@ impl Template {
         namespace: &str,
         vars: &BTreeMap<String, serde_json::Value>,
     ) -> Result<String, TemplateError> {
-        exec::execute(
-            &self.name,
-            &self.text,
-            &self.templates,
-            value::env(namespace, vars),
-        )
+        on_own_stack(|| {
+            exec::execute(
+                &self.name,
+                &self.text,
+                &self.templates,
+                value::env(namespace, vars),
+            )
+        })
         .map_err(|message| TemplateError {
             line: error_line(&message),
             message,
         })
     }
+}
+
+/// The stack size parsing and rendering run with. Both recurse once a nesting level (a debug build
+/// takes kilobytes a level), so they get a thread of their own rather than the caller's stack,
+/// as Go's goroutines grow theirs; the nesting limits (`parse::MAX_DEPTH`, `exec::MAX_DEPTH`) keep
+/// within it.
+const STACK_SIZE: usize = 64 << 20;
+
+fn on_own_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, work)
+            .expect("a thread to render the template on")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// The line of a Go error message `template: name:LINE:…`.

@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use super::ast::{Arg, ArgKind, Command, Control, Node, Number, Pipe};
 use super::lexer::{self, Item, ItemType};
 
+/// How deep parentheses and `if`/`range`/`with`/`block` bodies may nest. Go limits parentheses
+/// only (to 10000); parsing recurses once a level of either, so kuttl-rs counts both.
+const MAX_DEPTH: usize = 100;
+
 /// The templates of one file: the file's own body under its name, and every `define`/`block`.
 #[derive(Debug, Default)]
 pub(crate) struct Templates {
@@ -32,6 +36,7 @@ pub(crate) fn parse(
         last_line: 1,
         vars: vec!["$".into()],
         range_depth: 0,
+        depth: 0,
         action_line: 0,
         has_function,
         templates: Templates::default(),
@@ -50,6 +55,8 @@ struct Parser<'a> {
     last_line: usize,
     vars: Vec<String>,
     range_depth: usize,
+    /// Open parentheses and control bodies.
+    depth: usize,
     action_line: usize,
     has_function: &'a dyn Fn(&str) -> Result<(), String>,
     templates: Templates,
@@ -133,6 +140,17 @@ impl Parser<'_> {
             return self.unexpected(&item, context);
         }
         Ok(item)
+    }
+
+    /// Runs `parse` one nesting level deeper; `what` names the limit in the error.
+    fn nested<T>(&mut self, what: &str, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_DEPTH {
+            return self.error(format!("max {what} depth exceeded"));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
     }
 
     fn add(&mut self, name: String, root: Vec<Node>) -> Result<()> {
@@ -249,15 +267,19 @@ impl Parser<'_> {
                 self.expect(ItemType::RightDelim, "end")?;
                 return Ok(Err(ListEnd::End));
             }
-            ItemType::If => Node::If(self.parse_control("if")?),
-            ItemType::Range => Node::Range(self.parse_control("range")?),
-            ItemType::With => Node::With(self.parse_control("with")?),
+            ItemType::If => Node::If(self.nested_control("if")?),
+            ItemType::Range => Node::Range(self.nested_control("range")?),
+            ItemType::With => Node::With(self.nested_control("with")?),
             ItemType::Template => self.template_control()?,
             _ => {
                 self.backup();
                 Node::Action(self.pipeline("command", ItemType::RightDelim)?)
             }
         }))
+    }
+
+    fn nested_control(&mut self, context: &str) -> Result<Control> {
+        self.nested("nesting", |parser| parser.parse_control(context))
     }
 
     fn parse_control(&mut self, context: &str) -> Result<Control> {
@@ -274,11 +296,11 @@ impl Parser<'_> {
             ListEnd::End => None,
             ListEnd::Else(Some(ItemType::If)) if context == "if" => {
                 self.next_non_space();
-                Some(vec![Node::If(self.parse_control("if")?)])
+                Some(vec![Node::If(self.nested_control("if")?)])
             }
             ListEnd::Else(Some(ItemType::With)) if context == "with" => {
                 self.next_non_space();
-                Some(vec![Node::With(self.parse_control("with")?)])
+                Some(vec![Node::With(self.nested_control("with")?)])
             }
             ListEnd::Else(_) => Some(self.else_body()?),
         };
@@ -306,7 +328,7 @@ impl Parser<'_> {
         let pipe = self.pipeline(context, ItemType::RightDelim)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
         let saved_depth = std::mem::take(&mut self.range_depth);
-        let (list, end) = self.item_list()?;
+        let (list, end) = self.nested("nesting", Self::item_list)?;
         self.vars = saved_vars;
         self.range_depth = saved_depth;
         if !matches!(end, ListEnd::End) {
@@ -544,9 +566,11 @@ impl Parser<'_> {
             ItemType::CharConstant | ItemType::Number => {
                 ArgKind::Number(self.number(&token.val, token.typ)?)
             }
-            ItemType::LeftParen => ArgKind::Pipe(Box::new(
-                self.pipeline("parenthesized pipeline", ItemType::RightParen)?,
-            )),
+            ItemType::LeftParen => {
+                ArgKind::Pipe(Box::new(self.nested("expression", |parser| {
+                    parser.pipeline("parenthesized pipeline", ItemType::RightParen)
+                })?))
+            }
             ItemType::String | ItemType::RawString => {
                 let text = self.unquote(&token.val)?;
                 ArgKind::String(token.val, text)

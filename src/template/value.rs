@@ -32,6 +32,11 @@ impl Elem {
     }
 }
 
+/// The [`Value::weight`] of a list or map, and of each element: about what allocating and
+/// copying one costs next to copying a byte.
+const CONTAINER: u64 = 100;
+const ELEMENT: u64 = 10;
+
 /// A Go value.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
@@ -137,6 +142,52 @@ impl Value {
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
                     .collect(),
             ),
+        }
+    }
+
+    /// Shallow size: bytes of a string, elements of a list or map, 1 for anything else.
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Value::String(s) => s.len(),
+            Value::List(_, items) => items.len(),
+            Value::Map(_, entries) | Value::Env(_, entries) => entries.borrow().len(),
+            _ => 1,
+        }
+    }
+
+    /// Roughly what copying, printing or scanning it costs: a string's bytes, [`ELEMENT`] an
+    /// element of a list or map (and its key's bytes), [`CONTAINER`] a list or map, through nested
+    /// ones (a map shared by several holders once per holder). Counting stops once past `cap`.
+    pub(crate) fn weight(&self, cap: u64) -> u64 {
+        let mut total = CONTAINER;
+        let mut add = |extra: u64, value: &Value| {
+            total += ELEMENT + extra + value.weight(cap.saturating_sub(total));
+            total <= cap
+        };
+        match self {
+            Value::String(s) => return s.len() as u64,
+            Value::List(_, items) => {
+                items.iter().all(|item| add(0, item));
+            }
+            Value::Map(_, entries) | Value::Env(_, entries) => {
+                let entries = entries.borrow();
+                entries
+                    .iter()
+                    .all(|(key, value)| add(key.len() as u64, value));
+            }
+            _ => return 1,
+        }
+        total
+    }
+
+    /// Whether `dict` is this map or is reached through it.
+    pub(crate) fn holds(&self, dict: &Dict) -> bool {
+        match self {
+            Value::List(_, items) => items.iter().any(|item| item.holds(dict)),
+            Value::Map(_, entries) | Value::Env(_, entries) => {
+                Rc::ptr_eq(entries, dict) || entries.borrow().values().any(|v| v.holds(dict))
+            }
+            _ => false,
         }
     }
 

@@ -32,6 +32,10 @@ pub(super) fn register(table: &mut Table) {
     table.insert(
         "set",
         fixed(&[Ty::Map, Ty::Str, Ty::Any], |a| {
+            // Go would build the cycle, then overflow its stack printing or copying it.
+            if a[2].holds(dict(&a[0])) {
+                return Err("a map cannot hold itself".into());
+            }
             dict(&a[0])
                 .borrow_mut()
                 .insert(text(&a[1]).to_string(), a[2].clone());

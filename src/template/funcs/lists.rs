@@ -3,7 +3,7 @@
 use super::convert::to_int64;
 use super::defaults::is_empty;
 use super::strings::{strslice, strval};
-use super::{Table, Ty, fixed, insert_as, int, kind, variadic};
+use super::{Table, Ty, check_size, fixed, insert_as, int, kind, variadic};
 use crate::template::value::{Elem, Value};
 
 pub(super) fn register(table: &mut Table) {
@@ -92,13 +92,13 @@ pub(super) fn register(table: &mut Table) {
         "until",
         fixed(&[Ty::Int], |a| {
             let count = int(&a[0]);
-            Ok(until_step(0, count, if count < 0 { -1 } else { 1 }))
+            until_step(0, count, if count < 0 { -1 } else { 1 })
         }),
     );
     table.insert(
         "untilStep",
         fixed(&[Ty::Int, Ty::Int, Ty::Int], |a| {
-            Ok(until_step(int(&a[0]), int(&a[1]), int(&a[2])))
+            until_step(int(&a[0]), int(&a[1]), int(&a[2]))
         }),
     );
     table.insert("seq", variadic(&[], Ty::Int, |a| seq(&a)));
@@ -219,52 +219,52 @@ fn sort_alpha(value: &Value) -> Value {
     Value::strings(strings)
 }
 
-fn until_step(start: i64, stop: i64, step: i64) -> Value {
-    let mut out = Vec::new();
-    if stop < start {
-        if step < 0 {
-            let mut i = start;
-            while i > stop {
-                out.push(Value::Int(i));
-                i += step;
-            }
-        }
-    } else if step > 0 {
-        let mut i = start;
-        while i < stop {
-            out.push(Value::Int(i));
-            i += step;
-        }
+/// Sprig's `untilStep`: from `start` by `step` while short of `stop`. Go's loop wraps around past
+/// the largest integer and never ends; this one stops there.
+fn until_step(start: i64, stop: i64, step: i64) -> Result<Value, String> {
+    let ascending = stop >= start;
+    if step == 0 || (step > 0) != ascending {
+        return Ok(Value::List(Elem::Int, Vec::new()));
     }
-    Value::List(Elem::Int, out)
+    let count = (i128::from(stop) - i128::from(start)).unsigned_abs() / step.unsigned_abs() as u128;
+    check_size(usize::try_from(count).unwrap_or(usize::MAX))?;
+    let mut out = Vec::new();
+    let mut next = Some(start);
+    while let Some(i) = next.filter(|&i| if ascending { i < stop } else { i > stop }) {
+        out.push(Value::Int(i));
+        next = i.checked_add(step);
+    }
+    Ok(Value::List(Elem::Int, out))
 }
 
 fn seq(params: &[Value]) -> Result<Value, String> {
     let p: Vec<i64> = params.iter().map(int).collect();
-    let joined = |list: Value| match list {
-        Value::List(_, items) => items
-            .iter()
-            .map(|v| int(v).to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => String::new(),
+    let joined = |list: Result<Value, String>| -> Result<String, String> {
+        match list? {
+            Value::List(_, items) => Ok(items
+                .iter()
+                .map(|v| int(v).to_string())
+                .collect::<Vec<_>>()
+                .join(" ")),
+            _ => Ok(String::new()),
+        }
     };
     Ok(Value::String(match p.as_slice() {
         [] => String::new(),
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };
-            joined(until_step(1, end + inc, inc))
+            joined(until_step(1, end.wrapping_add(inc), inc))?
         }
         [start, end] => {
             let inc = if end < start { -1 } else { 1 };
-            joined(until_step(*start, end + inc, inc))
+            joined(until_step(*start, end.wrapping_add(inc), inc))?
         }
         [start, step, end] => {
-            let end = end + step.signum();
+            let end = end.wrapping_add(step.signum());
             if (end > *start && *step < 0) || (end < *start && *step > 0) || *step == 0 {
                 String::new()
             } else {
-                joined(until_step(*start, end, *step))
+                joined(until_step(*start, end, *step))?
             }
         }
         _ => return Err("wrong number of args for seq".into()),

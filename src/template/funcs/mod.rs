@@ -81,6 +81,19 @@ pub(crate) struct Func {
     pub call: fn(Vec<Value>) -> Result<Value, String>,
 }
 
+/// The largest string (bytes), list or map (elements) a function may return, and the largest
+/// rendered text: far beyond any manifest, well before memory runs out. Go has no such limit.
+pub(crate) const MAX_LEN: usize = 16 << 20;
+
+/// Fails when a result of `len` bytes or elements would pass [`MAX_LEN`]; functions whose result
+/// can outgrow their arguments (`repeat`, `until`, …) check before building it.
+pub(crate) fn check_size(len: usize) -> Result<(), String> {
+    if len > MAX_LEN {
+        return Err(format!("result exceeds maximum size ({MAX_LEN})"));
+    }
+    Ok(())
+}
+
 /// Registers functions into the table.
 type Table = HashMap<&'static str, Func>;
 

@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::{Table, Ty, fixed, insert_as, int, text};
+use super::{Table, Ty, check_size, fixed, insert_as, int, text};
 use crate::template::value::Value;
 
 pub(super) fn register(table: &mut Table) {
@@ -34,24 +34,12 @@ pub(super) fn register(table: &mut Table) {
     insert_as(
         table,
         &["regexReplaceAll", "mustRegexReplaceAll"],
-        fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
-            Ok(Value::String(
-                compile(&a[0])?
-                    .replace_all(text(&a[1]), text(&a[2]))
-                    .into_owned(),
-            ))
-        }),
+        fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| replace_all(&a, false)),
     );
     insert_as(
         table,
         &["regexReplaceAllLiteral", "mustRegexReplaceAllLiteral"],
-        fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
-            Ok(Value::String(
-                compile(&a[0])?
-                    .replace_all(text(&a[1]), regex::NoExpand(text(&a[2])))
-                    .into_owned(),
-            ))
-        }),
+        fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| replace_all(&a, true)),
     );
     insert_as(
         table,
@@ -66,6 +54,35 @@ pub(super) fn register(table: &mut Table) {
 
 /// Compiles a pattern; the error has Go's `regexp: Compile(`…`): ` prefix and the `regex`
 /// crate's reason.
+/// `ReplaceAllString` (`$1`, `${name}` expanded) or `ReplaceAllLiteralString`, failing before the
+/// result outgrows the size limit: an expansion is at most the replacement plus, for each `$`,
+/// the match.
+fn replace_all(a: &[Value], literal: bool) -> Result<Value, String> {
+    let re = compile(&a[0])?;
+    let (s, replacement) = (text(&a[1]), text(&a[2]));
+    let references = if literal {
+        0
+    } else {
+        replacement.matches('$').count()
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(s) {
+        let whole = caps.get(0).expect("group 0 is the match");
+        out.push_str(&s[last..whole.start()]);
+        check_size(out.len() + replacement.len() + references.saturating_mul(whole.len()))?;
+        if literal {
+            out.push_str(replacement);
+        } else {
+            caps.expand(replacement, &mut out);
+        }
+        last = whole.end();
+    }
+    out.push_str(&s[last..]);
+    check_size(out.len())?;
+    Ok(Value::String(out))
+}
+
 fn compile(pattern: &Value) -> Result<Regex, String> {
     let pattern = text(pattern);
     Regex::new(pattern).map_err(|err| {

@@ -1,6 +1,6 @@
 //! Sprig's string functions.
 
-use super::{Table, Ty, fixed, int, text, variadic};
+use super::{Table, Ty, check_size, fixed, int, text, variadic};
 use crate::template::format;
 use crate::template::value::{Elem, Value};
 
@@ -50,6 +50,7 @@ pub(super) fn register(table: &mut Table) {
             if count < 0 {
                 return Err("strings: negative Repeat count".into());
             }
+            check_size((count as usize).saturating_mul(text(&a[1]).len()))?;
             ok(text(&a[1]).repeat(count as usize))
         }),
     );
@@ -128,18 +129,20 @@ pub(super) fn register(table: &mut Table) {
     );
     table.insert(
         "indent",
-        fixed(&[Ty::Int, Ty::Str], |a| ok(indent(int(&a[0]), text(&a[1])))),
+        fixed(&[Ty::Int, Ty::Str], |a| {
+            ok(indent(int(&a[0]), text(&a[1]))?)
+        }),
     );
     table.insert(
         "nindent",
         fixed(&[Ty::Int, Ty::Str], |a| {
-            ok(format!("\n{}", indent(int(&a[0]), text(&a[1]))))
+            ok(format!("\n{}", indent(int(&a[0]), text(&a[1]))?))
         }),
     );
     table.insert(
         "replace",
         fixed(&[Ty::Str, Ty::Str, Ty::Str], |a| {
-            ok(replace(text(&a[2]), text(&a[0]), text(&a[1])))
+            ok(replace(text(&a[2]), text(&a[0]), text(&a[1]))?)
         }),
     );
     table.insert(
@@ -186,7 +189,13 @@ pub(super) fn register(table: &mut Table) {
     table.insert(
         "join",
         fixed(&[Ty::Str, Ty::Any], |a| {
-            ok(strslice(&a[1]).join(text(&a[0])))
+            let parts = strslice(&a[1]);
+            let separators = parts.len().saturating_sub(1);
+            check_size(
+                parts.iter().map(String::len).sum::<usize>()
+                    + separators.saturating_mul(text(&a[0]).len()),
+            )?;
+            ok(parts.join(text(&a[0])))
         }),
     );
     table.insert(
@@ -312,12 +321,14 @@ fn trunc(c: i64, s: &str) -> String {
     s.to_string()
 }
 
-/// goutils' `Abbreviate` (sprig returns the string unchanged below width 4).
+/// goutils' `Abbreviate` (sprig returns the string unchanged below width 4). Go cuts bytes, even
+/// inside a character: a cut one prints as U+FFFD, as in `trunc`.
 fn abbrev(width: i64, s: &str) -> String {
     if width < 4 || s.len() as i64 <= width {
         return s.to_string();
     }
-    format!("{}...", &s[..(width - 3) as usize])
+    let kept = String::from_utf8_lossy(&s.as_bytes()[..(width - 3) as usize]);
+    format!("{kept}...")
 }
 
 fn initials(s: &str) -> String {
@@ -347,22 +358,31 @@ fn wrap(s: &str, width: i64) -> String {
     out
 }
 
-fn indent(spaces: i64, s: &str) -> String {
-    let pad = " ".repeat(spaces.max(0) as usize);
-    format!("{pad}{}", s.replace('\n', &format!("\n{pad}")))
+fn indent(spaces: i64, s: &str) -> Result<String, String> {
+    let spaces = spaces.max(0) as usize;
+    let lines = 1 + s.matches('\n').count();
+    check_size(s.len() + lines.saturating_mul(spaces))?;
+    let pad = " ".repeat(spaces);
+    Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))))
 }
 
 /// Go's `strings.Replace(s, old, new, -1)` (an empty `old` inserts between every rune).
-fn replace(s: &str, old: &str, new: &str) -> String {
+fn replace(s: &str, old: &str, new: &str) -> Result<String, String> {
+    let count = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    };
+    check_size(s.len() + count.saturating_mul(new.len()))?;
     if old.is_empty() {
         let mut out = String::from(new);
         for c in s.chars() {
             out.push(c);
             out.push_str(new);
         }
-        return out;
+        return Ok(out);
     }
-    s.replace(old, new)
+    Ok(s.replace(old, new))
 }
 
 /// Go's `strings.SplitN` (`n < 0`: all; an empty separator splits into runes).
@@ -472,6 +492,7 @@ const ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU
 
 fn random(count: i64, charset: &[u8]) -> Result<Value, String> {
     let count = usize::try_from(count).map_err(|_| "count must be positive".to_string())?;
+    check_size(count)?;
     let bytes = super::encoding::random_bytes(count)?;
     ok(bytes
         .iter()
