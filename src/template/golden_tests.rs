@@ -852,6 +852,11 @@ data:
     r#""#,
     Ok(r#"|||"#)
 )]
+#[case::div_mod_smallest_int_by_minus_one_wrap(
+    r#"{{ div -9223372036854775808 -1 }} {{ mod -9223372036854775808 -1 }}"#,
+    r#""#,
+    Ok(r#"-9223372036854775808 0"#)
+)]
 #[case::abbrev_cuts_inside_a_character(r#"{{ abbrev 6 "ééééééé" }}"#, r#""#, Ok("é\u{FFFD}..."))]
 #[case::regex_replace_expands_per_match(
     r#"{{ regexReplaceAll "a(x*)" "-ax-axx-" "<$1$1>" }} {{ regexReplaceAllLiteral "a(x*)" "-ax-axx-" "<$1>" }} {{ regexReplaceAll "x*" "abxc" "-" }}"#,

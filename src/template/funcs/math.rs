@@ -36,21 +36,11 @@ pub(super) fn register(table: &mut Table) {
     );
     table.insert(
         "div",
-        fixed(&[Ty::Any, Ty::Any], |a| {
-            to_int64(&a[0])
-                .checked_div(to_int64(&a[1]))
-                .map(Value::Int64)
-                .ok_or_else(divide_by_zero)
-        }),
+        fixed(&[Ty::Any, Ty::Any], |a| divide(&a, i64::wrapping_div)),
     );
     table.insert(
         "mod",
-        fixed(&[Ty::Any, Ty::Any], |a| {
-            to_int64(&a[0])
-                .checked_rem(to_int64(&a[1]))
-                .map(Value::Int64)
-                .ok_or_else(divide_by_zero)
-        }),
+        fixed(&[Ty::Any, Ty::Any], |a| divide(&a, i64::wrapping_rem)),
     );
     table.insert(
         "max",
@@ -123,8 +113,13 @@ pub(super) fn register(table: &mut Table) {
     );
 }
 
-fn divide_by_zero() -> String {
-    "runtime error: integer divide by zero".into()
+/// `div` or `mod` on two int64s: Go panics on a zero divisor and wraps the smallest integer
+/// divided by -1.
+fn divide(a: &[Value], op: fn(i64, i64) -> i64) -> Result<Value, String> {
+    match to_int64(&a[1]) {
+        0 => Err("runtime error: integer divide by zero".into()),
+        divisor => Ok(Value::Int64(op(to_int64(&a[0]), divisor))),
+    }
 }
 
 /// Sprig's `round`: rounds half away from zero by default, at `places` decimals.
