@@ -857,6 +857,11 @@ data:
     r#""#,
     Ok(r#"-9223372036854775808 0"#)
 )]
+#[case::uniq_by_deep_equal(
+    r#"{{ uniq (list 1 1.0 "1" true 1 0.0 -0.0 (list 1) (list 1) (dict "a" 1) (dict "a" 1) nil nil "1" (int64 1) (int64 1) true) }} {{ uniq (list (float64 "NaN") (float64 "NaN") (float64 "-0") 0.0) }}"#,
+    r#""#,
+    Ok(r#"[1 1 1 true 0 [1] map[a:1] <nil> 1] [NaN NaN -0]"#)
+)]
 #[case::abbrev_cuts_inside_a_character(r#"{{ abbrev 6 "ééééééé" }}"#, r#""#, Ok("é\u{FFFD}..."))]
 #[case::regex_replace_expands_per_match(
     r#"{{ regexReplaceAll "a(x*)" "-ax-axx-" "<$1$1>" }} {{ regexReplaceAllLiteral "a(x*)" "-ax-axx-" "<$1>" }} {{ regexReplaceAll "x*" "abxc" "-" }}"#,

@@ -134,6 +134,14 @@ fn a_map_cannot_be_set_into_itself() {
 }
 
 #[test]
+fn uniq_of_a_long_list_takes_no_quadratic_time() {
+    assert_eq!(
+        render("{{ uniq (concat (until 1000000) (until 10)) | len }}").as_deref(),
+        Ok("1000000")
+    );
+}
+
+#[test]
 fn until_step_stops_at_the_largest_integer() {
     // Go's loop wraps around past it and never ends.
     assert_eq!(

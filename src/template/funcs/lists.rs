@@ -155,10 +155,35 @@ fn concat(lists: Vec<Value>) -> Result<Value, String> {
     Ok(Value::list(out))
 }
 
+/// Sprig's `uniq`: first occurrences, by Go's `reflect.DeepEqual`. Strings, numbers and booleans
+/// are looked up in a set, as Go's scan of all kept elements takes hours on a long list.
 fn uniq(list: &Value) -> Result<Value, String> {
+    /// A value equal (as `Value`'s `==` and Go's `DeepEqual` see it) to exactly the values with
+    /// the same key; a NaN equals nothing, and -0 equals 0.
+    #[derive(PartialEq, Eq, Hash)]
+    enum Key {
+        String(String),
+        Int(i64),
+        Int64(i64),
+        Bool(bool),
+        Float(u64),
+    }
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Value> = Vec::new();
     for item in items(list, "find uniq on")? {
-        if !out.contains(&item) {
+        let key = match &item {
+            Value::String(s) => Some(Key::String(s.clone())),
+            Value::Int(i) => Some(Key::Int(*i)),
+            Value::Int64(i) => Some(Key::Int64(*i)),
+            Value::Bool(b) => Some(Key::Bool(*b)),
+            Value::Float(f) if !f.is_nan() => Some(Key::Float((f + 0.0).to_bits())),
+            _ => None,
+        };
+        let first = match key {
+            Some(key) => seen.insert(key),
+            None => !out.contains(&item),
+        };
+        if first {
             out.push(item);
         }
     }
