@@ -14,8 +14,8 @@ const MAX_DEPTH: usize = 10_000;
 
 /// How much work a render may do, so that a runaway template (`range 1000000000`, a template
 /// calling itself twice) fails within about a second instead of running for hours as in Go:
-/// walking a node, a range iteration and a function call cost [`STEP`]; the values a pipeline
-/// yields and a function takes or returns cost their [`Value::weight`].
+/// walking a node, a range iteration and a function call cost [`STEP`], a byte of output 1; the
+/// values a pipeline yields and a function takes or returns cost their [`Value::weight`].
 const MAX_WORK: u64 = 100_000_000;
 const STEP: u64 = 100;
 
