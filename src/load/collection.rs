@@ -10,6 +10,7 @@ use super::hook;
 use super::model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, SuiteDir,
 };
+use super::paths;
 use super::remote::{self, RemoteSuites};
 use super::report_settings::{ReportSettings, Written};
 use crate::config::yaml::{self, RawDocument};
@@ -291,7 +292,7 @@ fn check(
     for entry in &settings.test_dirs {
         let path = match &remote {
             Some(remote) if remote::is_url(entry) => remote.folder(entry),
-            _ => normalize(&settings.base.join(entry)),
+            _ => paths::clean(&settings.base.join(entry)),
         };
         let suite = suite_dir(path, entry);
         if let Some(other) = suites.iter().find(|other| other.name == suite.name) {
@@ -343,20 +344,4 @@ fn suite_dir(path: PathBuf, entry: &str) -> SuiteDir {
         path,
         entry: entry.to_string(),
     }
-}
-
-/// Removes `.` and resolves `..` lexically, so `./tests/e2e/` is named `e2e`.
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -12,6 +12,7 @@ mod go_glob;
 pub mod hook;
 mod model;
 mod objects;
+mod paths;
 mod remote;
 mod report_settings;
 pub mod run_labels;

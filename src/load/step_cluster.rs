@@ -4,9 +4,10 @@
 //! checked here: KUTTL finds out when the test starts (eager) or before the step (lazy), and an
 //! earlier step may write it.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use super::model::StepCluster;
+use super::paths::clean;
 use crate::config::TestStep;
 use crate::expand::expand;
 
@@ -29,26 +30,10 @@ pub(crate) fn resolve(
     })
 }
 
-/// Drops `.` and folds `..` into the folder before it, as Go's `filepath.Join` does, so that
-/// two spellings of one file are one cluster.
-fn clean(path: &Path) -> PathBuf {
-    let mut cleaned = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(cleaned.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                cleaned.pop();
-            }
-            other => cleaned.push(other),
-        }
-    }
-    cleaned
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use rstest::rstest;
 
     use super::*;
