@@ -46,14 +46,12 @@ pub enum Discovered {
 pub fn discover(collection: &Collection) -> Vec<Discovered> {
     let mut found = Vec::new();
     for suite in &collection.suites {
-        if let Err(message) = fetch(collection, suite) {
-            found.push(Discovered::SuiteProblem {
-                suite: suite.name.clone(),
-                diagnostic: Diagnostic::file(&collection.path, message),
+        let listed = fetch(collection, suite)
+            .map_err(|message| Diagnostic::file(&collection.path, message))
+            .and_then(|()| {
+                std::fs::read_dir(&suite.path).map_err(|err| suite_problem(suite, &err))
             });
-            continue;
-        }
-        match std::fs::read_dir(&suite.path) {
+        match listed {
             Ok(entries) => found.extend(entries.filter_map(Result::ok).filter_map(|entry| {
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 is_dir.then(|| {
@@ -63,9 +61,9 @@ pub fn discover(collection: &Collection) -> Vec<Discovered> {
                     ))
                 })
             })),
-            Err(err) => found.push(Discovered::SuiteProblem {
+            Err(diagnostic) => found.push(Discovered::SuiteProblem {
                 suite: suite.name.clone(),
-                diagnostic: suite_problem(suite, &err),
+                diagnostic,
             }),
         }
     }
