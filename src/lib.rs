@@ -17,6 +17,18 @@
 //! cluster (ignored unless `--include-ignored` is given) and an offline trial
 //! `<suite>::<test>::load` that checks its files.
 //!
+//! # Scheduling
+//!
+//! All selected tests of all suites share one pool of `parallel` slots (the collection's setting,
+//! or `--test-threads`), as in KUTTL. A test holds a slot while it works (namespace creation and
+//! steps) and gives it up while its namespace finalizes; its trial ends when cleanup has ended.
+//! A free slot goes to the waiting test that comes first by suite (`testDirs` order), then name.
+//! Order between suites is kept only where suite hooks make it observable: a suite with a
+//! `beforeSuite` or `afterSuite` starts (its before hook, else its first test) only after every
+//! earlier selected suite with suite hooks has ended, its after hook included; its after hook runs
+//! once all its tests have ended. Suites without suite hooks wait for no suite. The collection's
+//! before hook runs before any test, its after hook after all of them.
+//!
 //! # Module map
 //!
 //! Data flows one way:

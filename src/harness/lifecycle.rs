@@ -4,8 +4,11 @@
 //!   trial of the scope gets its result.
 //! - An after hook runs when the last selected trial of its scope has ended; the collection's after
 //!   the run, and only if its before hook ran. A scope with no selected trial runs no hook.
-//! - Suites take turns in the collection's order: a suite's before hook starts only once the
-//!   previous selected suite's after hook has finished. Trials are queued in suite order, so a trial
+//! - Suites with suite hooks take turns in the collection's order: such a suite's before hook (or,
+//!   without one, its first test) starts only once every earlier selected suite with suite hooks
+//!   has ended, its after hook included. Suites without suite hooks wait for no suite and no suite
+//!   waits for them: with KUTTL's `kuttl-test.yaml` (no suite hooks) every test of every testDir
+//!   runs in one pool of `parallel`, as in KUTTL. Trials are queued in suite order, so a trial
 //!   waiting for its suite's turn only ever waits on trials already running.
 //! - Under nextest's process-per-test mode each process runs one trial: before hooks run once per
 //!   nextest run, coordinated through lock files keyed on `NEXTEST_RUN_ID`; after hooks do not run.
@@ -51,17 +54,28 @@ enum Mode {
     ProcessPerTest(PathBuf),
 }
 
+/// A suite with selected trials, as the lifecycle plans it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SelectedSuite {
+    pub name: String,
+    /// How many of its trials will run.
+    pub trials: usize,
+    /// Whether it has a `beforeSuite` or `afterSuite` hook, and so takes turns.
+    pub hooked: bool,
+}
+
 struct SuiteFixture {
     name: String,
+    hooked: bool,
     remaining: Mutex<usize>,
     before: OnceCell<Result<(), String>>,
     done: watch::Sender<bool>,
 }
 
 impl Lifecycle {
-    /// A lifecycle for the selected trials: each suite (in the collection's order) with how many of
-    /// its trials will run. Suites with none are left out.
-    pub(crate) fn new(selected: impl IntoIterator<Item = (String, usize)>) -> Self {
+    /// A lifecycle for the selected trials: each suite in the collection's order. Suites with no
+    /// trial to run are left out.
+    pub(crate) fn new(selected: impl IntoIterator<Item = SelectedSuite>) -> Self {
         let mode = match (
             std::env::var("NEXTEST_EXECUTION_MODE").as_deref(),
             std::env::var("NEXTEST_RUN_ID"),
@@ -74,13 +88,14 @@ impl Lifecycle {
         Self::with_mode(mode, selected)
     }
 
-    fn with_mode(mode: Mode, selected: impl IntoIterator<Item = (String, usize)>) -> Self {
+    fn with_mode(mode: Mode, selected: impl IntoIterator<Item = SelectedSuite>) -> Self {
         let suites = selected
             .into_iter()
-            .filter(|(_, count)| *count > 0)
-            .map(|(name, count)| SuiteFixture {
-                name,
-                remaining: Mutex::new(count),
+            .filter(|suite| suite.trials > 0)
+            .map(|suite| SuiteFixture {
+                name: suite.name,
+                hooked: suite.hooked,
+                remaining: Mutex::new(suite.trials),
                 before: OnceCell::new(),
                 done: watch::Sender::new(false),
             })
@@ -92,8 +107,8 @@ impl Lifecycle {
         }
     }
 
-    /// Before a trial of `suite`: waits for the suite's turn, then for the collection's and the
-    /// suite's before hooks (run by the first trial that gets here).
+    /// Before a trial of `suite`: waits for the suite's turn (when it has suite hooks), then for
+    /// the collection's and the suite's before hooks (run by the first trial that gets here).
     pub(crate) async fn enter(&self, suite: &str, hooks: &dyn Hooks) -> Result<(), String> {
         let Some(index) = self.suites.iter().position(|s| s.name == suite) else {
             return Ok(());
@@ -103,16 +118,18 @@ impl Lifecycle {
             let scope = Scope::BeforeSuite(suite.into());
             return once_per_run(dir, &format!("beforeSuite-{suite}"), hooks.run(&scope)).await;
         }
-        if let Some(previous) = index.checked_sub(1).map(|i| &self.suites[i]) {
-            let mut done = previous.done.subscribe();
-            // The sender lives as long as `self`, so this only returns once the flag is set.
-            let _ = done.wait_for(|done| *done).await;
+        let fixture = &self.suites[index];
+        if fixture.hooked {
+            for earlier in self.suites[..index].iter().filter(|s| s.hooked) {
+                let mut done = earlier.done.subscribe();
+                // The sender lives as long as `self`, so this only returns once the flag is set.
+                let _ = done.wait_for(|done| *done).await;
+            }
         }
         self.before_collection
             .get_or_init(|| hooks.run(&Scope::BeforeCollection))
             .await
             .clone()?;
-        let fixture = &self.suites[index];
         let scope = Scope::BeforeSuite(suite.into());
         fixture
             .before
@@ -122,7 +139,7 @@ impl Lifecycle {
     }
 
     /// After a trial of `suite` (whatever its outcome): runs the suite's after hook when this was
-    /// its last selected trial, and then lets the next suite start.
+    /// its last selected trial, and then lets the next suite with hooks start.
     pub(crate) async fn leave(&self, suite: &str, hooks: &dyn Hooks) -> Result<(), String> {
         let Some(fixture) = self.suites.iter().find(|s| s.name == suite) else {
             return Ok(());
@@ -204,11 +221,13 @@ async fn once_per_run(
     result
 }
 
-/// Counts, per suite, the trials that will run.
-pub(crate) fn count_by_suite<'a>(
+/// The suites in the collection's order, each with how many of its trials will run and whether
+/// it has suite hooks (`hooked` is asked only of suites with trials to run).
+pub(crate) fn select<'a>(
     suite_order: &[String],
     running: impl IntoIterator<Item = &'a str>,
-) -> Vec<(String, usize)> {
+    hooked: impl Fn(&str) -> bool,
+) -> Vec<SelectedSuite> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for suite in running {
         *counts.entry(suite).or_default() += 1;
@@ -216,10 +235,12 @@ pub(crate) fn count_by_suite<'a>(
     suite_order
         .iter()
         .map(|suite| {
-            (
-                suite.clone(),
-                counts.get(suite.as_str()).copied().unwrap_or(0),
-            )
+            let trials = counts.get(suite.as_str()).copied().unwrap_or(0);
+            SelectedSuite {
+                name: suite.clone(),
+                trials,
+                hooked: trials > 0 && hooked(suite),
+            }
         })
         .collect()
 }
@@ -229,9 +250,10 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use super::super::slots::Slots;
     use super::*;
 
-    /// Records every hook and trial start and end, in order.
+    /// Records every hook and trial event, in order.
     #[derive(Default)]
     struct Recorder {
         events: Mutex<Vec<String>>,
@@ -253,6 +275,10 @@ mod tests {
                 .position(|e| e == event)
                 .unwrap_or_else(|| panic!("no {event:?} in {:?}", self.events()))
         }
+
+        fn count(&self, event: &str) -> usize {
+            self.events().iter().filter(|e| *e == event).count()
+        }
     }
 
     impl Hooks for Recorder {
@@ -273,27 +299,43 @@ mod tests {
         }
     }
 
-    /// Runs `trials` (suite, test) on `threads` threads in queue order, as libtest-mimic does.
+    /// How the simulated trials run.
+    struct Plan<'a> {
+        trials: &'a [(&'a str, &'a str)],
+        /// libtest's threads.
+        threads: usize,
+        /// `parallel`.
+        slots: usize,
+        /// How long a trial's cleanup takes (outside its slot).
+        cleanup: Duration,
+    }
+
+    /// Runs the trials in queue order on `threads` threads, as libtest-mimic does, each as the
+    /// harness runs a cluster trial: enter, work in a slot, clean up outside it, leave.
     fn run_trials(
         lifecycle: &Lifecycle,
         hooks: &Recorder,
-        trials: &[(&str, &str)],
-        threads: usize,
+        plan: &Plan,
     ) -> Vec<(String, Result<(), String>)> {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let queue = Mutex::new(trials.iter());
+        let slots = Slots::new(plan.slots);
+        let queue = Mutex::new(plan.trials.iter());
         let next_trial = || queue.lock().unwrap().next();
         let results = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
-            for _ in 0..threads {
+            for _ in 0..plan.threads {
                 scope.spawn(|| {
                     while let Some(&(suite, test)) = next_trial() {
                         let result = runtime.block_on(async {
                             let entered = lifecycle.enter(suite, hooks).await;
                             if entered.is_ok() {
+                                let slot = slots.acquire((0, format!("{suite}::{test}"))).await;
                                 hooks.record(format!("start {suite}::{test}"));
                                 tokio::time::sleep(Duration::from_millis(30)).await;
                                 hooks.record(format!("end {suite}::{test}"));
+                                drop(slot);
+                                tokio::time::sleep(plan.cleanup).await;
+                                hooks.record(format!("cleaned {suite}::{test}"));
                             }
                             let left = lifecycle.leave(suite, hooks).await;
                             entered.and(left)
@@ -308,6 +350,27 @@ mod tests {
         });
         runtime.block_on(lifecycle.finish(hooks)).unwrap();
         results.into_inner().unwrap()
+    }
+
+    /// `threads` threads and as many slots, no cleanup time.
+    fn plain<'a>(trials: &'a [(&'a str, &'a str)], threads: usize) -> Plan<'a> {
+        Plan {
+            trials,
+            threads,
+            slots: threads,
+            cleanup: Duration::ZERO,
+        }
+    }
+
+    fn suites(suites: &[(&str, usize, bool)]) -> Vec<SelectedSuite> {
+        suites
+            .iter()
+            .map(|&(name, trials, hooked)| SelectedSuite {
+                name: name.into(),
+                trials,
+                hooked,
+            })
+            .collect()
     }
 
     fn before(suite: &str) -> String {
@@ -327,12 +390,14 @@ mod tests {
     ];
 
     #[test]
-    fn hooks_run_once_around_their_scope_and_suites_take_turns() {
+    fn hooks_run_once_around_their_scope_and_hooked_suites_take_turns() {
         for threads in [1, 4] {
             let hooks = Recorder::default();
-            let lifecycle =
-                Lifecycle::with_mode(Mode::InProcess, [("apps".into(), 3), ("core".into(), 2)]);
-            let results = run_trials(&lifecycle, &hooks, TRIALS, threads);
+            let lifecycle = Lifecycle::with_mode(
+                Mode::InProcess,
+                suites(&[("apps", 3, true), ("core", 2, true)]),
+            );
+            let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, threads));
             assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
             let events = hooks.events();
             for scope in [
@@ -344,10 +409,7 @@ mod tests {
                 after("core"),
             ] {
                 assert_eq!(
-                    events
-                        .iter()
-                        .filter(|e| **e == format!("start {scope}"))
-                        .count(),
+                    hooks.count(&format!("start {scope}")),
                     1,
                     "{scope} once in {events:?}"
                 );
@@ -360,18 +422,18 @@ mod tests {
                     "{events:?}"
                 );
                 assert!(
-                    at(&format!("end apps::{test}")) < at(&format!("start {}", after("apps"))),
+                    at(&format!("cleaned apps::{test}")) < at(&format!("start {}", after("apps"))),
                     "{events:?}"
                 );
             }
-            // The next suite starts only once the previous one's after hook has finished.
+            // The next hooked suite starts only once the previous one's after hook has finished.
             assert!(
                 at(&format!("end {}", after("apps"))) < at(&format!("start {}", before("core"))),
                 "{events:?}"
             );
             for test in ["x", "y"] {
                 assert!(
-                    at(&format!("end core::{test}")) < at(&format!("start {}", after("core"))),
+                    at(&format!("cleaned core::{test}")) < at(&format!("start {}", after("core"))),
                     "{events:?}"
                 );
             }
@@ -388,13 +450,122 @@ mod tests {
     }
 
     #[test]
+    fn suites_without_hooks_wait_for_no_suite() {
+        // One thread, or more threads than slots (as the harness runs them).
+        for (threads, slots) in [(1, 1), (8, 4)] {
+            // apps and core without hooks, web with them.
+            let trials = [TRIALS, &[("web", "w1"), ("web", "w2")]].concat();
+            let hooks = Recorder::default();
+            let lifecycle = Lifecycle::with_mode(
+                Mode::InProcess,
+                suites(&[("apps", 3, false), ("core", 2, false), ("web", 2, true)]),
+            );
+            let plan = Plan {
+                slots,
+                ..plain(&trials, threads)
+            };
+            let results = run_trials(&lifecycle, &hooks, &plan);
+            assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+            let events = hooks.events();
+            let at = |event: &str| hooks.position(event);
+            for suite in ["apps", "core"] {
+                assert_eq!(hooks.count(&format!("start {}", before(suite))), 1);
+                assert_eq!(hooks.count(&format!("start {}", after(suite))), 1);
+            }
+            if threads > 1 {
+                // One pool: the suites' tests overlap, and so does the hooked suite's start.
+                assert!(at("start core::x") < at("end apps::a"), "{events:?}");
+                assert!(
+                    at(&format!("start {}", before("web"))) < at("end apps::a"),
+                    "{events:?}"
+                );
+            } else {
+                assert!(at("end apps::c") < at("start core::x"), "{events:?}");
+            }
+            for test in ["w1", "w2"] {
+                assert!(
+                    at(&format!("end {}", before("web"))) < at(&format!("start web::{test}")),
+                    "{events:?}"
+                );
+                assert!(
+                    at(&format!("cleaned web::{test}")) < at(&format!("start {}", after("web"))),
+                    "{events:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_hooked_suite_waits_for_every_earlier_hooked_suite_but_not_for_others() {
+        let trials = [("apps", "a"), ("core", "x"), ("web", "w")];
+        let hooks = Recorder::default();
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess,
+            suites(&[("apps", 1, true), ("core", 1, false), ("web", 1, true)]),
+        );
+        let plan = Plan {
+            cleanup: Duration::from_millis(50),
+            ..plain(&trials, 3)
+        };
+        let results = run_trials(&lifecycle, &hooks, &plan);
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        let events = hooks.events();
+        let at = |event: &str| hooks.position(event);
+        assert!(
+            at(&format!("end {}", after("apps"))) < at(&format!("start {}", before("web"))),
+            "{events:?}"
+        );
+        assert!(at("start core::x") < at("end apps::a"), "{events:?}");
+        assert!(
+            at("start web::w") > at(&format!("end {}", after("apps"))),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn a_test_cleaning_up_leaves_its_slot_to_the_next() {
+        let trials = [("apps", "a"), ("apps", "b"), ("apps", "c")];
+        let hooks = Recorder::default();
+        let lifecycle = Lifecycle::with_mode(Mode::InProcess, suites(&[("apps", 3, true)]));
+        let plan = Plan {
+            trials: &trials,
+            threads: 3,
+            slots: 1,
+            cleanup: Duration::from_millis(200),
+        };
+        let results = run_trials(&lifecycle, &hooks, &plan);
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        let events = hooks.events();
+        let at = |event: &str| hooks.position(event);
+        // One slot: the tests work one at a time ...
+        let works: Vec<&String> = events
+            .iter()
+            .filter(|e| e.starts_with("start apps::") || e.starts_with("end apps::"))
+            .collect();
+        for pair in works.chunks(2) {
+            let test = pair[0].strip_prefix("start ").expect("a start");
+            assert_eq!(pair[1], &format!("end {test}"), "{events:?}");
+        }
+        // ... while the ones before them clean up.
+        let first = works[0].strip_prefix("start ").expect("a start");
+        assert!(at(works[2]) < at(&format!("cleaned {first}")), "{events:?}");
+        // The after hook waits for every cleanup.
+        for test in ["a", "b", "c"] {
+            assert!(
+                at(&format!("cleaned apps::{test}")) < at(&format!("start {}", after("apps"))),
+                "{events:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_filtered_run_runs_only_the_hooks_of_selected_scopes() {
         // As with `cargo test -- --include-ignored core::`: apps has no selected trial.
         let hooks = Recorder::default();
-        let selected = count_by_suite(&["apps".into(), "core".into()], ["core", "core"]);
-        assert_eq!(selected, [("apps".to_string(), 0), ("core".to_string(), 2)]);
+        let selected = select(&["apps".into(), "core".into()], ["core", "core"], |_| true);
+        assert_eq!(selected, suites(&[("apps", 0, false), ("core", 2, true)]));
         let lifecycle = Lifecycle::with_mode(Mode::InProcess, selected);
-        run_trials(&lifecycle, &hooks, &TRIALS[3..], 2);
+        run_trials(&lifecycle, &hooks, &plain(&TRIALS[3..], 2));
         let events = hooks.events();
         assert!(!events.iter().any(|e| e.contains("apps")), "{events:?}");
         assert!(
@@ -407,8 +578,9 @@ mod tests {
     #[test]
     fn no_selected_trial_runs_no_hook() {
         let hooks = Recorder::default();
-        let lifecycle = Lifecycle::with_mode(Mode::InProcess, count_by_suite(&["apps".into()], []));
-        run_trials(&lifecycle, &hooks, &[], 2);
+        let lifecycle =
+            Lifecycle::with_mode(Mode::InProcess, select(&["apps".into()], [], |_| true));
+        run_trials(&lifecycle, &hooks, &plain(&[], 2));
         assert!(hooks.events().is_empty(), "{:?}", hooks.events());
     }
 
@@ -418,9 +590,11 @@ mod tests {
             failing: vec![Scope::BeforeSuite("apps".into())],
             ..Recorder::default()
         };
-        let lifecycle =
-            Lifecycle::with_mode(Mode::InProcess, [("apps".into(), 3), ("core".into(), 2)]);
-        let results = run_trials(&lifecycle, &hooks, TRIALS, 3);
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess,
+            suites(&[("apps", 3, true), ("core", 2, true)]),
+        );
+        let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 3));
         for (name, result) in &results {
             if name.starts_with("apps::") {
                 assert_eq!(
@@ -434,10 +608,7 @@ mod tests {
         }
         let events = hooks.events();
         assert_eq!(
-            events
-                .iter()
-                .filter(|e| **e == format!("start {}", before("apps")))
-                .count(),
+            hooks.count(&format!("start {}", before("apps"))),
             1,
             "{events:?}"
         );
@@ -457,9 +628,11 @@ mod tests {
             failing: vec![Scope::AfterSuite("core".into())],
             ..Recorder::default()
         };
-        let lifecycle =
-            Lifecycle::with_mode(Mode::InProcess, [("apps".into(), 3), ("core".into(), 2)]);
-        let results = run_trials(&lifecycle, &hooks, TRIALS, 1);
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess,
+            suites(&[("apps", 3, true), ("core", 2, true)]),
+        );
+        let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 1));
         let failed: Vec<_> = results
             .iter()
             .filter(|(_, r)| r.is_err())
@@ -477,9 +650,11 @@ mod tests {
             for &(suite, test) in TRIALS {
                 let (hooks, dir) = (Arc::clone(&hooks), dir.path().to_path_buf());
                 scope.spawn(move || {
-                    let lifecycle =
-                        Lifecycle::with_mode(Mode::ProcessPerTest(dir), [(suite.to_string(), 1)]);
-                    let results = run_trials(&lifecycle, &hooks, &[(suite, test)], 1);
+                    let lifecycle = Lifecycle::with_mode(
+                        Mode::ProcessPerTest(dir),
+                        suites(&[(suite, 1, true)]),
+                    );
+                    let results = run_trials(&lifecycle, &hooks, &plain(&[(suite, test)], 1));
                     assert!(results[0].1.is_ok());
                 });
             }
@@ -491,10 +666,7 @@ mod tests {
             before("core"),
         ] {
             assert_eq!(
-                events
-                    .iter()
-                    .filter(|e| **e == format!("start {scope}"))
-                    .count(),
+                hooks.count(&format!("start {scope}")),
                 1,
                 "{scope} in {events:?}"
             );

@@ -4,6 +4,7 @@
 mod args;
 mod lifecycle;
 mod run_state;
+mod slots;
 mod trials;
 
 use std::future::Future;
@@ -19,6 +20,7 @@ use crate::run::TypedFn;
 use crate::{TestContext, report, run};
 use lifecycle::Lifecycle;
 use run_state::RunState;
+use slots::Slots;
 
 /// Replaces the collection path given in code.
 const COLLECTION_ENV: &str = "KUTTL_COLLECTION";
@@ -162,7 +164,8 @@ impl Harness {
         if !split.extra_filters.is_empty() {
             planned.retain(|p| matches_any(p.trial.name(), &split.extra_filters, args.exact));
         }
-        // Suite order first (a suite's trials wait for the previous suite's after hook), then names.
+        // Suite order first (a hooked suite's trials wait for the earlier hooked suites' after
+        // hooks), then names.
         let suite_order: Vec<String> = state
             .collection
             .suites
@@ -179,16 +182,18 @@ impl Harness {
             (position(&a.suite), a.trial.name()).cmp(&(position(&b.suite), b.trial.name()))
         });
         if !args.list {
-            let running = planned
+            let running: Vec<&str> = planned
                 .iter()
                 .filter(|p| {
                     p.cluster && !args.is_filtered_out(&p.trial) && !args.is_ignored(&p.trial)
                 })
-                .map(|p| p.suite.as_str());
-            state.set_lifecycle(Lifecycle::new(lifecycle::count_by_suite(
-                &suite_order,
-                running,
-            )));
+                .map(|p| p.suite.as_str())
+                .collect();
+            let parallel = args.test_threads.unwrap_or(1);
+            args.test_threads = Some(libtest_threads(parallel, running.len()));
+            let selected =
+                lifecycle::select(&suite_order, running, |suite| state.suite_has_hooks(suite));
+            state.set_schedule(Lifecycle::new(selected), Slots::new(parallel));
         }
         let trials = planned.into_iter().map(|p| p.trial).collect();
         if !args.list {
@@ -287,6 +292,14 @@ async fn undo_on_interrupt(state: std::sync::Weak<RunState>) {
         let _ = writeln!(stderr, "{note}");
     }
     std::process::exit(130);
+}
+
+/// libtest's threads for `parallel` slots and this many cluster trials. A cluster trial holds a
+/// thread from its start to the end of its cleanup but a slot only while it works, so there are
+/// more threads than slots: up to 16 per slot, enough for cleanups (seconds of waiting for the
+/// namespace controller) to overlap the next tests' work (often under a second).
+fn libtest_threads(parallel: usize, cluster_trials: usize) -> usize {
+    parallel.max(cluster_trials.min(parallel.saturating_mul(16)))
 }
 
 fn matches_any(name: &str, filters: &[String], exact: bool) -> bool {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use super::lifecycle::{Hooks, Lifecycle, Scope};
+use super::slots::{Place, Slots};
 use crate::cluster::Cluster;
 use crate::load::ReportSettings;
 use crate::load::discover::TestRef;
@@ -42,6 +43,8 @@ pub(crate) struct RunState {
     suites: Mutex<HashMap<String, Arc<SuiteCell>>>,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
     lifecycle: OnceLock<Lifecycle>,
+    /// How many tests work at once (`parallel`).
+    slots: OnceLock<Slots>,
     /// The collection's shared namespace: whether this run created it.
     shared_namespace: tokio::sync::OnceCell<Result<bool, String>>,
     /// Hooks that ran, by suite (`None`: the collection), kept until their scope ends so that their
@@ -74,6 +77,7 @@ impl RunState {
             suites: Mutex::default(),
             cluster: tokio::sync::OnceCell::new(),
             lifecycle: OnceLock::new(),
+            slots: OnceLock::new(),
             shared_namespace: tokio::sync::OnceCell::new(),
             hook_runs: Mutex::default(),
             hook_records: Mutex::default(),
@@ -113,9 +117,35 @@ impl RunState {
         Ok(Some(Arc::from(name.as_str())))
     }
 
-    /// Sets the lifecycle for the trials that will run (once, before they start).
-    pub(crate) fn set_lifecycle(&self, lifecycle: Lifecycle) {
+    /// Sets the lifecycle and the `parallel` slots for the trials that will run (once, before
+    /// they start).
+    pub(crate) fn set_schedule(&self, lifecycle: Lifecycle, slots: Slots) {
         let _ = self.lifecycle.set(lifecycle);
+        let _ = self.slots.set(slots);
+    }
+
+    /// The slots tests work in.
+    pub(crate) fn slots(&self) -> &Slots {
+        self.slots
+            .get_or_init(|| Slots::new(self.collection.parallel))
+    }
+
+    /// A test's place in the run's order: its suite's position in `testDirs`, then its name.
+    pub(crate) fn place(&self, suite: &str, test: &str) -> Place {
+        let position = self
+            .collection
+            .suites
+            .iter()
+            .position(|s| s.name == suite)
+            .unwrap_or(usize::MAX);
+        (position, test.to_string())
+    }
+
+    /// Whether a suite has a `beforeSuite` or `afterSuite` hook (its suite file is read now, once
+    /// per run; a suite whose file does not load has none: its trials fail with the error).
+    pub(crate) fn suite_has_hooks(&self, name: &str) -> bool {
+        self.suite_named(name)
+            .is_ok_and(|suite| suite.before.is_some() || suite.after.is_some())
     }
 
     /// The namespace a test runs in: the collection's shared one, else a new name. Chosen before
@@ -173,9 +203,8 @@ impl RunState {
         suite.clone()
     }
 
-    /// Loads a suite's settings (and checks the collection's hooks), for a typed test.
-    pub(crate) fn load_suite(&self, name: &str) -> Result<Suite, LoadError> {
-        self.collection_hooks()?;
+    /// A suite's settings, by the suite's name.
+    fn suite_named(&self, name: &str) -> Result<Suite, LoadError> {
         let dir = self
             .collection
             .suites
@@ -184,6 +213,12 @@ impl RunState {
             .map(|s| s.path.clone())
             .unwrap_or_default();
         self.suite(name, &dir)
+    }
+
+    /// Loads a suite's settings (and checks the collection's hooks), for a typed test.
+    pub(crate) fn load_suite(&self, name: &str) -> Result<Suite, LoadError> {
+        self.collection_hooks()?;
+        self.suite_named(name)
     }
 
     /// Loads a test, its suite's settings and the collection's hooks, recording their warnings.
@@ -231,14 +266,7 @@ impl RunState {
                 (hook, None, self.collection.timeout)
             }
             Scope::BeforeSuite(suite) | Scope::AfterSuite(suite) => {
-                let dir = self
-                    .collection
-                    .suites
-                    .iter()
-                    .find(|s| &s.name == suite)
-                    .map(|s| s.path.clone())
-                    .unwrap_or_default();
-                let settings = self.suite(suite, &dir).map_err(|err| err.to_string())?;
+                let settings = self.suite_named(suite).map_err(|err| err.to_string())?;
                 let hook = if matches!(scope, Scope::BeforeSuite(_)) {
                     settings.before
                 } else {

@@ -211,7 +211,17 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     name: test_name,
                     dir,
                 };
-                run::run(cluster, id, body, settings, &trial_name).await
+                // The slot is held while the test works, not while its namespace finalizes.
+                let slot = state
+                    .slots()
+                    .acquire(state.place(suite_name, test_name))
+                    .await;
+                let worked = run::work(cluster, id, body, settings, &trial_name).await;
+                drop(slot);
+                match worked {
+                    Ok(worked) => worked.clean_up().await,
+                    Err(not_started) => not_started,
+                }
             })
             .catch_unwind()
             .await

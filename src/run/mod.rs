@@ -32,7 +32,7 @@ pub(crate) use interrupt::RUNNING;
 pub(crate) use namespace::generate_name as generate_namespace_name;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
-pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, run};
+pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, work};
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.
 pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {

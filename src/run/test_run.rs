@@ -54,15 +54,32 @@ pub(crate) struct TestId<'a> {
     pub dir: std::path::PathBuf,
 }
 
-/// Runs a test against the cluster; `Err` is the whole failure message. The record holds the
-/// per-step outcome and timing, the log, the requests and, on failure, the namespace's events.
-pub(crate) async fn run(
+/// A test's outcome: `Err` is the whole failure message. The record holds the per-step outcome
+/// and timing, the log, the requests and, on failure, the namespace's events.
+pub(crate) type Finished = (Result<(), String>, TestRecord);
+
+/// A test whose work (namespace creation and steps, or the typed test's body) has ended and whose
+/// cleanup has not: it holds the test's namespace and background commands until
+/// [`Worked::clean_up`].
+pub(crate) struct Worked {
+    ctx: Arc<TestContext>,
+    settings: TestSettings,
+    outcome: Result<(), String>,
+    /// The failure message so far (with the namespace's events).
+    message: String,
+    record: TestRecord,
+    clock: Instant,
+    trial_name: String,
+}
+
+/// Runs a test's work against the cluster; `Err` when it could not start at all.
+pub(crate) async fn work(
     cluster: Arc<Cluster>,
     test: TestId<'_>,
     body: Body<'_>,
     settings: TestSettings,
     trial_name: &str,
-) -> (Result<(), String>, TestRecord) {
+) -> Result<Worked, Finished> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let shared = settings.shared_namespace.is_some();
@@ -80,10 +97,10 @@ pub(crate) async fn run(
     ) {
         Ok(ctx) => Arc::new(ctx),
         Err(err) => {
-            return (
+            return Err((
                 Err(err.clone()),
                 TestRecord::not_started(test.suite, test.name, started, err),
-            );
+            ));
         }
     };
     let mut record = TestRecord::not_started(test.suite, test.name, started, String::new());
@@ -99,7 +116,7 @@ pub(crate) async fn run(
                 .unwrap_or_default();
             Err(format!("test panicked: {message}"))
         });
-    let mut message = match &outcome {
+    let message = match &outcome {
         Ok(()) => String::new(),
         Err(failure) if !settings.show_events => failure.clone(),
         Err(failure) => {
@@ -112,19 +129,44 @@ pub(crate) async fn run(
             message
         }
     };
-    let cleanup = cleanup(&ctx, &settings).await;
-    if let Err(err) = &cleanup {
-        let _ = writeln!(message, "cleanup failed: {err}");
-        record.cleanup_failure = Some(err.clone());
+    Ok(Worked {
+        ctx,
+        settings,
+        outcome,
+        message,
+        record,
+        clock,
+        trial_name: trial_name.to_string(),
+    })
+}
+
+impl Worked {
+    /// Stops background commands, deletes what the test created and its namespace (waiting until
+    /// it is gone), and gives the test's outcome.
+    pub(crate) async fn clean_up(self) -> Finished {
+        let Worked {
+            ctx,
+            settings,
+            outcome,
+            mut message,
+            mut record,
+            clock,
+            trial_name,
+        } = self;
+        let cleanup = cleanup(&ctx, &settings).await;
+        if let Err(err) = &cleanup {
+            let _ = writeln!(message, "cleanup failed: {err}");
+            record.cleanup_failure = Some(err.clone());
+        }
+        record.log = ctx.log.text();
+        record.requests = ctx.sent_requests();
+        record.duration = clock.elapsed();
+        if outcome.is_ok() && cleanup.is_ok() {
+            return (Ok(()), record);
+        }
+        let _ = write!(message, "\nlog of {trial_name}:\n{}", record.log);
+        (Err(message), record)
     }
-    record.log = ctx.log.text();
-    record.requests = ctx.sent_requests();
-    record.duration = clock.elapsed();
-    if outcome.is_ok() && cleanup.is_ok() {
-        return (Ok(()), record);
-    }
-    let _ = write!(message, "\nlog of {trial_name}:\n{}", record.log);
-    (Err(message), record)
 }
 
 async fn run_body(
