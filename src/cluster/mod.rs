@@ -15,7 +15,7 @@ use kind::KindCluster;
 use kube::config::Kubeconfig;
 use kube::{Client, Config};
 
-pub(crate) use discovery::{Resolved, Resolver};
+pub(crate) use discovery::{CrdVerdict, Resolved, Resolver, crd_for};
 pub(crate) use endpoint::Endpoint;
 
 use crate::load::ClusterSource;

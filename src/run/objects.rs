@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::context::Session;
-use crate::cluster::Resolved;
+use crate::cluster::{CrdVerdict, Resolved};
 
 /// An object's API, with the namespace KUTTL's rules give it.
 pub(crate) struct Target {
@@ -49,25 +49,55 @@ impl Target {
 
 const RESOLVE_RETRY: Duration = Duration::from_millis(100);
 
+/// Resolves a kind. With `served_by`, a kind discovery does not serve is asked for again once;
+/// after that it is waited for (until `served_by`) only while a CustomResourceDefinition that
+/// defines it and serves the version exists (a CRD applied moments ago). A kind no CRD will serve
+/// fails at once.
 async fn resolve(
     ctx: &Session<'_>,
     api_version: &str,
     kind: &str,
     served_by: Option<Instant>,
 ) -> Result<Resolved, String> {
+    let connection = ctx.connection;
+    let mut asked_again = false;
     loop {
-        match ctx
-            .connection
+        let err = match connection
             .resolver
-            .resolve(&ctx.connection.client, api_version, kind)
+            .resolve(&connection.client, api_version, kind)
             .await
         {
             Ok(resolved) => return Ok(resolved),
-            Err(err) if err.not_served && served_by.is_some_and(|by| Instant::now() < by) => {
-                tokio::time::sleep(RESOLVE_RETRY).await;
-            }
-            Err(err) => return Err(err.message),
+            Err(err) => err,
+        };
+        let Some(by) = served_by.filter(|_| err.not_served) else {
+            return Err(err.message);
+        };
+        if Instant::now() >= by {
+            return Err(err.message);
         }
+        if asked_again {
+            match crate::cluster::crd_for(&connection.client, api_version, kind).await {
+                Ok(CrdVerdict::Pending) => {}
+                Ok(CrdVerdict::Undefined) => {
+                    let group = api_version.split_once('/').map_or("", |(group, _)| group);
+                    return Err(format!(
+                        "{}; no CustomResourceDefinition defines kind {kind} in group {group:?}",
+                        err.message
+                    ));
+                }
+                Ok(CrdVerdict::VersionNotServed(crd)) => {
+                    return Err(format!(
+                        "{}; CustomResourceDefinition {crd} does not serve {api_version}",
+                        err.message
+                    ));
+                }
+                // Without the CRDs (no right to list them) there is no telling: wait.
+                Err(_) => {}
+            }
+        }
+        asked_again = true;
+        tokio::time::sleep(RESOLVE_RETRY).await;
     }
 }
 
@@ -87,7 +117,7 @@ pub(crate) async fn target(ctx: &Session<'_>, value: &mut Value) -> Result<Targe
 }
 
 /// As [`target`], but a kind the API server does not serve yet (a CRD applied moments ago) is
-/// asked for again until `served_by`, as kubectl's REST mapper does on a miss.
+/// waited for until `served_by`, as long as a CRD that will serve it exists.
 pub(crate) async fn target_served_by(
     ctx: &Session<'_>,
     value: &mut Value,
