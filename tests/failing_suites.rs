@@ -154,11 +154,26 @@ fn unreachable_step_cluster_fails_the_step_naming_the_kubeconfig() {
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
+fn a_kind_no_crd_defines_fails_the_apply_at_once_naming_file_and_kind() {
+    let message = RUN.failure_of("unserved::nothing");
+    assert_contains(
+        message,
+        &[
+            "failed in step 0-apply",
+            "tests/fixtures/failing/unserved/nothing/00-apply.yaml:6: retrieving API resource for nowhere.kuttl-rs.dev/v1, Kind=Nothing failed: ",
+            "no CustomResourceDefinition defines kind Nothing in group \"nowhere.kuttl-rs.dev\"",
+            "/applied-first created",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
 fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 8 passed; 8 failed;"),
+            .contains("test result: FAILED. 9 passed; 9 failed;"),
         "{}",
         RUN.output
     );
