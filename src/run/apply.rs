@@ -6,8 +6,9 @@ use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::api_error::api_message;
 use super::context::{Created, Session};
-use super::objects::{self, Target, api_message, metadata_str};
+use super::objects::{self, Target, metadata_str};
 use crate::load::Object;
 
 /// Applies one object; `Err` is KUTTL's `applying <gvk> <name> failed: …`.

@@ -6,9 +6,10 @@ use kube_cel::KubeCelExt;
 use kube_cel::cel::{Context, Program, Value};
 use serde_json::json;
 
-use super::check::CheckFailure;
+use super::api_error::api_message;
+use super::check_failure::CheckFailure;
 use super::context::Session;
-use super::objects::{self, api_message};
+use super::objects;
 use crate::config::{CelExpression, TestAssert};
 use crate::load::Located;
 

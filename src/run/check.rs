@@ -5,27 +5,16 @@ use kube::api::{DynamicObject, ListParams};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::api_error::{api_message, is_not_found};
 use super::cel;
+use super::check_failure::CheckFailure;
 use super::command::{self, Limit};
 use super::context::Session;
 use super::diff::{pretty_diff, to_yaml};
-use super::objects::{self, Target, api_message, is_not_found, metadata_str};
+use super::objects::{self, Target, metadata_str};
 use super::subset::is_subset;
 use crate::config::{Command, TestAssertCommand};
 use crate::load::{Object, Step};
-
-/// An expectation that does not hold (yet).
-#[derive(Debug, Clone)]
-pub(crate) struct CheckFailure {
-    /// The expectation: an object's file and line, or a command.
-    pub what: String,
-    /// Why it fails, in KUTTL's words.
-    pub message: String,
-    /// Expected document against the closest actual object.
-    pub diff: Option<String>,
-    /// The closest actual object as YAML, to tell distinct states apart.
-    pub state: Option<String>,
-}
 
 /// Runs every check of `step` once.
 pub(crate) async fn check_once(

@@ -9,7 +9,6 @@ use kube::api::DynamicObject;
 use super::connection::Connection;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
-use super::step_clusters::StepClusters;
 use crate::cluster::{Cluster, Requests};
 
 /// An object the test created, deleted again when the test ends.
@@ -24,8 +23,6 @@ pub(crate) struct TestContext {
     pub cluster: Arc<Cluster>,
     /// The run's cluster, where the test's namespace and events live.
     pub connection: Connection,
-    /// The clusters the test's steps name by kubeconfig, once opened.
-    pub step_clusters: StepClusters,
     /// The User-Agent name of the test's clients.
     pub trial_name: String,
     pub namespace: String,
@@ -93,7 +90,6 @@ impl TestContext {
         Ok(Self {
             cluster,
             connection,
-            step_clusters: StepClusters::default(),
             trial_name: trial_name.to_string(),
             namespace,
             dir,

@@ -8,8 +8,9 @@ use kube::api::{DeleteParams, DynamicObject, ListParams};
 use serde_json::json;
 use tokio::time::Instant;
 
+use super::api_error::{api_message, is_not_found};
 use super::context::Session;
-use super::objects::{self, api_message, is_not_found};
+use super::objects;
 use crate::config::ObjectReference;
 
 const POLL: Duration = Duration::from_millis(100);

@@ -1,9 +1,11 @@
 //! The engine: runs a loaded test against a cluster, step by step, in KUTTL's order, and builds the
 //! failure message. Nothing here prints; everything goes to the test's log.
 
+mod api_error;
 mod apply;
 mod cel;
 mod check;
+mod check_failure;
 mod collect;
 mod command;
 mod connection;
@@ -21,6 +23,7 @@ mod step;
 mod step_clusters;
 mod subset;
 mod test_run;
+mod timeout;
 mod window;
 
 use std::sync::LazyLock;

@@ -9,8 +9,8 @@ use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Client};
 use tokio::time::Instant;
 
+use super::api_error::{api_message, is_not_found};
 use super::log::TestLog;
-use super::objects::{api_message, is_not_found};
 
 const ADJECTIVES: &[&str] = &[
     "able", "bold", "brave", "calm", "clever", "cool", "eager", "fair", "fancy", "fast", "fine",

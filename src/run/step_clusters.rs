@@ -12,11 +12,11 @@ use super::connection::Connection;
 use super::context::TestContext;
 use super::interrupt::{self, Children, Registration};
 use super::namespace;
-use super::test_run::seconds;
+use super::timeout::seconds;
 use crate::cluster::Endpoint;
 use crate::load::{Step, StepCluster, TestCase};
 
-/// The step clusters a test has opened.
+/// The step clusters a test has opened (held by the test's run, beside its context).
 #[derive(Default)]
 pub(crate) struct StepClusters {
     opened: Mutex<Vec<Opened>>,
@@ -54,12 +54,13 @@ fn same_target(a: &StepCluster, b: &StepCluster) -> bool {
 /// fails the test's setup.
 pub(crate) async fn open_eager(
     ctx: &TestContext,
+    clusters: &StepClusters,
     case: &TestCase,
     shared: bool,
 ) -> Result<(), String> {
     for step in &case.steps {
         if let Some(cluster) = step.cluster.as_ref().filter(|cluster| !cluster.lazy) {
-            open(ctx, step, cluster, shared).await?;
+            open(ctx, clusters, step, cluster, shared).await?;
         }
     }
     Ok(())
@@ -69,29 +70,31 @@ pub(crate) async fn open_eager(
 /// here if no earlier step opened it.
 pub(crate) async fn connection_for(
     ctx: &TestContext,
+    clusters: &StepClusters,
     step: &Step,
     shared: bool,
 ) -> Result<Option<Arc<Connection>>, String> {
     match &step.cluster {
         None => Ok(None),
-        Some(cluster) => open(ctx, step, cluster, shared).await.map(Some),
+        Some(cluster) => open(ctx, clusters, step, cluster, shared).await.map(Some),
     }
 }
 
 async fn open(
     ctx: &TestContext,
+    clusters: &StepClusters,
     step: &Step,
     cluster: &StepCluster,
     shared: bool,
 ) -> Result<Arc<Connection>, String> {
-    if let Some(connection) = ctx.step_clusters.find(cluster) {
+    if let Some(connection) = clusters.find(cluster) {
         return Ok(connection);
     }
     let opened = connect(ctx, cluster, shared)
         .await
         .map_err(|err| format!("{}: {err}", describe(step, cluster)))?;
     let connection = Arc::clone(&opened.connection);
-    ctx.step_clusters.lock().push(opened);
+    clusters.lock().push(opened);
     Ok(connection)
 }
 
@@ -166,9 +169,11 @@ async fn connect(ctx: &TestContext, cluster: &StepCluster, shared: bool) -> Resu
 
 /// Deletes the test's namespace in every cluster its steps opened, waiting until each is gone.
 /// Every cluster is tried; the failures are joined.
-pub(crate) async fn delete_namespaces(ctx: &TestContext) -> Result<(), String> {
-    let connections: Vec<(StepCluster, Arc<Connection>)> = ctx
-        .step_clusters
+pub(crate) async fn delete_namespaces(
+    ctx: &TestContext,
+    clusters: &StepClusters,
+) -> Result<(), String> {
+    let connections: Vec<(StepCluster, Arc<Connection>)> = clusters
         .lock()
         .iter()
         .map(|opened| (opened.cluster.clone(), Arc::clone(&opened.connection)))

@@ -3,16 +3,19 @@
 use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use futures::FutureExt;
 use kube::api::DeleteParams;
 use tokio::time::Instant;
 
+use super::api_error::{api_message, is_not_found};
 use super::context::{Session, TestContext};
 use super::step::{self, StepFailure};
+use super::step_clusters::{self, StepClusters};
+use super::timeout::seconds;
 use super::window::WindowFailure;
-use super::{command, events, namespace, objects, step_clusters};
+use super::{command, events, namespace};
 use crate::cluster::Cluster;
 use crate::load::{Step, TestCase};
 use crate::report::{StepRecord, TestRecord};
@@ -63,6 +66,7 @@ pub(crate) type Finished = (Result<(), String>, TestRecord);
 /// [`Worked::clean_up`].
 pub(crate) struct Worked {
     ctx: Arc<TestContext>,
+    clusters: StepClusters,
     settings: TestSettings,
     outcome: Result<(), String>,
     /// The failure message so far (with the namespace's events).
@@ -105,7 +109,8 @@ pub(crate) async fn work(
     };
     let mut record = TestRecord::not_started(test.suite, test.name, started, String::new());
     record.setup_failure = None;
-    let outcome = AssertUnwindSafe(run_body(&ctx, body, shared, &mut record))
+    let clusters = StepClusters::default();
+    let outcome = AssertUnwindSafe(run_body(&ctx, &clusters, body, shared, &mut record))
         .catch_unwind()
         .await
         .unwrap_or_else(|panic| {
@@ -131,6 +136,7 @@ pub(crate) async fn work(
     };
     Ok(Worked {
         ctx,
+        clusters,
         settings,
         outcome,
         message,
@@ -146,6 +152,7 @@ impl Worked {
     pub(crate) async fn clean_up(self) -> Finished {
         let Worked {
             ctx,
+            clusters,
             settings,
             outcome,
             mut message,
@@ -153,7 +160,7 @@ impl Worked {
             clock,
             trial_name,
         } = self;
-        let cleanup = cleanup(&ctx, &settings).await;
+        let cleanup = cleanup(&ctx, &clusters, &settings).await;
         if let Err(err) = &cleanup {
             let _ = writeln!(message, "cleanup failed: {err}");
             record.cleanup_failure = Some(err.clone());
@@ -171,11 +178,12 @@ impl Worked {
 
 async fn run_body(
     ctx: &Arc<TestContext>,
+    clusters: &StepClusters,
     body: Body<'_>,
     shared: bool,
     record: &mut TestRecord,
 ) -> Result<(), String> {
-    if let Err(err) = setup(ctx, &body, shared).await {
+    if let Err(err) = setup(ctx, clusters, &body, shared).await {
         record.setup_failure = Some(err.clone());
         return Err(err);
     }
@@ -184,7 +192,7 @@ async fn run_body(
             for step in &case.steps {
                 let started = SystemTime::now();
                 let clock = Instant::now();
-                let result = run_step(ctx, step, shared)
+                let result = run_step(ctx, clusters, step, shared)
                     .await
                     .map_err(|failure| describe_failure(&step.label(), failure));
                 record.steps.push(StepRecord {
@@ -216,19 +224,29 @@ async fn run_body(
 
 /// Creates the test's namespace in the run's cluster (unless it is the shared one) and in the
 /// cluster of every eager step (spec §5.3 setup).
-async fn setup(ctx: &TestContext, body: &Body<'_>, shared: bool) -> Result<(), String> {
+async fn setup(
+    ctx: &TestContext,
+    clusters: &StepClusters,
+    body: &Body<'_>,
+    shared: bool,
+) -> Result<(), String> {
     if !shared {
         namespace::create(&ctx.connection.client, &ctx.namespace, &ctx.log).await?;
     }
     match body {
-        Body::Steps(case) => step_clusters::open_eager(ctx, case, shared).await,
+        Body::Steps(case) => step_clusters::open_eager(ctx, clusters, case, shared).await,
         Body::Typed(_) => Ok(()),
     }
 }
 
 /// Runs a step on its cluster: the run's, or the one its kubeconfig names (opened now if lazy).
-async fn run_step(ctx: &TestContext, step: &Step, shared: bool) -> Result<(), StepFailure> {
-    let connection = step_clusters::connection_for(ctx, step, shared)
+async fn run_step(
+    ctx: &TestContext,
+    clusters: &StepClusters,
+    step: &Step,
+    shared: bool,
+) -> Result<(), StepFailure> {
+    let connection = step_clusters::connection_for(ctx, clusters, step, shared)
         .await
         .map_err(|err| StepFailure::Actions(vec![err]))?;
     let session = Session {
@@ -238,15 +256,14 @@ async fn run_step(ctx: &TestContext, step: &Step, shared: bool) -> Result<(), St
     step::run(&session, step).await
 }
 
-/// A timeout in seconds as a duration (negative: none left).
-pub(crate) fn seconds(value: i64) -> Duration {
-    Duration::from_secs(u64::try_from(value).unwrap_or(0))
-}
-
 /// Kills background commands, deletes created objects (newest first, no wait) and then the
 /// test's own namespace (waiting until it is gone), unless skipDelete. A shared namespace is the
 /// run's to delete.
-async fn cleanup(ctx: &TestContext, settings: &TestSettings) -> Result<(), String> {
+async fn cleanup(
+    ctx: &TestContext,
+    clusters: &StepClusters,
+    settings: &TestSettings,
+) -> Result<(), String> {
     command::stop_background(ctx).await;
     if settings.skip_delete {
         ctx.log.line(
@@ -268,14 +285,10 @@ async fn cleanup(ctx: &TestContext, settings: &TestSettings) -> Result<(), Strin
             .await
         {
             Ok(_) => {}
-            Err(err) if objects::is_not_found(&err) => {}
+            Err(err) if is_not_found(&err) => {}
             Err(err) => ctx.log.line(
                 "cleanup",
-                &format!(
-                    "deleting {} failed: {}",
-                    object.id,
-                    objects::api_message(&err)
-                ),
+                &format!("deleting {} failed: {}", object.id, api_message(&err)),
             ),
         }
     }
@@ -290,7 +303,7 @@ async fn cleanup(ctx: &TestContext, settings: &TestSettings) -> Result<(), Strin
         &ctx.log,
     )
     .await;
-    let elsewhere = step_clusters::delete_namespaces(ctx).await;
+    let elsewhere = step_clusters::delete_namespaces(ctx, clusters).await;
     match (own, elsewhere) {
         (Ok(()), Ok(())) => Ok(()),
         (Err(err), Ok(())) | (Ok(()), Err(err)) => Err(err),

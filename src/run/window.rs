@@ -15,7 +15,8 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::check::{CheckFailure, check_once};
+use super::check::check_once;
+use super::check_failure::CheckFailure;
 use super::context::Session;
 use super::objects;
 use crate::load::Step;
