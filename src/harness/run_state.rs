@@ -16,8 +16,8 @@ use crate::load::ReportSettings;
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
 use crate::load::{Collection, LoadError, LoadedHook, Suite, TestCase, Warning};
-use crate::report::{self, HookRecord, TestRecord};
-use crate::run::{self, HookRun};
+use crate::report;
+use crate::run::{self, HookRecord, HookRun, TestRecord};
 
 /// A suite's settings, read once.
 type SuiteCell = OnceLock<Result<Suite, LoadError>>;

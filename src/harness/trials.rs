@@ -18,8 +18,7 @@ use libtest_mimic::{Failed, Trial};
 
 use super::run_state::RunState;
 use crate::load::discover::{Discovered, TestRef};
-use crate::report::TestRecord;
-use crate::run::{self, Body, TestId, TestSettings, TypedFn};
+use crate::run::{self, Body, TestId, TestRecord, TestSettings, TypedFn};
 
 /// The suffix of the offline load trial of a test.
 pub(crate) const LOAD_SUFFIX: &str = "::load";

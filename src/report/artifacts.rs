@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::record::TestRecord;
+use crate::run::TestRecord;
 
 /// Writes the artifacts of every test.
 pub(crate) fn write(dir: &Path, tests: &[TestRecord]) -> Result<(), String> {

@@ -1,12 +1,11 @@
 //! Reports of a run: KUTTL's JUnit XML and JSON reports, per-test artifacts, and API endpoint
-//! coverage. The engine only records outcomes ([`record`]); everything here reads those records.
+//! coverage, all made from the outcomes the engine records (`run`'s `TestRecord` and `HookRecord`).
 
 mod artifacts;
 mod coverage;
 mod json;
 mod junit;
 mod openapi;
-mod record;
 mod tree;
 
 use std::path::PathBuf;
@@ -14,9 +13,9 @@ use std::time::{Duration, SystemTime};
 
 pub(crate) use coverage::{CoverageFile, read_baseline};
 pub(crate) use openapi::Index as OperationIndex;
-pub(crate) use record::{HookRecord, StepRecord, TestRecord};
 
 use crate::load::{ReportFormat, ReportSettings};
+use crate::run::{HookRecord, TestRecord};
 
 /// Writes the report file (when a format is set) and the per-test artifacts (when an artifacts
 /// folder is set). Returns what was written, for the user.
@@ -87,6 +86,7 @@ mod tests {
 
     use super::*;
     use crate::load::Granularity;
+    use crate::run::outcome::StepRecord;
 
     fn step(label: &str, failure: Option<&str>) -> StepRecord {
         StepRecord {

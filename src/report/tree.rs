@@ -3,8 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::record::{HookRecord, TestRecord};
 use crate::load::Granularity;
+use crate::run::{HookRecord, TestRecord};
 
 /// The name of the suite that holds the collection's hooks.
 pub(crate) const COLLECTION_HOOKS: &str = "(collection hooks)";

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
 use super::context::{Session, TestContext};
+use super::outcome::{StepRecord, TestRecord};
 use super::step::{self, StepFailure};
 use super::step_clusters::{self, StepClusters};
 use super::timeout::seconds;
@@ -18,7 +19,6 @@ use super::window::WindowFailure;
 use super::{command, events, namespace};
 use crate::cluster::Cluster;
 use crate::load::{Step, TestCase};
-use crate::report::{StepRecord, TestRecord};
 
 /// What a test run takes from its suite and collection.
 #[derive(Debug, Clone)]

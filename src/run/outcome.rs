@@ -1,4 +1,5 @@
-//! What a run records for its reports: one record per test (with its steps) and per hook that ran.
+//! What the engine emits: one record per test (with its steps) and per hook that ran. Reports,
+//! artifacts and coverage are made from these.
 
 use std::time::{Duration, SystemTime};
 
