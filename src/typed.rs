@@ -47,7 +47,7 @@ use crate::run;
 /// What a typed test receives: a client, the test's own namespace, typed `Api` helpers, waits that
 /// watch instead of polling, and a log that lands in the trial's failure message and artifacts.
 pub struct TestContext {
-    inner: Arc<run::TestContext>,
+    inner: Arc<run::TestState>,
 }
 
 /// A wait that ended without its condition holding.
@@ -58,7 +58,7 @@ pub struct WaitError {
 }
 
 impl TestContext {
-    pub(crate) fn new(inner: Arc<run::TestContext>) -> Self {
+    pub(crate) fn new(inner: Arc<run::TestState>) -> Self {
         Self { inner }
     }
 

@@ -7,8 +7,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::api_error::api_message;
-use super::context::{Created, Session};
 use super::objects::{self, Target, metadata_str};
+use super::test_state::{Created, Session};
 use crate::load::Object;
 
 /// Applies one object; `Err` is KUTTL's `applying <gvk> <name> failed: …`.

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::api_error::api_message;
 use super::check_failure::CheckFailure;
-use super::context::Session;
 use super::objects;
+use super::test_state::Session;
 use crate::config::{CelExpression, TestAssert};
 use crate::load::Located;
 

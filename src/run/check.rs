@@ -9,10 +9,10 @@ use super::api_error::{api_message, is_not_found};
 use super::cel;
 use super::check_failure::CheckFailure;
 use super::command::{self, Limit};
-use super::context::Session;
 use super::diff::{pretty_diff, to_yaml};
 use super::objects::{self, Target, metadata_str};
 use super::subset::is_subset;
+use super::test_state::Session;
 use crate::config::{Command, TestAssertCommand};
 use crate::load::{Object, Step};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::process::Command;
 
 use super::command::{self, environment};
-use super::context::Session;
+use super::test_state::Session;
 use crate::config::TestCollector;
 
 /// Runs every valid collector; returns their output, or `None` when there are none.

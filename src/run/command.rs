@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
-use super::context::{Session, TestContext};
 use super::log::TestLog;
+use super::test_state::{Session, TestState};
 use crate::config::Command;
 use crate::expand::expand;
 
@@ -266,7 +266,7 @@ async fn copy_lines(pipe: Option<impl AsyncRead + Unpin>, log: TestLog, scope: S
 }
 
 /// Kills and reaps every background command of the test.
-pub(crate) async fn stop_background(ctx: &TestContext) {
+pub(crate) async fn stop_background(ctx: &TestState) {
     let children = std::mem::take(
         &mut *ctx
             .background

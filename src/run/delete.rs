@@ -9,8 +9,8 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
-use super::context::Session;
 use super::objects;
+use super::test_state::Session;
 use crate::config::ObjectReference;
 
 const POLL: Duration = Duration::from_millis(100);

@@ -10,9 +10,9 @@ use kube::Api;
 use kube::runtime::wait::{await_condition, conditions};
 use tokio::time::Instant;
 
-use super::context::{Session, TestContext};
 use super::step::StepFailure;
 use super::test_run::describe_failure;
+use super::test_state::{Session, TestState};
 use super::{apply, command, delete, objects, window};
 use crate::cluster::Cluster;
 use crate::load::{LoadedHook, Object, Step};
@@ -22,7 +22,7 @@ const HOOK_NAMESPACE: &str = "default";
 
 /// A hook that ran, kept until its scope ends so that its background commands keep running.
 pub(crate) struct HookRun {
-    ctx: TestContext,
+    ctx: TestState,
 }
 
 impl HookRun {
@@ -46,7 +46,7 @@ pub(crate) async fn run(
     step_timeout: i64,
 ) -> (Result<(), String>, Option<HookRun>) {
     let record_requests = cluster.records_requests();
-    let ctx = match TestContext::new(
+    let ctx = match TestState::new(
         cluster,
         name,
         HOOK_NAMESPACE.into(),
@@ -69,7 +69,7 @@ fn failure(
     name: &str,
     activity: &str,
     error: &str,
-    ctx: Option<&TestContext>,
+    ctx: Option<&TestState>,
 ) -> String {
     let mut message = format!(
         "{} hook {name} ({}) failed in its {activity}:\n{error}",

@@ -9,7 +9,6 @@ mod check_failure;
 mod collect;
 mod command;
 mod connection;
-mod context;
 mod delete;
 mod diff;
 mod events;
@@ -24,12 +23,12 @@ mod step;
 mod step_clusters;
 mod subset;
 mod test_run;
+mod test_state;
 mod timeout;
 mod window;
 
 use std::sync::LazyLock;
 
-pub(crate) use context::TestContext;
 pub(crate) use diff::describe_state;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::RUNNING;
@@ -38,6 +37,7 @@ pub(crate) use outcome::{HookRecord, TestRecord};
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, work};
+pub(crate) use test_state::TestState;
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.
 pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::context::Session;
+use super::test_state::Session;
 use crate::cluster::{CrdVerdict, Resolved};
 
 /// An object's API, with the namespace KUTTL's rules give it.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::context::Session;
+use super::test_state::Session;
 use super::window::{self, WindowFailure};
 use super::{apply, collect, command, delete};
 use crate::load::Step;

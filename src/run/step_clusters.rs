@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
 use super::connection::Connection;
-use super::context::TestContext;
 use super::interrupt::{self, Children, Registration};
 use super::namespace;
+use super::test_state::TestState;
 use super::timeout::seconds;
 use crate::cluster::Endpoint;
 use crate::load::{Step, StepCluster, TestCase};
@@ -53,7 +53,7 @@ fn same_target(a: &StepCluster, b: &StepCluster) -> bool {
 /// Opens the cluster of every eager step of `case`, in step order; the first that cannot be opened
 /// fails the test's setup.
 pub(crate) async fn open_eager(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
     case: &TestCase,
     shared: bool,
@@ -69,7 +69,7 @@ pub(crate) async fn open_eager(
 /// The connection `step` works on: `None` for the run's cluster; a lazy step's cluster is opened
 /// here if no earlier step opened it.
 pub(crate) async fn connection_for(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
     step: &Step,
     shared: bool,
@@ -81,7 +81,7 @@ pub(crate) async fn connection_for(
 }
 
 async fn open(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
     step: &Step,
     cluster: &StepCluster,
@@ -117,7 +117,7 @@ fn describe(step: &Step, cluster: &StepCluster) -> String {
     )
 }
 
-async fn connect(ctx: &TestContext, cluster: &StepCluster, shared: bool) -> Result<Opened, String> {
+async fn connect(ctx: &TestState, cluster: &StepCluster, shared: bool) -> Result<Opened, String> {
     let endpoint = Arc::new(
         Endpoint::from_kubeconfig_file(&cluster.kubeconfig, cluster.context.as_deref()).await?,
     );
@@ -170,7 +170,7 @@ async fn connect(ctx: &TestContext, cluster: &StepCluster, shared: bool) -> Resu
 /// Deletes the test's namespace in every cluster its steps opened, waiting until each is gone.
 /// Every cluster is tried; the failures are joined.
 pub(crate) async fn delete_namespaces(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
 ) -> Result<(), String> {
     let connections: Vec<(StepCluster, Arc<Connection>)> = clusters

@@ -10,10 +10,10 @@ use kube::api::DeleteParams;
 use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
-use super::context::{Session, TestContext};
 use super::outcome::{StepRecord, TestRecord};
 use super::step::{self, StepFailure};
 use super::step_clusters::{self, StepClusters};
+use super::test_state::{Session, TestState};
 use super::timeout::seconds;
 use super::window::WindowFailure;
 use super::{command, events, namespace};
@@ -65,7 +65,7 @@ pub(crate) type Finished = (Result<(), String>, TestRecord);
 /// cleanup has not: it holds the test's namespace and background commands until
 /// [`Worked::clean_up`].
 pub(crate) struct Worked {
-    ctx: Arc<TestContext>,
+    ctx: Arc<TestState>,
     clusters: StepClusters,
     settings: TestSettings,
     outcome: Result<(), String>,
@@ -90,7 +90,7 @@ pub(crate) async fn work(
     let namespace = settings.namespace.clone();
     // Typed tests always record their requests: they may assert which endpoints they called.
     let record_requests = cluster.records_requests() || matches!(body, Body::Typed(_));
-    let ctx = match TestContext::new(
+    let ctx = match TestState::new(
         cluster,
         trial_name,
         namespace,
@@ -177,7 +177,7 @@ impl Worked {
 }
 
 async fn run_body(
-    ctx: &Arc<TestContext>,
+    ctx: &Arc<TestState>,
     clusters: &StepClusters,
     body: Body<'_>,
     shared: bool,
@@ -225,7 +225,7 @@ async fn run_body(
 /// Creates the test's namespace in the run's cluster (unless it is the shared one) and in the
 /// cluster of every eager step (spec §5.3 setup).
 async fn setup(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
     body: &Body<'_>,
     shared: bool,
@@ -241,7 +241,7 @@ async fn setup(
 
 /// Runs a step on its cluster: the run's, or the one its kubeconfig names (opened now if lazy).
 async fn run_step(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
     step: &Step,
     shared: bool,
@@ -260,7 +260,7 @@ async fn run_step(
 /// test's own namespace (waiting until it is gone), unless skipDelete. A shared namespace is the
 /// run's to delete.
 async fn cleanup(
-    ctx: &TestContext,
+    ctx: &TestState,
     clusters: &StepClusters,
     settings: &TestSettings,
 ) -> Result<(), String> {

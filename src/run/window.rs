@@ -17,8 +17,8 @@ use tokio::time::Instant;
 
 use super::check::check_once;
 use super::check_failure::CheckFailure;
-use super::context::Session;
 use super::objects;
+use super::test_state::Session;
 use crate::load::Step;
 
 const SAFETY_NET: Duration = Duration::from_secs(1);

@@ -19,7 +19,7 @@ pub(crate) struct Created {
 }
 
 /// The state of one running test.
-pub(crate) struct TestContext {
+pub(crate) struct TestState {
     pub cluster: Arc<Cluster>,
     /// The run's cluster, where the test's namespace and events live.
     pub connection: Connection,
@@ -42,7 +42,7 @@ pub(crate) struct TestContext {
     _kubeconfig_dir: tempfile::TempDir,
 }
 
-impl TestContext {
+impl TestState {
     /// The requests sent so far (empty when coverage is off).
     pub(crate) fn sent_requests(&self) -> Vec<(String, String)> {
         self.requests
@@ -123,7 +123,7 @@ impl TestContext {
 /// to a cluster, and the `KUBECONFIG` of its commands, comes from `connection`.
 #[derive(Clone, Copy)]
 pub(crate) struct Session<'a> {
-    pub test: &'a TestContext,
+    pub test: &'a TestState,
     pub connection: &'a Connection,
 }
 
