@@ -21,6 +21,7 @@ use crate::{TestContext, report, run};
 use lifecycle::Lifecycle;
 use run_state::RunState;
 use slots::Slots;
+use trials::Planned;
 
 /// Replaces the collection path given in code.
 const COLLECTION_ENV: &str = "KUTTL_COLLECTION";
@@ -116,23 +117,9 @@ impl Harness {
     pub fn run_with_args(self, argv: impl IntoIterator<Item = String>) -> ExitCode {
         let split = args::split(argv);
         let mut args = Arguments::from_iter(split.mimic);
-        let collection = match load::collection::read(&self.collection) {
+        let collection = match self.read_collection() {
             Ok(collection) => collection,
-            Err(err) => {
-                return fail_run(
-                    &args,
-                    &self.collection.display().to_string(),
-                    err.to_string(),
-                );
-            }
-        };
-        let report_settings = match collection
-            .report
-            .clone()
-            .with_env(|name| std::env::var(name).ok())
-        {
-            Ok(settings) => settings,
-            Err(err) => return fail_run(&args, "environment", err),
+            Err((name, message)) => return fail_run(&args, &name, message),
         };
         if args.test_threads.is_none() {
             args.test_threads = std::env::var("RUST_TEST_THREADS")
@@ -140,107 +127,134 @@ impl Harness {
                 .and_then(|n| n.parse().ok())
                 .or(Some(collection.parallel));
         }
-        let run_labels = match load::run_labels::with_env(collection.run_labels.clone(), |name| {
-            std::env::var(name).ok()
-        }) {
-            Ok(labels) => labels,
-            Err(err) => return fail_run(&args, "environment", err),
-        };
-        let template_vars =
-            match load::template_vars::with_env(collection.template_vars.clone(), |name| {
-                std::env::var(name).ok()
-            }) {
-                Ok(vars) => vars,
-                Err(err) => return fail_run(&args, "environment", err),
-            };
-        let state = Arc::new(RunState::new(
-            collection,
-            report_settings,
-            run_labels,
-            template_vars,
-        ));
-        let mut planned = trials::build(&state, discover_for(&state.collection, &args));
-        planned.extend(trials::build_typed(&state, &self.typed, self.overridden));
-        if !split.extra_filters.is_empty() {
-            planned.retain(|p| matches_any(p.trial.name(), &split.extra_filters, args.exact));
+        let state = Arc::new(RunState::new(collection));
+        let planned = self.plan(&state, &args, &split.extra_filters);
+        if args.list {
+            let trials = planned.into_iter().map(|p| p.trial).collect();
+            return libtest_mimic::run(&args, trials).exit_code();
         }
-        // Suite order first (a hooked suite's trials wait for the earlier hooked suites' after
-        // hooks), then names.
-        let suite_order: Vec<String> = state
-            .collection
-            .suites
-            .iter()
-            .map(|s| s.name.clone())
-            .collect();
+        schedule(&state, &planned, &mut args);
+        // A weak handle: the run's state (and the folder of remote suites it owns) must go when
+        // the run ends, while this task waits for a Ctrl-C that never comes.
+        run::RUNTIME.spawn(undo_on_interrupt(Arc::downgrade(&state)));
+        let started = std::time::Instant::now();
+        let trials = planned.into_iter().map(|p| p.trial).collect();
+        let conclusion = libtest_mimic::run(&args, trials);
+        let outputs = conclude(&state, started.elapsed());
+        match outputs.print(&state, &split.dropped, &mut std::io::stderr().lock()) {
+            true => conclusion.exit_code(),
+            false => ExitCode::from(101),
+        }
+    }
+
+    /// The collection file, with the environment's overrides; `Err` is the name and message of
+    /// the one failing trial the run then shows.
+    fn read_collection(&self) -> Result<load::Collection, (String, String)> {
+        let collection = load::collection::read(&self.collection)
+            .map_err(|err| (self.collection.display().to_string(), err.to_string()))?;
+        load::collection::with_env(collection, |name| std::env::var(name).ok())
+            .map_err(|err| ("environment".to_string(), err))
+    }
+
+    /// The trials the command line selects, KUTTL's and typed ones, in suite order, then by name.
+    fn plan(&self, state: &Arc<RunState>, args: &Arguments, filters: &[String]) -> Vec<Planned> {
+        let mut planned = trials::build(state, discover_for(&state.collection, args));
+        planned.extend(trials::build_typed(state, &self.typed, self.overridden));
+        if !filters.is_empty() {
+            planned.retain(|p| matches_any(p.trial.name(), filters, args.exact));
+        }
         let position = |suite: &str| {
-            suite_order
+            state
+                .collection
+                .suites
                 .iter()
-                .position(|s| s == suite)
+                .position(|s| s.name == suite)
                 .unwrap_or(usize::MAX)
         };
         planned.sort_by(|a, b| {
             (position(&a.suite), a.trial.name()).cmp(&(position(&b.suite), b.trial.name()))
         });
-        if !args.list {
-            let running: Vec<&str> = planned
-                .iter()
-                .filter(|p| {
-                    p.cluster && !args.is_filtered_out(&p.trial) && !args.is_ignored(&p.trial)
-                })
-                .map(|p| p.suite.as_str())
-                .collect();
-            let parallel = args.test_threads.unwrap_or(1);
-            args.test_threads = Some(libtest_threads(parallel, running.len()));
-            let selected =
-                lifecycle::select(&suite_order, running, |suite| state.suite_has_hooks(suite));
-            state.set_schedule(Lifecycle::new(selected), Slots::new(parallel));
-        }
-        let trials = planned.into_iter().map(|p| p.trial).collect();
-        if !args.list {
-            // A weak handle: the run's state (and the folder of remote suites it owns) must go
-            // when the run ends, while this task waits for a Ctrl-C that never comes.
-            run::RUNTIME.spawn(undo_on_interrupt(Arc::downgrade(&state)));
-        }
-        let started = std::time::Instant::now();
-        let conclusion = libtest_mimic::run(&args, trials);
-        if args.list {
-            return conclusion.exit_code();
-        }
-        let (after_collection, coverage, note) = run::RUNTIME.block_on(async {
-            let result = state.lifecycle().finish(&*state).await;
-            let coverage = match state.report.coverage {
-                true => Some(state.write_coverage().await),
-                false => None,
-            };
-            (result, coverage, state.shut_down().await)
-        });
-        // Printed by the main thread once every trial has ended, and to stderr only: stdout
-        // belongs to libtest's (possibly JSON) output.
-        let mut stderr = std::io::stderr().lock();
-        for flag in &split.dropped {
+        planned
+    }
+}
+
+/// Plans the hooks and the `parallel` slots (from `--test-threads`) of the trials that will run,
+/// and gives libtest the threads for them.
+fn schedule(state: &RunState, planned: &[Planned], args: &mut Arguments) {
+    let suite_order: Vec<String> = state
+        .collection
+        .suites
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let running: Vec<&str> = planned
+        .iter()
+        .filter(|p| p.cluster && !args.is_filtered_out(&p.trial) && !args.is_ignored(&p.trial))
+        .map(|p| p.suite.as_str())
+        .collect();
+    let parallel = args.test_threads.unwrap_or(1);
+    args.test_threads = Some(libtest_threads(parallel, running.len()));
+    let selected = lifecycle::select(&suite_order, running, |suite| state.suite_has_hooks(suite));
+    state.set_schedule(Lifecycle::new(selected), Slots::new(parallel));
+}
+
+/// What the end of a run produced, once every trial has ended.
+struct Outputs {
+    after_collection: Result<(), String>,
+    coverage: Option<Result<String, String>>,
+    /// Notes from shutting down (namespaces kept or failing to go, the control plane).
+    note: Option<String>,
+    report: Result<Vec<PathBuf>, String>,
+}
+
+/// Runs the collection's after hook, writes coverage, shuts the run down and writes the reports.
+fn conclude(state: &RunState, elapsed: std::time::Duration) -> Outputs {
+    let (after_collection, coverage, note) = run::RUNTIME.block_on(async {
+        let result = state.lifecycle().finish(state).await;
+        let coverage = match state.collection.report.coverage {
+            true => Some(state.write_coverage().await),
+            false => None,
+        };
+        (result, coverage, state.shut_down().await)
+    });
+    let (tests, hooks) = state.records();
+    let report = report::write(
+        &state.collection.report,
+        &state.collection.name,
+        &tests,
+        &hooks,
+        elapsed,
+    );
+    Outputs {
+        after_collection,
+        coverage,
+        note,
+        report,
+    }
+}
+
+impl Outputs {
+    /// Prints everything the run produced, and every error, to `stderr` (stdout belongs to
+    /// libtest's, possibly JSON, output); `false` when something failed after the trials.
+    fn print(self, state: &RunState, dropped_flags: &[String], stderr: &mut impl Write) -> bool {
+        let mut ok = true;
+        for flag in dropped_flags {
             let _ = writeln!(stderr, "note: ignored libtest flag {flag}");
         }
-        if let Some(note) = note {
+        if let Some(note) = self.note {
             let _ = writeln!(stderr, "{note}");
         }
-        match coverage {
+        match self.coverage {
             Some(Ok(summary)) => {
                 let _ = writeln!(stderr, "{summary}");
             }
             Some(Err(err)) => {
                 let _ = writeln!(stderr, "error: coverage: {err}");
-                return ExitCode::from(101);
+                ok = false;
             }
             None => {}
         }
-        let (tests, hooks) = state.records();
-        match report::write(
-            &state.report,
-            &state.collection.name,
-            &tests,
-            &hooks,
-            started.elapsed(),
-        ) {
+        match self.report {
             Ok(paths) => {
                 for path in paths {
                     let _ = writeln!(stderr, "report: {}", path.display());
@@ -248,7 +262,7 @@ impl Harness {
             }
             Err(err) => {
                 let _ = writeln!(stderr, "error: {err}");
-                return ExitCode::from(101);
+                ok = false;
             }
         }
         for line in state.hook_trace() {
@@ -257,11 +271,11 @@ impl Harness {
         for warning in state.warnings() {
             let _ = writeln!(stderr, "warning: {warning}");
         }
-        if let Err(err) = after_collection {
+        if let Err(err) = self.after_collection {
             let _ = writeln!(stderr, "error: the afterCollection hook failed\n{err}");
-            return ExitCode::from(101);
+            ok = false;
         }
-        conclusion.exit_code()
+        ok
     }
 }
 
@@ -322,4 +336,62 @@ fn discover_for(collection: &load::Collection, args: &Arguments) -> Vec<discover
         }
     }
     discover::discover(collection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_end_of_run_output_is_printed_even_after_a_failure() {
+        let collection =
+            load::collection::read("tests/fixtures/listing/kuttl.yaml".as_ref()).unwrap();
+        let state = RunState::new(collection);
+        let outputs = Outputs {
+            after_collection: Err("afterCollection: the fixture is still there".into()),
+            coverage: Some(Err("cannot fetch /openapi/v2".into())),
+            note: Some("skipDelete: keeping namespace \"shared\"".into()),
+            report: Err("cannot write out/kuttl-report.json: Permission denied".into()),
+        };
+        let mut printed = Vec::new();
+        let ok = outputs.print(&state, &["--shuffle".into()], &mut printed);
+        let printed = String::from_utf8(printed).unwrap();
+        assert!(!ok);
+        for line in [
+            "note: ignored libtest flag --shuffle",
+            "skipDelete: keeping namespace \"shared\"",
+            "error: coverage: cannot fetch /openapi/v2",
+            "error: cannot write out/kuttl-report.json: Permission denied",
+            "error: the afterCollection hook failed\nafterCollection: the fixture is still there",
+        ] {
+            assert!(printed.contains(line), "{line:?} in:\n{printed}");
+        }
+    }
+
+    #[test]
+    fn a_run_whose_outputs_all_succeeded_passes() {
+        let collection =
+            load::collection::read("tests/fixtures/listing/kuttl.yaml".as_ref()).unwrap();
+        let state = RunState::new(collection);
+        let outputs = Outputs {
+            after_collection: Ok(()),
+            coverage: None,
+            note: None,
+            report: Ok(vec![PathBuf::from("out/kuttl-report.json")]),
+        };
+        let mut printed = Vec::new();
+        assert!(outputs.print(&state, &[], &mut printed));
+        assert_eq!(
+            String::from_utf8(printed).unwrap(),
+            "report: out/kuttl-report.json\n"
+        );
+    }
+
+    #[test]
+    fn libtest_gets_more_threads_than_slots_but_not_without_bound() {
+        assert_eq!(libtest_threads(4, 36), 36);
+        assert_eq!(libtest_threads(4, 2), 4);
+        assert_eq!(libtest_threads(1, 1), 1);
+        assert_eq!(libtest_threads(2, 1000), 32);
+    }
 }

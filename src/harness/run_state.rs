@@ -2,7 +2,7 @@
 //! once, by the first trial that needs them), the cluster connection, the lifecycle of the hooks and
 //! the warnings gathered while loading.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -12,7 +12,6 @@ use std::time::{Instant, SystemTime};
 use super::lifecycle::{Hooks, Lifecycle, Scope};
 use super::slots::{Place, Slots};
 use crate::cluster::Cluster;
-use crate::load::ReportSettings;
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
 use crate::load::{Collection, LoadError, LoadedHook, Suite, TestCase, Warning};
@@ -31,14 +30,8 @@ struct CollectionHooks {
 
 /// Shared by every trial of the run.
 pub(crate) struct RunState {
-    /// The run's configuration.
+    /// The run's configuration, with the environment's overrides.
     pub collection: Collection,
-    /// Labels for `TestFile.testRunSelector`.
-    pub run_labels: BTreeMap<String, String>,
-    /// `.Vars` of `*.gotmpl.yaml` step files (the collection's, with `KUTTL_TEMPLATE_VARS`).
-    pub template_vars: BTreeMap<String, serde_json::Value>,
-    /// Reports, artifacts and coverage (the collection's, with `KUTTL_*` overrides).
-    pub report: ReportSettings,
     collection_hooks: OnceLock<Result<CollectionHooks, LoadError>>,
     suites: Mutex<HashMap<String, Arc<SuiteCell>>>,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
@@ -61,18 +54,11 @@ pub(crate) struct RunState {
 }
 
 impl RunState {
-    pub(crate) fn new(
-        collection: Collection,
-        report: ReportSettings,
-        run_labels: BTreeMap<String, String>,
-        template_vars: BTreeMap<String, serde_json::Value>,
-    ) -> Self {
+    /// The state of a run of `collection` (its environment overrides already applied).
+    pub(crate) fn new(collection: Collection) -> Self {
         let warnings = collection.warnings.iter().cloned().collect();
         Self {
             collection,
-            run_labels,
-            template_vars,
-            report,
             collection_hooks: OnceLock::new(),
             suites: Mutex::default(),
             cluster: tokio::sync::OnceCell::new(),
@@ -93,7 +79,7 @@ impl RunState {
     pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, String> {
         self.cluster
             .get_or_init(|| async {
-                Cluster::connect(&self.collection.cluster, self.report.coverage)
+                Cluster::connect(&self.collection.cluster, self.collection.report.coverage)
                     .await
                     .map(Arc::new)
             })
@@ -233,9 +219,9 @@ impl RunState {
         let suite = self.suite(&test.suite, &test.suite_dir)?;
         let options = LoadOptions {
             ignore_files: &self.collection.ignore_files,
-            run_labels: &self.run_labels,
+            run_labels: &self.collection.run_labels,
             namespace,
-            template_vars: &self.template_vars,
+            template_vars: &self.collection.template_vars,
         };
         let case = test_case::load(test, &options)?;
         self.warn(case.warnings.iter().cloned());
@@ -383,13 +369,14 @@ impl RunState {
             .chain(hooks.iter().map(|h| (h.name.clone(), &h.requests)))
             .collect::<Vec<_>>();
         let baseline = self
+            .collection
             .report
             .coverage_baseline
             .as_deref()
             .map(report::read_baseline)
             .transpose()?;
         let (path, summary) = report::write_coverage(
-            &self.report,
+            &self.collection.report,
             &spec,
             recorded.iter().map(|(n, r)| (n.as_str(), r.as_slice())),
             baseline.as_ref(),

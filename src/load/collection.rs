@@ -39,6 +39,23 @@ struct Settings {
     namespace: String,
 }
 
+/// The collection with the environment's overrides on top of the file's settings: the report
+/// settings (`KUTTL_REPORT_*`, `KUTTL_ARTIFACTS_DIR`, `KUTTL_COVERAGE*`), the run's labels
+/// (`KUTTL_TEST_RUN_LABELS`) and the template variables (`KUTTL_TEMPLATE_VARS`).
+///
+/// # Errors
+///
+/// A malformed value, with the variable's name and the value.
+pub fn with_env(
+    mut collection: Collection,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Collection, String> {
+    collection.report = collection.report.with_env(&env)?;
+    collection.run_labels = super::run_labels::with_env(collection.run_labels, &env)?;
+    collection.template_vars = super::template_vars::with_env(collection.template_vars, &env)?;
+    Ok(collection)
+}
+
 /// Reads and checks a collection file. Only the file itself is read: suite folders are not touched.
 ///
 /// # Errors
