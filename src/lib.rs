@@ -36,8 +36,8 @@
 //! - [`config`]: the serde shapes of KUTTL's files and KEP-6's, and YAML read as kubectl reads it.
 //! - [`load`]: from files to a checked model (`Collection` → suite → `TestCase` → `Step`), every
 //!   error and warning with its file and line.
-//! - `template`: Go's `text/template` with the sprig functions, which renders `*.gotmpl.yaml` step
-//!   files before they load.
+//! - the `gotemplate` crate (`crates/gotemplate`): Go's `text/template` with the sprig functions,
+//!   which renders `*.gotmpl.yaml` step files before they load.
 //! - `harness`: libtest-mimic trials, command-line handling, run-wide state, and the lifecycle
 //!   hooks as shared fixtures.
 //! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,
@@ -58,7 +58,6 @@ pub mod load;
 mod provenance;
 mod report;
 mod run;
-mod template;
 mod typed;
 
 pub use harness::Harness;

@@ -171,7 +171,7 @@ fn render(path: &Path, text: &str, options: &LoadOptions<'_>) -> Result<String, 
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::template::Template::parse(&name, text)
+    gotemplate::Template::parse(&name, text)
         .and_then(|template| template.render(options.namespace, options.template_vars))
         .map_err(|err| Diagnostic::at(path, err.line, 0, err.message).into())
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::strings::{strslice, strval};
 use super::{Table, Ty, fixed, insert_as, text};
-use crate::template::value::{Elem, Value};
+use crate::value::{Elem, Value};
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::strings::strval;
 use super::{Table, Ty, fixed, insert_as, kind, text, variadic};
-use crate::template::value::{Dict, Value};
+use crate::value::{Dict, Value};
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

@@ -3,7 +3,7 @@
 use regex::Regex;
 
 use super::{Table, Ty, check_size, fixed, insert_as, int, text};
-use crate::template::value::Value;
+use crate::value::Value;
 
 pub(super) fn register(table: &mut Table) {
     // Sprig's `regexMatch` is false for a bad pattern; the others fail.
@@ -121,10 +121,7 @@ fn split(a: &[Value]) -> Result<Value, String> {
     let s = text(&a[1]);
     let n = int(&a[2]);
     if n == 0 {
-        return Ok(Value::List(
-            crate::template::value::Elem::String,
-            Vec::new(),
-        ));
+        return Ok(Value::List(crate::value::Elem::String, Vec::new()));
     }
     if re.as_str().is_empty() || s.is_empty() && re.is_match("") {
         // Go splits an empty pattern into single characters.

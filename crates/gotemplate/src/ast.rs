@@ -161,7 +161,7 @@ impl fmt::Display for Node {
             Node::Range(c) => c.write(f, "range"),
             Node::With(c) => c.write(f, "with"),
             Node::Template { name, pipe, .. } => {
-                let name = crate::template::format::quote(name);
+                let name = crate::format::quote(name);
                 match pipe {
                     Some(pipe) => write!(f, "{{{{template {name} {pipe}}}}}"),
                     None => write!(f, "{{{{template {name}}}}}"),

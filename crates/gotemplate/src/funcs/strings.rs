@@ -1,8 +1,8 @@
 //! Sprig's string functions.
 
 use super::{Table, Ty, check_size, fixed, int, text, variadic};
-use crate::template::format;
-use crate::template::value::{Elem, Value};
+use crate::format;
+use crate::value::{Elem, Value};
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

@@ -3,8 +3,8 @@
 //! replaces Go's).
 
 use super::{Table, Ty, fixed, variadic};
-use crate::template::format;
-use crate::template::value::Value;
+use crate::format;
+use crate::value::Value;
 
 pub(super) fn register(table: &mut Table) {
     // `and`/`or` short-circuit in the executor; the body is never called.

@@ -1,7 +1,7 @@
 //! Sprig's defaults and flow functions: `default empty coalesce ternary fail`.
 
 use super::{Table, Ty, fixed, text, variadic};
-use crate::template::value::Value;
+use crate::value::Value;
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

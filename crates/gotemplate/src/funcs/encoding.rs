@@ -5,7 +5,7 @@ use base64::Engine as _;
 use ring::rand::SecureRandom as _;
 
 use super::{Table, Ty, fixed, text};
-use crate::template::value::Value;
+use crate::value::Value;
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

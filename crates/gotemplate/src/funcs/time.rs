@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike as _, FixedOffset, Local, TimeZone as _, Timelike as _, Utc};
 
 use super::{Table, Ty, fixed, text};
-use crate::template::value::Value;
+use crate::value::Value;
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

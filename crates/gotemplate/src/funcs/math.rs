@@ -3,7 +3,7 @@
 
 use super::convert::{to_float64, to_int64};
 use super::{Table, Ty, fixed, int, variadic};
-use crate::template::value::Value;
+use crate::value::Value;
 
 pub(super) fn register(table: &mut Table) {
     table.insert(

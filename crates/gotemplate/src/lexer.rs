@@ -77,10 +77,10 @@ impl std::fmt::Display for Item {
             t if t.is_keyword() => write!(f, "<{}>", self.val),
             _ if self.val.chars().count() > 10 => {
                 let head: String = self.val.chars().take(10).collect();
-                let quoted = crate::template::format::quote(&head);
+                let quoted = crate::format::quote(&head);
                 write!(f, "{quoted}...")
             }
-            _ => f.write_str(&crate::template::format::quote(&self.val)),
+            _ => f.write_str(&crate::format::quote(&self.val)),
         }
     }
 }
@@ -520,7 +520,7 @@ impl Lexer<'_> {
             let text = self.input[self.start..self.pos].to_string();
             return self.error(format!(
                 "bad number syntax: {}",
-                crate::template::format::quote(&text)
+                crate::format::quote(&text)
             ));
         }
         if matches!(self.peek(), Some('+' | '-')) {
@@ -529,7 +529,7 @@ impl Lexer<'_> {
             if !ok {
                 return self.error(format!(
                     "bad number syntax: {}",
-                    crate::template::format::quote(&text)
+                    crate::format::quote(&text)
                 ));
             }
             return self.error(format!(

@@ -4,7 +4,7 @@ use super::convert::to_int64;
 use super::defaults::is_empty;
 use super::strings::{strslice, strval};
 use super::{Table, Ty, check_size, fixed, insert_as, int, kind, variadic};
-use crate::template::value::{Elem, Value};
+use crate::value::{Elem, Value};
 
 pub(super) fn register(table: &mut Table) {
     table.insert("list", variadic(&[], Ty::Any, |a| Ok(Value::list(a))));

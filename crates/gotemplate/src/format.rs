@@ -266,7 +266,7 @@ fn bad_verb(out: &mut String, value: &Value, verb: char) {
 
 fn write_value(out: &mut String, value: &Value, spec: &Spec, depth: usize) {
     // Past the template output limit the text is rejected anyway: stop walking a huge value.
-    if out.len() > crate::template::funcs::MAX_LEN {
+    if out.len() > crate::funcs::MAX_LEN {
         return;
     }
     if spec.verb == 'T' {
