@@ -52,10 +52,14 @@ async fn create_or_update(
     deadline: Instant,
 ) -> Result<(), String> {
     loop {
-        let attempt = match target.api.get_opt(name).await {
-            Ok(Some(live)) => {
-                value["metadata"]["resourceVersion"] =
-                    Value::from(live.metadata.resource_version.unwrap_or_default());
+        let live = target
+            .api
+            .get_opt(name)
+            .await
+            .map(|live| live.map(|live| live.metadata.resource_version.unwrap_or_default()));
+        let attempt = match write_for(live)? {
+            Write::Patch { resource_version } => {
+                value["metadata"]["resourceVersion"] = Value::from(resource_version);
                 let patched = target
                     .api
                     .patch(name, &PatchParams::default(), &Patch::Merge(&value))
@@ -66,27 +70,62 @@ async fn create_or_update(
                         .line(scope, &format!("{} updated", target.id(name)))
                 })
             }
-            Ok(None) => create(ctx, target, &value, scope).await,
-            Err(err) => {
-                return Err(format!(
-                    "failed to check object's existence: {}",
-                    api_message(&err)
-                ));
-            }
+            Write::Create => create(ctx, target, &value, scope).await,
         };
-        match attempt {
-            Ok(()) => return Ok(()),
-            Err(kube::Error::Api(status))
-                if (status.is_conflict() || status.is_already_exists())
-                    && Instant::now() < deadline => {}
-            Err(err) if Instant::now() >= deadline => {
-                return Err(format!(
-                    "create/update timeout exceeded, last attempt was: {}",
-                    api_message(&err)
-                ));
-            }
-            Err(err) => return Err(api_message(&err)),
+        match after_attempt(attempt, Instant::now() >= deadline) {
+            Next::Done => return Ok(()),
+            Next::Retry => {}
+            Next::Fail(message) => return Err(message),
         }
+    }
+}
+
+/// How an object is written, given what the GET found (its resourceVersion, or nothing).
+#[derive(Debug, PartialEq, Eq)]
+enum Write {
+    /// A merge patch of the whole document, carrying the live resourceVersion.
+    Patch {
+        resource_version: String,
+    },
+    Create,
+}
+
+/// KUTTL's choice after the GET: patch what exists, create what does not, fail on any other error.
+fn write_for(live: Result<Option<String>, kube::Error>) -> Result<Write, String> {
+    match live {
+        Ok(Some(resource_version)) => Ok(Write::Patch { resource_version }),
+        Ok(None) => Ok(Write::Create),
+        Err(err) => Err(format!(
+            "failed to check object's existence: {}",
+            api_message(&err)
+        )),
+    }
+}
+
+/// What follows a create or patch.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Done,
+    /// GET and write again at once (no backoff, as KUTTL).
+    Retry,
+    Fail(String),
+}
+
+/// A conflict or AlreadyExists (someone else wrote first) is retried until the deadline; any other
+/// error fails at once.
+fn after_attempt(attempt: Result<(), kube::Error>, deadline_passed: bool) -> Next {
+    match attempt {
+        Ok(()) => Next::Done,
+        Err(kube::Error::Api(status))
+            if (status.is_conflict() || status.is_already_exists()) && !deadline_passed =>
+        {
+            Next::Retry
+        }
+        Err(err) if deadline_passed => Next::Fail(format!(
+            "create/update timeout exceeded, last attempt was: {}",
+            api_message(&err)
+        )),
+        Err(err) => Next::Fail(api_message(&err)),
     }
 }
 
@@ -108,4 +147,54 @@ async fn create(
         id,
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::core::Status;
+    use rstest::rstest;
+
+    use super::*;
+
+    fn api_error(code: u16, reason: &str, message: &str) -> kube::Error {
+        kube::Error::Api(Box::new(Status::failure(message, reason).with_code(code)))
+    }
+
+    #[rstest]
+    #[case::exists(Ok(Some("42".into())), Ok(Write::Patch { resource_version: "42".into() }))]
+    #[case::absent(Ok(None), Ok(Write::Create))]
+    #[case::forbidden(Err(api_error(403, "Forbidden", "configmaps \"c\" is forbidden")),
+        Err("failed to check object's existence: configmaps \"c\" is forbidden".into()))]
+    fn the_get_decides_between_patch_and_create(
+        #[case] live: Result<Option<String>, kube::Error>,
+        #[case] expected: Result<Write, String>,
+    ) {
+        assert_eq!(write_for(live), expected);
+    }
+
+    #[rstest]
+    #[case::written(Ok(()), false, Next::Done)]
+    #[case::conflict(
+        Err(api_error(409, "Conflict", "the object has been modified")),
+        false,
+        Next::Retry
+    )]
+    #[case::already_exists(
+        Err(api_error(409, "AlreadyExists", "configmaps \"c\" already exists")),
+        false,
+        Next::Retry
+    )]
+    #[case::conflict_at_deadline(Err(api_error(409, "Conflict", "the object has been modified")), true,
+        Next::Fail("create/update timeout exceeded, last attempt was: the object has been modified".into()))]
+    #[case::invalid(Err(api_error(422, "Invalid", "spec.replicas: Invalid value")), false,
+        Next::Fail("spec.replicas: Invalid value".into()))]
+    #[case::invalid_at_deadline(Err(api_error(422, "Invalid", "spec.replicas: Invalid value")), true,
+        Next::Fail("create/update timeout exceeded, last attempt was: spec.replicas: Invalid value".into()))]
+    fn conflicts_are_retried_until_the_deadline_other_errors_fail(
+        #[case] attempt: Result<(), kube::Error>,
+        #[case] deadline_passed: bool,
+        #[case] expected: Next,
+    ) {
+        assert_eq!(after_attempt(attempt, deadline_passed), expected);
+    }
 }

@@ -93,14 +93,48 @@ async fn wait_gone(
                 }
             }
         }
-        let Some(last) = last else {
-            return Ok(());
-        };
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "timed out waiting for resource deletion (result of last check was: {last:?})"
-            ));
+        match wait_verdict(last, Instant::now() >= deadline) {
+            Ok(true) => return Ok(()),
+            Ok(false) => tokio::time::sleep(POLL).await,
+            Err(timed_out) => return Err(timed_out),
         }
-        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// After one check of the deleted objects (`last`: what the first one still there, or the error
+/// reading it, said): `Ok(true)` when all are gone, `Ok(false)` to check again, `Err` at the
+/// deadline with KUTTL's message.
+fn wait_verdict(last: Option<String>, deadline_passed: bool) -> Result<bool, String> {
+    match last {
+        None => Ok(true),
+        Some(_) if !deadline_passed => Ok(false),
+        Some(last) => Err(format!(
+            "timed out waiting for resource deletion (result of last check was: {last:?})"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case::all_gone(None, false, Ok(true))]
+    #[case::all_gone_at_the_deadline(None, true, Ok(true))]
+    #[case::still_there(Some("/v1, Kind=Pod p still exists"), false, Ok(false))]
+    #[case::still_there_at_the_deadline(Some("/v1, Kind=Pod p still exists"), true,
+        Err("timed out waiting for resource deletion (result of last check was: \"/v1, Kind=Pod p still exists\")".into()))]
+    #[case::read_error_is_retried(Some("connection refused"), false, Ok(false))]
+    fn waits_until_every_object_is_gone_or_the_deadline(
+        #[case] last: Option<&str>,
+        #[case] deadline_passed: bool,
+        #[case] expected: Result<bool, String>,
+    ) {
+        assert_eq!(
+            wait_verdict(last.map(str::to_string), deadline_passed),
+            expected
+        );
     }
 }

@@ -135,6 +135,24 @@ fn is_transient(err: &kube::Error) -> bool {
 mod tests {
     use super::*;
 
+    #[rstest::rstest]
+    #[case::throttled(429, true)]
+    #[case::internal(500, true)]
+    #[case::bad_gateway(502, true)]
+    #[case::unavailable(503, true)]
+    #[case::gateway_timeout(504, true)]
+    #[case::forbidden(403, false)]
+    #[case::conflict(409, false)]
+    fn only_errors_that_say_nothing_about_the_namespace_are_asked_again(
+        #[case] code: u16,
+        #[case] transient: bool,
+    ) {
+        let err = kube::Error::Api(Box::new(
+            kube::core::Status::failure("message", "Reason").with_code(code),
+        ));
+        assert_eq!(is_transient(&err), transient);
+    }
+
     #[test]
     fn names_have_kuttls_shape_and_differ() {
         let names: std::collections::HashSet<String> = (0..50).map(|_| generate_name()).collect();
