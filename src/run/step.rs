@@ -1,15 +1,20 @@
 //! One step, in KUTTL's order (spec §5.4): delete and wait, commands, apply, then the assert
 //! window. A command failure does not stop the apply, but any failure before the window fails the
 //! step without checking.
+//!
+//! The order is decided by [`run_with`] over [`Actions`]; the engine's actions are [`Live`], and
+//! the tests drive the same order with recorded ones.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::test_state::Session;
+use super::timeout::seconds;
 use super::window::{self, WindowFailure};
 use super::{apply, collect, command, delete};
-use crate::load::Step;
+use crate::config::{Command, ObjectReference, TestCollector};
+use crate::load::{Object, Step};
 
 /// Why a step failed.
 pub(crate) enum StepFailure {
@@ -19,62 +24,345 @@ pub(crate) enum StepFailure {
     Window(WindowFailure, Option<String>),
 }
 
-/// Runs one step.
+/// What a step does, one activity at a time.
+pub(crate) trait Actions {
+    fn log(&self, scope: &str, line: &str);
+    async fn delete(
+        &self,
+        references: &[ObjectReference],
+        scope: &str,
+        deadline: Instant,
+    ) -> Result<(), String>;
+    async fn commands(&self, commands: &[Command], timeout: i64, scope: &str)
+    -> Result<(), String>;
+    async fn apply(&self, object: &Object, scope: &str, deadline: Instant) -> Result<(), String>;
+    async fn window(&self, step: &Step, window: Duration, scope: &str)
+    -> Result<(), WindowFailure>;
+    async fn collect(&self, collectors: &[TestCollector], scope: &str) -> Option<String>;
+}
+
+/// The engine's actions, on the session's cluster.
+pub(crate) struct Live<'a, 'b>(pub &'a Session<'b>);
+
+impl Actions for Live<'_, '_> {
+    fn log(&self, scope: &str, line: &str) {
+        self.0.test.log.line(scope, line);
+    }
+
+    async fn delete(
+        &self,
+        references: &[ObjectReference],
+        scope: &str,
+        deadline: Instant,
+    ) -> Result<(), String> {
+        delete::delete_all(self.0, references, scope, deadline).await
+    }
+
+    async fn commands(
+        &self,
+        commands: &[Command],
+        timeout: i64,
+        scope: &str,
+    ) -> Result<(), String> {
+        command::run_all(self.0, commands, timeout, scope).await
+    }
+
+    async fn apply(&self, object: &Object, scope: &str, deadline: Instant) -> Result<(), String> {
+        apply::apply(self.0, object, scope, deadline).await
+    }
+
+    async fn window(
+        &self,
+        step: &Step,
+        window: Duration,
+        scope: &str,
+    ) -> Result<(), WindowFailure> {
+        window::run(self.0, step, window, scope).await
+    }
+
+    async fn collect(&self, collectors: &[TestCollector], scope: &str) -> Option<String> {
+        collect::collect(self.0, collectors, scope).await
+    }
+}
+
+/// Runs one step on the session's cluster.
 pub(crate) async fn run(ctx: &Session<'_>, step: &Step) -> Result<(), StepFailure> {
+    run_with(&Live(ctx), step, ctx.test.step_timeout).await
+}
+
+/// Runs one step with `actions`; `step_timeout` is in seconds.
+pub(crate) async fn run_with(
+    actions: &impl Actions,
+    step: &Step,
+    step_timeout: i64,
+) -> Result<(), StepFailure> {
     let scope = step.label();
-    ctx.test
-        .log
-        .line(&scope, &format!("starting test step {scope}"));
-    let step_timeout = Duration::from_secs(u64::try_from(ctx.test.step_timeout).unwrap_or(0));
-    let window = match step
-        .test_assert
-        .as_ref()
-        .map_or(0, |settings| settings.value.timeout)
-    {
-        0 => ctx.test.step_timeout,
-        seconds => seconds,
-    };
-    let window = Duration::from_secs(u64::try_from(window).unwrap_or(0));
+    actions.log(&scope, &format!("starting test step {scope}"));
+    let window = seconds(window_seconds(step, step_timeout));
     let mut errors = Vec::new();
     if let Some(settings) = &step.test_step {
-        delete::delete_all(ctx, &settings.value.delete, &scope, Instant::now() + window)
+        actions
+            .delete(&settings.value.delete, &scope, Instant::now() + window)
             .await
             .map_err(|err| StepFailure::Actions(vec![err]))?;
-        if let Err(err) =
-            command::run_all(ctx, &settings.value.commands, ctx.test.step_timeout, &scope).await
+        if let Err(err) = actions
+            .commands(&settings.value.commands, step_timeout, &scope)
+            .await
         {
             errors.push(err);
         }
     }
-    let apply_deadline = Instant::now() + step_timeout;
+    let apply_deadline = Instant::now() + seconds(step_timeout);
     for object in &step.apply {
-        if let Err(err) = apply::apply(ctx, object, &scope, apply_deadline).await {
+        if let Err(err) = actions.apply(object, &scope, apply_deadline).await {
             errors.push(err);
         }
     }
     if !errors.is_empty() {
-        ctx.test
-            .log
-            .line(&scope, &format!("test step failed {scope}"));
+        actions.log(&scope, &format!("test step failed {scope}"));
         return Err(StepFailure::Actions(errors));
     }
-    match window::run(ctx, step, window, &scope).await {
+    match actions.window(step, window, &scope).await {
         Ok(()) => {
-            ctx.test
-                .log
-                .line(&scope, &format!("test step completed {scope}"));
+            actions.log(&scope, &format!("test step completed {scope}"));
             Ok(())
         }
         Err(failure) => {
-            ctx.test
-                .log
-                .line(&scope, &format!("test step failed {scope}"));
+            actions.log(&scope, &format!("test step failed {scope}"));
             let collectors = step
                 .test_assert
                 .as_ref()
                 .map_or(&[][..], |settings| &settings.value.collectors);
-            let collected = collect::collect(ctx, collectors, &scope).await;
+            let collected = actions.collect(collectors, &scope).await;
             Err(StepFailure::Window(failure, collected))
         }
+    }
+}
+
+/// The assert window in seconds: the step's `TestAssert` timeout, else the step timeout.
+fn window_seconds(step: &Step, step_timeout: i64) -> i64 {
+    match step
+        .test_assert
+        .as_ref()
+        .map_or(0, |settings| settings.value.timeout)
+    {
+        0 => step_timeout,
+        seconds => seconds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::{TestAssert, TestStep};
+    use crate::load::{Located, Source};
+
+    /// Records each action and fails those whose name is in `failing`.
+    #[derive(Default)]
+    struct Recorded {
+        calls: Mutex<Vec<String>>,
+        failing: Vec<&'static str>,
+    }
+
+    impl Recorded {
+        fn failing(failing: &[&'static str]) -> Self {
+            Self {
+                failing: failing.to_vec(),
+                ..Self::default()
+            }
+        }
+
+        fn call(&self, call: String) -> Result<(), String> {
+            let failed = self.failing.iter().any(|f| call.starts_with(f));
+            self.calls.lock().unwrap().push(call.clone());
+            match failed {
+                true => Err(format!("{call} failed")),
+                false => Ok(()),
+            }
+        }
+
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl Actions for Recorded {
+        fn log(&self, _scope: &str, line: &str) {
+            self.calls.lock().unwrap().push(format!("log {line}"));
+        }
+
+        async fn delete(
+            &self,
+            references: &[ObjectReference],
+            _scope: &str,
+            _deadline: Instant,
+        ) -> Result<(), String> {
+            self.call(format!("delete {}", references.len()))
+        }
+
+        async fn commands(
+            &self,
+            commands: &[Command],
+            timeout: i64,
+            _scope: &str,
+        ) -> Result<(), String> {
+            self.call(format!("commands {} in {timeout}s", commands.len()))
+        }
+
+        async fn apply(
+            &self,
+            object: &Object,
+            _scope: &str,
+            _deadline: Instant,
+        ) -> Result<(), String> {
+            self.call(format!("apply {}", object.value["metadata"]["name"]))
+        }
+
+        async fn window(
+            &self,
+            _step: &Step,
+            window: Duration,
+            _scope: &str,
+        ) -> Result<(), WindowFailure> {
+            self.call(format!("window {}s", window.as_secs()))
+                .map_err(|_| WindowFailure {
+                    failures: Vec::new(),
+                    timeline: Default::default(),
+                    window,
+                    checks: 1,
+                })
+        }
+
+        async fn collect(&self, collectors: &[TestCollector], _scope: &str) -> Option<String> {
+            self.call(format!("collect {}", collectors.len())).ok();
+            Some("collected".into())
+        }
+    }
+
+    fn located<T>(value: T) -> Located<T> {
+        Located {
+            value,
+            source: Source {
+                path: "00-step.yaml".into(),
+                line: 1,
+            },
+        }
+    }
+
+    /// A step with a TestStep (one delete, two commands), two objects to apply, and a TestAssert
+    /// with `assert_timeout` and one collector.
+    fn step(assert_timeout: i64) -> Step {
+        Step {
+            index: 0,
+            name: "step".into(),
+            test_step: Some(located(TestStep {
+                delete: vec![ObjectReference::default()],
+                commands: vec![Command::default(), Command::default()],
+                ..TestStep::default()
+            })),
+            test_assert: Some(located(TestAssert {
+                timeout: assert_timeout,
+                collectors: vec![TestCollector::default()],
+                ..TestAssert::default()
+            })),
+            apply: ["a", "b"]
+                .map(|name| located(json!({"metadata": {"name": name}})))
+                .to_vec(),
+            ..Step::default()
+        }
+    }
+
+    fn actions_of(recorded: &Recorded) -> Vec<String> {
+        recorded
+            .calls()
+            .into_iter()
+            .filter(|call| !call.starts_with("log "))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn delete_then_commands_then_apply_then_the_window() {
+        let recorded = Recorded::default();
+        assert!(run_with(&recorded, &step(0), 30).await.is_ok());
+        assert_eq!(
+            recorded.calls(),
+            [
+                "log starting test step 0-step",
+                "delete 1",
+                "commands 2 in 30s",
+                "apply \"a\"",
+                "apply \"b\"",
+                "window 30s",
+                "log test step completed 0-step",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_assert_timeout_sets_the_window_when_not_zero() {
+        let recorded = Recorded::default();
+        assert!(run_with(&recorded, &step(5), 30).await.is_ok());
+        assert!(recorded.calls().contains(&"window 5s".to_string()));
+    }
+
+    #[tokio::test]
+    async fn a_failed_delete_stops_the_step_at_once() {
+        let recorded = Recorded::failing(&["delete"]);
+        let Err(StepFailure::Actions(errors)) = run_with(&recorded, &step(0), 30).await else {
+            panic!("the step must fail in its actions");
+        };
+        assert_eq!(errors, ["delete 1 failed"]);
+        assert_eq!(actions_of(&recorded), ["delete 1"]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_command_still_applies_then_fails_without_checking() {
+        let recorded = Recorded::failing(&["commands", "apply \"a\""]);
+        let Err(StepFailure::Actions(errors)) = run_with(&recorded, &step(0), 30).await else {
+            panic!("the step must fail in its actions");
+        };
+        assert_eq!(errors, ["commands 2 in 30s failed", "apply \"a\" failed"]);
+        assert_eq!(
+            actions_of(&recorded),
+            [
+                "delete 1",
+                "commands 2 in 30s",
+                "apply \"a\"",
+                "apply \"b\""
+            ]
+        );
+        assert!(
+            recorded
+                .calls()
+                .contains(&"log test step failed 0-step".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_window_runs_the_collectors() {
+        let recorded = Recorded::failing(&["window"]);
+        let Err(StepFailure::Window(failure, collected)) = run_with(&recorded, &step(0), 30).await
+        else {
+            panic!("the step must fail in its window");
+        };
+        assert_eq!(failure.window, Duration::from_secs(30));
+        assert_eq!(collected.as_deref(), Some("collected"));
+        assert_eq!(actions_of(&recorded).last().unwrap(), "collect 1");
+    }
+
+    #[tokio::test]
+    async fn a_step_of_only_asserts_goes_straight_to_the_window() {
+        let recorded = Recorded::default();
+        let step = Step {
+            index: 1,
+            name: "check".into(),
+            ..Step::default()
+        };
+        assert!(run_with(&recorded, &step, 10).await.is_ok());
+        assert_eq!(actions_of(&recorded), ["window 10s"]);
     }
 }
