@@ -2,7 +2,10 @@
 //! trial per test and runs them with libtest's command line.
 
 mod args;
+mod hook_runner;
 mod lifecycle;
+mod loader;
+mod records;
 mod run_state;
 mod slots;
 mod trials;
@@ -194,7 +197,9 @@ fn schedule(state: &RunState, planned: &[Planned], args: &mut Arguments) {
         .collect();
     let parallel = args.test_threads.unwrap_or(1);
     args.test_threads = Some(libtest_threads(parallel, running.len()));
-    let selected = lifecycle::select(&suite_order, running, |suite| state.suite_has_hooks(suite));
+    let selected = lifecycle::select(&suite_order, running, |suite| {
+        state.loader.suite_has_hooks(suite)
+    });
     state.set_schedule(Lifecycle::new(selected), Slots::new(parallel));
 }
 
@@ -217,7 +222,7 @@ fn conclude(state: &RunState, elapsed: std::time::Duration) -> Outputs {
         };
         (result, coverage, state.shut_down().await)
     });
-    let (tests, hooks) = state.records();
+    let (tests, hooks) = state.records.all();
     let report = report::write(
         &state.collection.report,
         &state.collection.name,
@@ -265,10 +270,10 @@ impl Outputs {
                 ok = false;
             }
         }
-        for line in state.hook_trace() {
+        for line in state.records.hook_trace() {
             let _ = writeln!(stderr, "{line}");
         }
-        for warning in state.warnings() {
+        for warning in state.loader.warnings() {
             let _ = writeln!(stderr, "warning: {warning}");
         }
         if let Err(err) = self.after_collection {

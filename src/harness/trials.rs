@@ -64,15 +64,19 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
         let started = SystemTime::now();
         let namespace = state.placeholder_namespace();
-        state.load(&test, namespace).map(drop).map_err(|err| {
-            state.record_load_failure(TestRecord::not_started(
-                &test.suite,
-                &test.name,
-                started,
-                err.to_string(),
-            ));
-            Failed::from(err)
-        })
+        state
+            .loader
+            .load(&test, namespace)
+            .map(drop)
+            .map_err(|err| {
+                state.records.load_failure(TestRecord::not_started(
+                    &test.suite,
+                    &test.name,
+                    started,
+                    err.to_string(),
+                ));
+                Failed::from(err)
+            })
     })
 }
 
@@ -164,9 +168,13 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
         let namespace = state.test_namespace();
         let loaded = match &work {
             Work::Kuttl(test) => state
+                .loader
                 .load(test, &namespace)
                 .map(|(suite, case)| (suite, Some(case))),
-            Work::Typed(typed) => state.load_suite(&typed.suite).map(|suite| (suite, None)),
+            Work::Typed(typed) => state
+                .loader
+                .load_suite(&typed.suite)
+                .map(|suite| (suite, None)),
         }
         .map_err(|err| err.to_string());
         let result = run::RUNTIME.block_on(async {
@@ -225,7 +233,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
             .catch_unwind()
             .await
             .unwrap_or_else(|_| not_started("the test panicked".to_string()));
-            state.record(record);
+            state.records.test(record);
             // Always, so the suite's after hook runs once its last trial has ended.
             let left = lifecycle.leave(suite_name, &*state).await;
             match (outcome, left) {

@@ -11,7 +11,7 @@ mod tree;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-pub(crate) use coverage::{CoverageFile, read_baseline};
+use coverage::CoverageFile;
 pub(crate) use openapi::Index as OperationIndex;
 
 use crate::load::{ReportFormat, ReportSettings};
@@ -48,23 +48,37 @@ pub(crate) fn write(
     Ok(written)
 }
 
-/// Writes `coverage.json` (into the artifacts folder, else the working directory) from each test's
-/// recorded requests; returns its path and the summary line.
-pub(crate) fn write_coverage<'a>(
+/// Maps every test's and hook's recorded requests to the API server's OpenAPI operations (`spec`)
+/// and writes `coverage.json` (into the artifacts folder, else the working directory); returns its
+/// path and the summary line, compared with the settings' baseline when there is one.
+pub(crate) fn write_coverage(
     settings: &ReportSettings,
     spec: &serde_json::Value,
-    recorded: impl IntoIterator<Item = (&'a str, &'a [(String, String)])>,
-    baseline: Option<&CoverageFile>,
+    tests: &[TestRecord],
+    hooks: &[HookRecord],
 ) -> Result<(PathBuf, String), String> {
+    let baseline = settings
+        .coverage_baseline
+        .as_deref()
+        .map(coverage::read_baseline)
+        .transpose()?;
+    let recorded = tests
+        .iter()
+        .map(|t| (format!("{}::{}", t.suite, t.test), &t.requests))
+        .chain(hooks.iter().map(|h| (h.name.clone(), &h.requests)))
+        .collect::<Vec<_>>();
     let index = openapi::Index::from_spec(spec);
-    let file = CoverageFile::build(&index, recorded);
+    let file = CoverageFile::build(
+        &index,
+        recorded.iter().map(|(n, r)| (n.as_str(), r.as_slice())),
+    );
     let dir = settings.artifacts_dir.clone().unwrap_or_default();
     std::fs::create_dir_all(&dir)
         .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
     let path = dir.join("coverage.json");
     let text = serde_json::to_string_pretty(&file).map_err(|err| err.to_string())?;
     std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    Ok((path, file.describe(baseline)))
+    Ok((path, file.describe(baseline.as_ref())))
 }
 
 /// Seconds with three decimals, as KUTTL writes times.
