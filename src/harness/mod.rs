@@ -156,7 +156,7 @@ impl Harness {
         let collection = load::collection::read(&self.collection)
             .map_err(|err| (self.collection.display().to_string(), err.to_string()))?;
         load::collection::with_env(collection, |name| std::env::var(name).ok())
-            .map_err(|err| ("environment".to_string(), err))
+            .map_err(|err| ("environment".to_string(), err.to_string()))
     }
 
     /// The trials the command line selects, KUTTL's and typed ones, in suite order, then by name.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::documents::{self, TypeMeta};
+use super::env_error::EnvError;
 use super::go_glob::GoGlob;
 use super::hook;
 use super::model::{
@@ -49,7 +50,7 @@ struct Settings {
 pub fn with_env(
     mut collection: Collection,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<Collection, String> {
+) -> Result<Collection, EnvError> {
     collection.report = collection.report.with_env(&env)?;
     collection.run_labels = super::run_labels::with_env(collection.run_labels, &env)?;
     collection.template_vars = super::template_vars::with_env(collection.template_vars, &env)?;

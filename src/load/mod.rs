@@ -7,6 +7,7 @@ mod commands;
 mod diagnostic;
 pub mod discover;
 mod documents;
+mod env_error;
 pub mod file_name;
 mod go_glob;
 pub mod hook;
@@ -23,6 +24,7 @@ pub mod template_vars;
 pub mod test_case;
 
 pub use diagnostic::{Diagnostic, LoadError, Warning};
+pub use env_error::EnvError;
 pub use go_glob::{BadPattern, GoGlob};
 pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::env_error::EnvError;
+
 /// Report file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -88,20 +90,21 @@ impl ReportSettings {
     /// Applies `KUTTL_REPORT_FORMAT`, `KUTTL_REPORT_NAME`, `KUTTL_REPORT_GRANULARITY`,
     /// `KUTTL_ARTIFACTS_DIR`, `KUTTL_COVERAGE` and `KUTTL_COVERAGE_BASELINE` from `env`. `Err` names
     /// the variable and the value.
-    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let bad = |name: &str, value: &str, err: String| {
-            format!("invalid value {value:?} for environment variable {name}: {err}")
-        };
+    ///
+    /// # Errors
+    ///
+    /// A value that is not a format, a granularity or a boolean.
+    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         if let Some(value) = env("KUTTL_REPORT_FORMAT") {
-            self.format =
-                parse_format(&value).map_err(|err| bad("KUTTL_REPORT_FORMAT", &value, err))?;
+            self.format = parse_format(&value)
+                .map_err(|err| EnvError::new("KUTTL_REPORT_FORMAT", &value, err))?;
         }
         if let Some(value) = env("KUTTL_REPORT_NAME").filter(|v| !v.is_empty()) {
             self.name = value;
         }
         if let Some(value) = env("KUTTL_REPORT_GRANULARITY") {
             self.granularity = parse_granularity(&value)
-                .map_err(|err| bad("KUTTL_REPORT_GRANULARITY", &value, err))?;
+                .map_err(|err| EnvError::new("KUTTL_REPORT_GRANULARITY", &value, err))?;
         }
         if let Some(value) = env("KUTTL_ARTIFACTS_DIR").filter(|v| !v.is_empty()) {
             self.artifacts_dir = Some(PathBuf::from(value));
@@ -111,10 +114,10 @@ impl ReportSettings {
                 "1" | "true" | "yes" | "on" => true,
                 "0" | "false" | "no" | "off" | "" => false,
                 _ => {
-                    return Err(bad(
+                    return Err(EnvError::new(
                         "KUTTL_COVERAGE",
                         &value,
-                        "expected true or false".into(),
+                        "expected true or false",
                     ));
                 }
             };
@@ -211,6 +214,7 @@ mod tests {
         let err = ReportSettings::default()
             .with_env(|n| (n == name).then(|| value.to_string()))
             .unwrap_err();
-        assert_eq!(err, message);
+        assert_eq!(err.to_string(), message);
+        assert_eq!(err.variable, name);
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::env_error::EnvError;
+
 /// Parses `k=v,k2=v2` (spaces around items allowed; an empty string is no labels).
 pub fn parse(text: &str) -> Result<BTreeMap<String, String>, String> {
     text.split(',')
@@ -22,14 +24,17 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The labels from the file, or from the environment variable when set.
+///
+/// # Errors
+///
+/// `KUTTL_TEST_RUN_LABELS` is not a list of `key=value`.
 pub fn with_env(
     from_file: BTreeMap<String, String>,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, String>, String> {
-    match env("KUTTL_TEST_RUN_LABELS") {
-        Some(text) => parse(&text).map_err(|err| {
-            format!("invalid value {text:?} for environment variable KUTTL_TEST_RUN_LABELS: {err}")
-        }),
+) -> Result<BTreeMap<String, String>, EnvError> {
+    const NAME: &str = "KUTTL_TEST_RUN_LABELS";
+    match env(NAME) {
+        Some(text) => parse(&text).map_err(|err| EnvError::new(NAME, &text, err)),
         None => Ok(from_file),
     }
 }
@@ -67,7 +72,9 @@ mod tests {
             |name: &str| (name == "KUTTL_TEST_RUN_LABELS").then(|| "flavor=chocolate".to_string());
         assert_eq!(with_env(file.clone(), env).unwrap()["flavor"], "chocolate");
         assert_eq!(with_env(file, |_| None).unwrap()["flavor"], "vanilla");
-        let err = with_env(BTreeMap::new(), |_| Some("x".into())).unwrap_err();
+        let err = with_env(BTreeMap::new(), |_| Some("x".into()))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("invalid value \"x\" for environment variable KUTTL_TEST_RUN_LABELS"),
             "{err}"

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::env_error::EnvError;
 use crate::config::yaml;
 
 /// Reads one `--template-var` value as KUTTL does: as YAML (`3` is a number, `[a]` a list).
@@ -18,16 +19,19 @@ fn parse_value(text: &str) -> Result<serde_json::Value, String> {
 }
 
 /// The collection's variables with the environment's on top.
+///
+/// # Errors
+///
+/// `KUTTL_TEMPLATE_VARS` is not a list of `name=value`, or a value is not YAML.
 pub fn with_env(
     mut from_file: BTreeMap<String, serde_json::Value>,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, serde_json::Value>, String> {
+) -> Result<BTreeMap<String, serde_json::Value>, EnvError> {
     const NAME: &str = "KUTTL_TEMPLATE_VARS";
     let Some(text) = env(NAME) else {
         return Ok(from_file);
     };
-    let bad =
-        |err: String| format!("invalid value {text:?} for environment variable {NAME}: {err}");
+    let bad = |reason: String| EnvError::new(NAME, &text, reason);
     for (name, value) in super::run_labels::parse(&text).map_err(bad)? {
         let value =
             parse_value(&value).map_err(|err| bad(format!("the value of {name:?}: {err}")))?;
@@ -76,7 +80,9 @@ mod tests {
         "invalid value \"l=[a\" for environment variable KUTTL_TEMPLATE_VARS: the value of \"l\": "
     )]
     fn malformed_variables_name_the_variable(#[case] text: &str, #[case] expected: &str) {
-        let err = with_env(BTreeMap::new(), |_| Some(text.to_string())).unwrap_err();
+        let err = with_env(BTreeMap::new(), |_| Some(text.to_string()))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with(expected), "{err}");
     }
 }
