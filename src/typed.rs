@@ -212,7 +212,12 @@ impl TestContext {
     ///
     /// The spec cannot be fetched.
     pub async fn operation_ids(&self) -> Result<BTreeSet<String>, String> {
-        let spec = self.inner.cluster.openapi_v2().await?;
+        let spec = self
+            .inner
+            .cluster
+            .openapi_v2()
+            .await
+            .map_err(|err| err.to_string())?;
         let index = crate::report::OperationIndex::from_spec(&spec);
         Ok(self
             .inner

@@ -114,7 +114,9 @@ impl ControlPlane {
     async fn wait_ready(&mut self) -> Result<(), String> {
         std::fs::write(self.kubeconfig_path(), &self.kubeconfig)
             .map_err(|err| format!("cannot write the kubeconfig: {err}"))?;
-        let config = super::endpoint::config_from_yaml(&self.kubeconfig).await?;
+        let config = super::endpoint::config_from_yaml(&self.kubeconfig)
+            .await
+            .map_err(|err| err.to_string())?;
         let client = kube::Client::try_from(config).map_err(|err| err.to_string())?;
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {

@@ -11,7 +11,7 @@ use kube::{Client, Config};
 use tower::ServiceBuilder;
 use tower::util::MapRequestLayer;
 
-use super::Requests;
+use super::{ClusterError, Requests};
 use crate::provenance;
 
 /// The error type kube's layers work with.
@@ -31,7 +31,7 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     /// An endpoint for `config`, with a connection pool of its own.
-    pub(crate) fn new(config: Config) -> Result<Self, String> {
+    pub(crate) fn new(config: Config) -> Result<Self, ClusterError> {
         let pool = pool(&config)?;
         Ok(Self { config, pool })
     }
@@ -41,7 +41,7 @@ impl Endpoint {
     pub(crate) async fn from_kubeconfig_file(
         path: &Path,
         context: Option<&str>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ClusterError> {
         Self::new(config_from_file(path, context).await?)
     }
 
@@ -58,13 +58,15 @@ impl Endpoint {
         &self,
         trial_name: &str,
         requests: Option<&Requests>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClusterError> {
         let mut config = self.config.clone();
         let agent = HeaderValue::from_str(&provenance::user_agent(trial_name)).map_err(|err| {
-            format!("test name {trial_name:?} cannot be sent as a User-Agent: {err}")
+            ClusterError::Client(format!(
+                "test name {trial_name:?} cannot be sent as a User-Agent: {err}"
+            ))
         })?;
         config.headers.push((http::header::USER_AGENT, agent));
-        let fail = |err: kube::Error| format!("cannot build a client: {err}");
+        let fail = |err: kube::Error| ClusterError::Client(format!("cannot build a client: {err}"));
         // The recording layer is outermost, so it sees the paths relative to the server.
         let record = requests.map(|requests| {
             let requests = Arc::clone(requests);
@@ -90,35 +92,41 @@ impl Endpoint {
 
 /// The connection settings of a kubeconfig file's context, as `kubectl --kubeconfig <path>
 /// [--context <context>]` would use them.
-pub(crate) async fn config_from_file(path: &Path, context: Option<&str>) -> Result<Config, String> {
-    let kubeconfig = Kubeconfig::read_from(path).map_err(|err| err.to_string())?;
+pub(crate) async fn config_from_file(
+    path: &Path,
+    context: Option<&str>,
+) -> Result<Config, ClusterError> {
+    let kubeconfig =
+        Kubeconfig::read_from(path).map_err(|err| ClusterError::Kubeconfig(err.to_string()))?;
     let options = KubeConfigOptions {
         context: context.map(str::to_string),
         ..KubeConfigOptions::default()
     };
     Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|err| err.to_string())
+        .map_err(|err| ClusterError::Kubeconfig(err.to_string()))
 }
 
 /// The connection settings of a kubeconfig given as text (one a control plane or kind wrote).
-pub(crate) async fn config_from_yaml(kubeconfig: &str) -> Result<Config, String> {
-    let kubeconfig = Kubeconfig::from_yaml(kubeconfig)
-        .map_err(|err| format!("reading the generated kubeconfig: {err}"))?;
+pub(crate) async fn config_from_yaml(kubeconfig: &str) -> Result<Config, ClusterError> {
+    let unusable = |err: &dyn std::fmt::Display| {
+        ClusterError::Kubeconfig(format!("reading the generated kubeconfig: {err}"))
+    };
+    let kubeconfig = Kubeconfig::from_yaml(kubeconfig).map_err(|err| unusable(&err))?;
     Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
-        .map_err(|err| format!("reading the generated kubeconfig: {err}"))
+        .map_err(|err| unusable(&err))
 }
 
 /// A connection pool: TLS from the kubeconfig, no Nagle delay on small writes.
-fn pool(config: &Config) -> Result<Pool, String> {
+fn pool(config: &Config) -> Result<Pool, ClusterError> {
     let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(config.connect_timeout);
     let https = config
         .rustls_https_connector_with_connector(http)
-        .map_err(|err| format!("cannot set up TLS: {err}"))?;
+        .map_err(|err| ClusterError::Client(format!("cannot set up TLS: {err}")))?;
     Ok(
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build(https),
@@ -154,7 +162,7 @@ contexts:
         file
     }
 
-    fn picked(context: Option<&str>) -> Result<(String, String), String> {
+    fn picked(context: Option<&str>) -> Result<(String, String), ClusterError> {
         let file = kubeconfig_file();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -181,7 +189,7 @@ contexts:
 
     #[test]
     fn an_unknown_context_is_an_error_naming_it() {
-        let err = picked(Some("third")).unwrap_err();
+        let err = picked(Some("third")).unwrap_err().to_string();
         assert!(err.contains("third"), "{err}");
     }
 
@@ -193,6 +201,8 @@ contexts:
         let err = runtime
             .block_on(config_from_file(Path::new("/no/such/kubeconfig"), None))
             .unwrap_err();
+        assert!(matches!(err, ClusterError::Kubeconfig(_)), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("/no/such/kubeconfig"), "{err}");
     }
 }

@@ -5,6 +5,7 @@
 mod control_plane;
 mod discovery;
 mod endpoint;
+mod error;
 mod kind;
 
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,7 @@ use kube::{Client, Config};
 
 pub(crate) use discovery::{CrdVerdict, Resolved, Resolver, crd_for};
 pub(crate) use endpoint::Endpoint;
+pub(crate) use error::ClusterError;
 
 use crate::load::ClusterSource;
 
@@ -53,23 +55,25 @@ impl Cluster {
     /// Connects to the cluster the collection names: the current kubeconfig (`KUBECONFIG`,
     /// `~/.kube/config`, in-cluster), or a control plane or kind cluster started here. Then checks
     /// that the API server answers.
-    pub(crate) async fn connect(source: &ClusterSource, coverage: bool) -> Result<Self, String> {
+    pub(crate) async fn connect(
+        source: &ClusterSource,
+        coverage: bool,
+    ) -> Result<Self, ClusterError> {
         let (config, kubeconfig, started) = match source {
             ClusterSource::Kubeconfig => {
-                let hint = "(hint: point KUBECONFIG at a cluster, set controlPlane.start with KUBEBUILDER_ASSETS, or run only the offline checks with plain `cargo test`)";
                 let config = Config::infer()
                     .await
-                    .map_err(|err| format!("no Kubernetes cluster configured: {err}\n{hint}"))?;
-                probe(&config)
-                    .await
-                    .map_err(|err| format!("{err}\n{hint}"))?;
+                    .map_err(|err| ClusterError::NotConfigured(err.to_string()))?;
+                probe(&config).await.map_err(ClusterError::NotAnswering)?;
                 let kubeconfig = Kubeconfig::read()
                     .ok()
                     .and_then(|kubeconfig| serde_json::to_string_pretty(&kubeconfig).ok());
                 (config, kubeconfig, None)
             }
             ClusterSource::ControlPlane { args } => {
-                let plane = ControlPlane::start(args).await?;
+                let plane = ControlPlane::start(args)
+                    .await
+                    .map_err(ClusterError::ControlPlane)?;
                 let config = endpoint::config_from_yaml(&plane.kubeconfig).await?;
                 let kubeconfig = Some(plane.kubeconfig.clone());
                 (
@@ -79,7 +83,9 @@ impl Cluster {
                 )
             }
             ClusterSource::Kind(settings) => {
-                let cluster = KindCluster::create(settings).await?;
+                let cluster = KindCluster::create(settings)
+                    .await
+                    .map_err(ClusterError::Kind)?;
                 let config = match endpoint::config_from_yaml(&cluster.kubeconfig).await {
                     Ok(config) => config,
                     Err(err) => {
@@ -141,7 +147,7 @@ impl Cluster {
         &self,
         trial_name: &str,
         requests: Option<&Requests>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClusterError> {
         self.endpoint.client(trial_name, requests)
     }
 
@@ -174,16 +180,17 @@ impl Cluster {
     }
 
     /// The cluster's OpenAPI v2 document.
-    pub(crate) async fn openapi_v2(&self) -> Result<serde_json::Value, String> {
+    pub(crate) async fn openapi_v2(&self) -> Result<serde_json::Value, ClusterError> {
         let client = self.client("openapi", None)?;
         let request = http::Request::get("/openapi/v2")
             .body(Vec::new())
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| ClusterError::OpenApi(err.to_string()))?;
         let text = client
             .request_text(request)
             .await
-            .map_err(|err| format!("cannot fetch /openapi/v2: {err}"))?;
-        serde_json::from_str(&text).map_err(|err| format!("/openapi/v2 is not JSON: {err}"))
+            .map_err(|err| ClusterError::OpenApi(format!("cannot fetch /openapi/v2: {err}")))?;
+        serde_json::from_str(&text)
+            .map_err(|err| ClusterError::OpenApi(format!("/openapi/v2 is not JSON: {err}")))
     }
 
     /// The kubeconfig commands receive, as text (`None` when the run uses in-cluster config).

@@ -11,7 +11,7 @@ use super::lifecycle::{Hooks, Lifecycle, Scope};
 use super::loader::Loader;
 use super::records::Records;
 use super::slots::{Place, Slots};
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, ClusterError};
 use crate::load::Collection;
 use crate::report;
 use crate::run;
@@ -25,7 +25,7 @@ pub(crate) struct RunState {
     /// What the run recorded.
     pub records: Records,
     hooks: HookRunner,
-    cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, String>>,
+    cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, ClusterError>>,
     lifecycle: OnceLock<Lifecycle>,
     /// How many tests work at once (`parallel`).
     slots: OnceLock<Slots>,
@@ -51,7 +51,7 @@ impl RunState {
 
     /// The cluster, connected once by the first trial that needs it; when that fails every cluster
     /// trial fails at once with the same message.
-    pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, String> {
+    pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, ClusterError> {
         self.cluster
             .get_or_init(|| async {
                 Cluster::connect(&self.collection.cluster, self.collection.report.coverage)
@@ -162,7 +162,7 @@ impl RunState {
         let outcome = match hook {
             None => Ok(()),
             Some(hook) => {
-                let cluster = self.cluster().await?;
+                let cluster = self.cluster().await.map_err(|err| err.to_string())?;
                 self.hooks
                     .run(&hook, suite, cluster, timeout, &self.records)
                     .await
@@ -181,7 +181,7 @@ impl RunState {
         let Some(Ok(cluster)) = self.cluster.get() else {
             return Ok("coverage: no test reached the cluster".into());
         };
-        let spec = cluster.openapi_v2().await?;
+        let spec = cluster.openapi_v2().await.map_err(|err| err.to_string())?;
         let (tests, hooks) = self.records.all();
         let (path, summary) =
             report::write_coverage(&self.collection.report, &spec, &tests, &hooks)?;

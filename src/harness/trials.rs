@@ -189,7 +189,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 // about the cluster.
                 let cluster = match state.cluster().await {
                     Ok(cluster) => cluster,
-                    Err(err) => return not_started(err),
+                    Err(err) => return not_started(err.to_string()),
                 };
                 if let Err(hook_failure) = lifecycle.enter(suite_name, &*state).await {
                     return not_started(format!("not run: a hook failed\n{hook_failure}"));

@@ -35,7 +35,9 @@ impl Connection {
         requests: Option<Requests>,
     ) -> Result<Self, String> {
         Ok(Self {
-            client: endpoint.client(trial_name, requests.as_ref())?,
+            client: endpoint
+                .client(trial_name, requests.as_ref())
+                .map_err(|err| err.to_string())?,
             watch_client: OnceLock::new(),
             endpoint,
             trial_name: trial_name.to_string(),
@@ -52,6 +54,7 @@ impl Connection {
             .get_or_init(|| {
                 self.endpoint
                     .client(&self.trial_name, self.requests.as_ref())
+                    .map_err(|err| err.to_string())
             })
             .clone()
     }

@@ -12,7 +12,9 @@ use crate::cluster::Cluster;
 
 /// Creates the shared namespace if it does not exist; `Ok(true)`: this run created it.
 pub(crate) async fn create_shared(cluster: &Arc<Cluster>, name: &str) -> Result<bool, String> {
-    let client = cluster.client(&format!("namespace {name}"), None)?;
+    let client = cluster
+        .client(&format!("namespace {name}"), None)
+        .map_err(|err| err.to_string())?;
     namespace::create(&client, name, &TestLog::new()).await
 }
 
@@ -22,7 +24,9 @@ pub(crate) async fn delete_shared(
     name: &str,
     deadline: Instant,
 ) -> Result<(), String> {
-    let client = cluster.client(&format!("namespace {name}"), None)?;
+    let client = cluster
+        .client(&format!("namespace {name}"), None)
+        .map_err(|err| err.to_string())?;
     namespace::delete(
         &client,
         name,
@@ -44,7 +48,7 @@ pub(crate) async fn delete_shared_elsewhere(
     for endpoint in cluster.take_shared_elsewhere() {
         let deleted = match endpoint.client(&format!("namespace {name}"), None) {
             Ok(client) => namespace::delete(&client, name, true, deadline, &TestLog::new()).await,
-            Err(err) => Err(err),
+            Err(err) => Err(err.to_string()),
         };
         if let Err(err) = deleted {
             failures.push(format!("{err} (at {})", endpoint.url()));

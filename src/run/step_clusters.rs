@@ -119,7 +119,9 @@ fn describe(step: &Step, cluster: &StepCluster) -> String {
 
 async fn connect(ctx: &TestState, cluster: &StepCluster, shared: bool) -> Result<Opened, String> {
     let endpoint = Arc::new(
-        Endpoint::from_kubeconfig_file(&cluster.kubeconfig, cluster.context.as_deref()).await?,
+        Endpoint::from_kubeconfig_file(&cluster.kubeconfig, cluster.context.as_deref())
+            .await
+            .map_err(|err| err.to_string())?,
     );
     let connection = Connection::new(
         Arc::clone(&endpoint),
