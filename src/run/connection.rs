@@ -15,7 +15,8 @@ pub(crate) struct Connection {
     pub client: Client,
     /// Carries the test's watches; built when the first watch starts.
     watch_client: OnceLock<Result<Client, String>>,
-    endpoint: Arc<Endpoint>,
+    /// The API server.
+    pub endpoint: Arc<Endpoint>,
     /// The User-Agent name and the request recorder, for the watch client.
     trial_name: String,
     requests: Option<Requests>,

@@ -182,10 +182,14 @@ pub(crate) async fn delete_namespaces(
         .collect();
     let mut failures = Vec::new();
     for (cluster, connection) in connections {
+        // The run's own API server may have no namespace controller (an embedded control plane);
+        // another server is taken to have one.
+        let wait = connection.endpoint.url() != ctx.cluster.endpoint().url()
+            || ctx.cluster.deletes_namespaces();
         let deleted = namespace::delete(
             &connection.client,
             &ctx.namespace,
-            true,
+            wait,
             Instant::now() + seconds(ctx.step_timeout),
             &ctx.log,
         )
