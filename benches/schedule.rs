@@ -13,7 +13,9 @@
 //! The ideal: ⌈tests / parallel⌉ × mean work + mean cleanup — every slot busy with test work, and
 //! only the last tests' cleanup left at the end.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -67,26 +69,12 @@ fn main() {
 
 /// Runs the corpus once with the harness, as `cargo test -- --include-ignored` would.
 fn run(root: &std::path::Path) -> Figures {
-    let log = root.join("run.log");
-    let argv = [
-        "kuttl",
-        "--include-ignored",
-        "--skip",
-        "::load",
-        "--logfile",
-        &log.display().to_string(),
-    ]
-    .map(str::to_string);
-    let start = Instant::now();
-    let code = kuttl::Harness::from_collection(root.join("kuttl.yaml")).run_with_args(argv);
-    let wall = start.elapsed();
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
-    let summary = text
-        .lines()
-        .find(|line| line.starts_with("test result"))
-        .unwrap_or("no summary");
+    let run = common::run_collection(&root.join("kuttl.yaml"), &root.join("run.log"));
+    let wall = run.wall;
     println!(
-        "run: {summary} (exit {code:?}) in {:.2} s",
+        "run: {} (exit {:?}) in {:.2} s",
+        run.summary,
+        run.code,
         wall.as_secs_f64()
     );
     let report: Value = serde_json::from_str(

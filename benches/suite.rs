@@ -11,6 +11,8 @@
 //! kube client and the same parallelism, each test's requests operation by operation (a watch is
 //! replayed as a plain list, which costs the server less), in fresh namespaces.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,28 +35,13 @@ fn main() {
     generate(root.path(), tests);
     let out = root.path().join("out");
     let run = |collection: &str| {
-        let log = root.path().join("run.log");
-        let argv = [
-            "kuttl",
-            "--include-ignored",
-            "--skip",
-            "::load",
-            "--logfile",
-            &log.display().to_string(),
-        ]
-        .map(str::to_string);
-        let start = Instant::now();
-        let code =
-            kuttl::Harness::from_collection(root.path().join(collection)).run_with_args(argv);
-        let elapsed = start.elapsed();
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let summary = text
-            .lines()
-            .find(|l| l.starts_with("test result"))
-            .unwrap_or("no summary")
-            .to_string();
-        println!("kuttl-rs ({collection}): {summary} (exit {code:?})");
-        elapsed
+        let run =
+            common::run_collection(&root.path().join(collection), &root.path().join("run.log"));
+        println!(
+            "kuttl-rs ({collection}): {} (exit {:?})",
+            run.summary, run.code
+        );
+        run.wall
     };
     // Timed without coverage (recording requests and fetching /openapi/v2 are not test work);
     // the same run with coverage gives the requests per test.
