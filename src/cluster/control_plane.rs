@@ -19,6 +19,8 @@ use tokio::time::Instant;
 pub(crate) const ASSETS_ENV: &str = "KUBEBUILDER_ASSETS";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const LOG_TAIL_LINES: usize = 20;
+/// The kubeconfig's file name in the control plane's folder.
+const KUBECONFIG_FILE: &str = "kubeconfig";
 
 /// A running etcd and kube-apiserver.
 pub(crate) struct ControlPlane {
@@ -91,7 +93,7 @@ impl ControlPlane {
             Command::new(&apiserver_bin).args(&args),
             &dir.path().join("kube-apiserver.log"),
         )?;
-        let kubeconfig = secrets.kubeconfig(&server);
+        let kubeconfig = secrets.write_kubeconfig(dir.path(), &server)?;
         let mut plane = Self {
             dir,
             etcd,
@@ -108,12 +110,10 @@ impl ControlPlane {
 
     /// Where the kubeconfig was written.
     pub(crate) fn kubeconfig_path(&self) -> PathBuf {
-        self.dir.path().join("kubeconfig")
+        self.dir.path().join(KUBECONFIG_FILE)
     }
 
     async fn wait_ready(&mut self) -> Result<(), String> {
-        std::fs::write(self.kubeconfig_path(), &self.kubeconfig)
-            .map_err(|err| format!("cannot write the kubeconfig: {err}"))?;
         let config = super::endpoint::config_from_yaml(&self.kubeconfig)
             .await
             .map_err(|err| err.to_string())?;
@@ -197,7 +197,7 @@ impl Secrets {
             .map_err(fail)?;
 
         let service_accounts = KeyPair::generate().map_err(fail)?;
-        let token = random_token();
+        let token = random_token()?;
         let files = [
             ("apiserver.crt", server.pem()),
             ("apiserver.key", server_key.serialize_pem()),
@@ -215,6 +215,13 @@ impl Secrets {
             ca_pem: ca.pem(),
             token,
         })
+    }
+
+    /// Writes the kubeconfig for `server` into `dir`, readable by the owner only, and returns it.
+    fn write_kubeconfig(&self, dir: &Path, server: &str) -> Result<String, String> {
+        let kubeconfig = self.kubeconfig(server);
+        write_private(&dir.join(KUBECONFIG_FILE), &kubeconfig)?;
+        Ok(kubeconfig)
     }
 
     fn kubeconfig(&self, server: &str) -> String {
@@ -260,12 +267,14 @@ fn write_private(path: &Path, contents: &str) -> Result<(), String> {
         .map_err(|err| format!("cannot write {}: {err}", path.display()))
 }
 
-/// 32 random hexadecimal characters.
-fn random_token() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    (0..2)
-        .map(|i| format!("{:016x}", RandomState::new().hash_one(i)))
-        .collect()
+/// 128 bits from the system's cryptographic random generator, as 32 hexadecimal characters.
+fn random_token() -> Result<String, String> {
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| "the system random generator failed".to_string())?;
+    Ok(data_encoding::HEXLOWER.encode(&bytes))
 }
 
 #[cfg(test)]
@@ -276,12 +285,17 @@ mod tests {
     fn writes_certificates_keys_and_a_kubeconfig_kube_can_read() {
         let dir = tempfile::tempdir().unwrap();
         let secrets = Secrets::write(dir.path()).unwrap();
+        let written = secrets
+            .write_kubeconfig(dir.path(), "https://127.0.0.1:6443")
+            .unwrap();
+        assert_eq!(written, secrets.kubeconfig("https://127.0.0.1:6443"));
         for name in [
             "apiserver.crt",
             "apiserver.key",
             "sa.key",
             "sa.pub",
             "tokens.csv",
+            KUBECONFIG_FILE,
         ] {
             let metadata = std::fs::metadata(dir.path().join(name)).unwrap();
             assert_eq!(
@@ -302,5 +316,25 @@ mod tests {
                 .is_some_and(|ca| !ca.is_empty())
         );
         assert_eq!(secrets.token.len(), 32);
+    }
+
+    #[test]
+    fn tokens_are_128_random_bits_in_hex() {
+        let tokens: std::collections::HashSet<String> =
+            (0..100).map(|_| random_token().unwrap()).collect();
+        assert_eq!(tokens.len(), 100);
+        for token in &tokens {
+            assert_eq!(token.len(), 32, "{token}");
+            assert!(
+                token
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "{token}"
+            );
+        }
+        // A uniform generator's first digits take most of the 16 values over 100 tokens.
+        let digits: std::collections::HashSet<u8> =
+            tokens.iter().map(|token| token.as_bytes()[0]).collect();
+        assert!(digits.len() > 10, "{digits:?}");
     }
 }
