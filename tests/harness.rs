@@ -126,3 +126,45 @@ fn unreadable_collection_is_one_failing_trial() {
         run.output
     );
 }
+
+async fn typed(_ctx: kuttl::TestContext) -> Result<(), String> {
+    Ok(())
+}
+
+#[test]
+fn two_tests_with_one_name_are_one_failing_trial_naming_both() {
+    let harness = kuttl::Harness::from_collection(LISTING)
+        .typed_test("beta", "one", typed)
+        .typed_test("alpha", "typed", typed)
+        .typed_test("alpha", "typed", typed);
+    let run = common::run_harness(harness, &["--test-threads", "1"]);
+    assert!(!run.passed(), "{}", run.output);
+    assert_eq!(run.outcome("beta::one"), Some("FAILED"), "{}", run.output);
+    assert_eq!(
+        run.outcome("alpha::typed"),
+        Some("FAILED"),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        run.output.matches("test beta::one ").count(),
+        1,
+        "{}",
+        run.output
+    );
+    let message = run.failure_of("beta::one");
+    assert!(
+        message.starts_with("2 tests are named beta::one: the test folder ")
+            && message.contains("tests/fixtures/listing/beta/one and the typed test registered with typed_test(\"beta\", \"one\")"),
+        "{message}"
+    );
+    assert!(
+        run.failure_of("alpha::typed").starts_with(
+            "2 tests are named alpha::typed: the typed test registered with typed_test(\"alpha\", \"typed\") and the typed test registered with typed_test(\"alpha\", \"typed\")"
+        ),
+        "{}",
+        run.output
+    );
+    // The folder's offline check keeps its own name and still runs.
+    assert_eq!(run.outcome("beta::one::load"), Some("ok"), "{}", run.output);
+}

@@ -163,6 +163,7 @@ impl Harness {
     fn plan(&self, state: &Arc<RunState>, args: &Arguments, filters: &[String]) -> Vec<Planned> {
         let mut planned = trials::build(state, discover_for(&state.collection, args));
         planned.extend(trials::build_typed(state, &self.typed, self.overridden));
+        let mut planned = trials::reject_duplicates(planned);
         if !filters.is_empty() {
             planned.retain(|p| matches_any(p.trial.name(), filters, args.exact));
         }

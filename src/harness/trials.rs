@@ -8,6 +8,7 @@
 //! A typed test `<suite>::<name>` is a cluster trial like a KUTTL test's. A suite folder that cannot
 //! be read gives one failing trial named after the suite.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use std::panic::AssertUnwindSafe;
@@ -30,6 +31,8 @@ pub(crate) struct Planned {
     pub suite: String,
     /// Whether it runs against the cluster (and so within its suite's hooks).
     pub cluster: bool,
+    /// Where it comes from, for the message when two trials share a name.
+    pub source: String,
 }
 
 /// The trials for what discovery found.
@@ -38,18 +41,22 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
     for found in discovered {
         match found {
             Discovered::Test(test) => {
+                let source = format!("the test folder {}", test.dir.display());
                 planned.push(Planned {
                     trial: load_trial(state, test.clone()),
                     suite: test.suite.clone(),
                     cluster: false,
+                    source: source.clone(),
                 });
                 planned.push(Planned {
                     suite: test.suite.clone(),
                     trial: cluster_trial(state, Work::Kuttl(test)),
                     cluster: true,
+                    source,
                 });
             }
             Discovered::SuiteProblem { suite, diagnostic } => planned.push(Planned {
+                source: format!("the suite {suite}"),
                 trial: Trial::test(suite.clone(), move || Err(diagnostic.to_string().into())),
                 suite,
                 cluster: false,
@@ -57,6 +64,41 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
         }
     }
     planned
+}
+
+/// Trials that share a name (a typed test registered twice, or named like a test folder of its
+/// suite) become one failing trial that names where each came from, so `--exact`, nextest and the
+/// reports never see two tests with one name. Order is kept.
+pub(crate) fn reject_duplicates(planned: Vec<Planned>) -> Vec<Planned> {
+    let mut sources: HashMap<String, Vec<String>> = HashMap::new();
+    for p in &planned {
+        sources
+            .entry(p.trial.name().to_string())
+            .or_default()
+            .push(p.source.clone());
+    }
+    let mut kept = Vec::with_capacity(planned.len());
+    for p in planned {
+        let name = p.trial.name().to_string();
+        match sources.remove(&name) {
+            Some(from) if from.len() > 1 => {
+                let message = format!(
+                    "{} tests are named {name}: {}; give each a name of its own",
+                    from.len(),
+                    from.join(" and ")
+                );
+                kept.push(Planned {
+                    trial: Trial::test(name, move || Err(message.into())),
+                    cluster: false,
+                    ..p
+                });
+            }
+            Some(_) => kept.push(p),
+            // A later trial of a name already reported.
+            None => {}
+        }
+    }
+    kept
 }
 
 fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
@@ -126,6 +168,10 @@ pub(crate) fn build_typed(
                 trial,
                 suite: typed.suite.clone(),
                 cluster: known,
+                source: format!(
+                    "the typed test registered with typed_test({:?}, {:?})",
+                    typed.suite, typed.name
+                ),
             }
         })
         .collect()

@@ -52,13 +52,18 @@ impl Run {
 
 /// Runs the harness for `collection` with libtest arguments.
 pub fn run(collection: &str, args: &[&str]) -> Run {
+    run_harness(kuttl::Harness::from_collection(collection), args)
+}
+
+/// Runs `harness` with libtest arguments.
+pub fn run_harness(harness: kuttl::Harness, args: &[&str]) -> Run {
     let log = tempfile::NamedTempFile::new().expect("a temporary file");
     let log_path = log.path().display().to_string();
     let argv = ["kuttl", "--logfile", &log_path]
         .into_iter()
         .chain(args.iter().copied())
         .map(str::to_string);
-    let code = kuttl::Harness::from_collection(collection).run_with_args(argv);
+    let code = harness.run_with_args(argv);
     let output = std::fs::read_to_string(log.path()).expect("the log file");
     Run { code, output }
 }
