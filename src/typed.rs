@@ -33,10 +33,10 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use kube::api::{Api, WatchEvent, WatchParams};
 use kube::core::NamespaceResourceScope;
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -105,13 +105,23 @@ impl TestContext {
     where
         K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
     {
+        let what = format!("{what} ({name})");
         let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
-        let events = watcher::watcher(api.clone(), config).boxed();
-        let objects = events.map_ok(|event| match event {
-            watcher::Event::Apply(object) | watcher::Event::InitApply(object) => Some(object),
-            _ => None,
+        // A dropped watch is re-established with backoff; the wait goes on.
+        let events = watcher::watcher(api.clone(), config)
+            .default_backoff()
+            .boxed();
+        let objects = events.map(|event| match event {
+            Ok(watcher::Event::Apply(object) | watcher::Event::InitApply(object)) => {
+                Ok::<_, String>(Some(object))
+            }
+            Ok(_) => Ok(None),
+            Err(err) => {
+                self.log(format!("{what}: the watch failed, watching again: {err}"));
+                Ok(None)
+            }
         });
-        self.first_matching(objects, &format!("{what} ({name})"), timeout, condition)
+        self.first_matching(objects, &what, timeout, condition)
             .await
     }
 
@@ -163,6 +173,7 @@ impl TestContext {
         E: std::fmt::Display,
     {
         let start = Instant::now();
+        self.inner.set_waiting_for(Some(what.to_string()));
         let mut seen: Vec<(Duration, String)> = Vec::new();
         let mut objects = objects;
         let outcome = tokio::time::timeout(timeout, async {
@@ -182,6 +193,7 @@ impl TestContext {
             Err("the watch ended".to_string())
         })
         .await;
+        self.inner.set_waiting_for(None);
         let reason = match outcome {
             Ok(Ok(object)) => {
                 self.log(format!(

@@ -5,13 +5,29 @@
 mod common;
 
 use std::sync::LazyLock;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::ConfigMap;
 
 static RUN: LazyLock<common::Run> = LazyLock::new(|| {
-    common::run(
-        "tests/fixtures/failing/kuttl.yaml",
-        &["--include-ignored", "--test-threads", "3"],
-    )
+    let harness = kuttl::Harness::from_collection("tests/fixtures/failing/kuttl.yaml")
+        .typed_test_with_timeout("failing", "typed-hangs", Duration::from_secs(2), hangs);
+    common::run_harness(harness, &["--include-ignored", "--test-threads", "3"])
 });
+
+/// Waits far longer than its 2 s time limit for a ConfigMap nobody makes.
+async fn hangs(ctx: kuttl::TestContext) -> Result<(), kuttl::WaitError> {
+    let configmaps = ctx.api::<ConfigMap>();
+    ctx.wait_for(
+        &configmaps,
+        "never",
+        "a ConfigMap nobody makes",
+        Duration::from_secs(600),
+        |_| true,
+    )
+    .await
+    .map(drop)
+}
 
 fn assert_contains(message: &str, expected: &[&str]) {
     for part in expected {
@@ -169,11 +185,25 @@ fn a_kind_no_crd_defines_fails_the_apply_at_once_naming_file_and_kind() {
 
 #[test]
 #[ignore = "needs cluster (KUBECONFIG)"]
+fn a_typed_test_past_its_time_limit_fails_naming_its_wait_and_is_cleaned_up() {
+    let message = RUN.failure_of("failing::typed-hangs");
+    assert_contains(
+        message,
+        &[
+            "the typed test did not finish within 2s (its own timeout), while waiting for a ConfigMap nobody makes (never)",
+            "log of failing::typed-hangs:",
+            "Deleting namespace \"kuttl-test-",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
 fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 9 passed; 9 failed;"),
+            .contains("test result: FAILED. 9 passed; 10 failed;"),
         "{}",
         RUN.output
     );

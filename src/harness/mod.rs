@@ -93,7 +93,43 @@ impl Harness {
     ///     kuttl::Harness::from_collection("suites/kuttl.yaml").typed_test("core", "smoke", smoke).run()
     /// }
     /// ```
-    pub fn typed_test<F, Fut, E>(mut self, suite: &str, name: &str, test: F) -> Self
+    ///
+    /// The test must finish within its suite's timeout (the suite file's `timeout`, else the
+    /// collection's); [`Harness::typed_test_with_timeout`] sets another.
+    pub fn typed_test<F, Fut, E>(self, suite: &str, name: &str, test: F) -> Self
+    where
+        F: Fn(TestContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.register_typed(suite, name, None, test)
+    }
+
+    /// As [`Harness::typed_test`], with a time limit of its own instead of the suite's timeout.
+    /// A test that runs out of time fails, naming what it was waiting for; its namespace is
+    /// cleaned up as usual.
+    pub fn typed_test_with_timeout<F, Fut, E>(
+        self,
+        suite: &str,
+        name: &str,
+        timeout: std::time::Duration,
+        test: F,
+    ) -> Self
+    where
+        F: Fn(TestContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        self.register_typed(suite, name, Some(timeout), test)
+    }
+
+    fn register_typed<F, Fut, E>(
+        mut self,
+        suite: &str,
+        name: &str,
+        timeout: Option<std::time::Duration>,
+        test: F,
+    ) -> Self
     where
         F: Fn(TestContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
@@ -106,6 +142,7 @@ impl Harness {
         self.typed.push(trials::TypedTest {
             suite: suite.to_string(),
             name: name.to_string(),
+            timeout,
             test,
         });
         self

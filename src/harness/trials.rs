@@ -127,6 +127,8 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
 pub(crate) struct TypedTest {
     pub suite: String,
     pub name: String,
+    /// Replaces the suite's timeout as the test's time limit.
+    pub timeout: Option<std::time::Duration>,
     pub test: TypedFn,
 }
 
@@ -254,7 +256,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 let (body, dir) = match (&work, &case) {
                     (Work::Kuttl(test), Some(case)) => (Body::Steps(case), test.dir.clone()),
                     (Work::Typed(typed), _) => (
-                        Body::Typed(Arc::clone(&typed.test)),
+                        Body::Typed(Arc::clone(&typed.test), typed.timeout),
                         suite_dir(&state, suite_name),
                     ),
                     (Work::Kuttl(_), None) => unreachable!("a KUTTL test is loaded with its case"),

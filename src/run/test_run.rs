@@ -39,8 +39,8 @@ pub(crate) struct TestSettings {
 pub(crate) enum Body<'a> {
     /// A KUTTL test's steps.
     Steps(&'a TestCase),
-    /// A typed Rust test.
-    Typed(TypedFn),
+    /// A typed Rust test, with the time limit it was registered with (else the step timeout).
+    Typed(TypedFn, Option<std::time::Duration>),
 }
 
 /// A typed test's function, its error already formatted.
@@ -89,7 +89,7 @@ pub(crate) async fn work(
     let shared = settings.shared_namespace.is_some();
     let namespace = settings.namespace.clone();
     // Typed tests always record their requests: they may assert which endpoints they called.
-    let record_requests = cluster.records_requests() || matches!(body, Body::Typed(_));
+    let record_requests = cluster.records_requests() || matches!(body, Body::Typed(..));
     let ctx = match TestState::new(
         cluster,
         trial_name,
@@ -206,10 +206,18 @@ async fn run_body(
             }
             Ok(())
         }
-        Body::Typed(test) => {
+        Body::Typed(test, timeout) => {
             let started = SystemTime::now();
             let clock = Instant::now();
-            let result = test(crate::TestContext::new(Arc::clone(ctx))).await;
+            let limit =
+                timeout.or_else(|| (ctx.step_timeout > 0).then(|| seconds(ctx.step_timeout)));
+            let run = test(crate::TestContext::new(Arc::clone(ctx)));
+            let result = match limit {
+                None => run.await,
+                Some(limit) => tokio::time::timeout(limit, run)
+                    .await
+                    .unwrap_or_else(|_| Err(typed_timed_out(ctx, limit, timeout.is_some()))),
+            };
             record.steps.push(StepRecord {
                 label: "0-typed".into(),
                 started,
@@ -220,6 +228,23 @@ async fn run_body(
             result
         }
     }
+}
+
+/// The failure of a typed test that ran out of time, with the wait it was in, if any.
+fn typed_timed_out(ctx: &TestState, limit: std::time::Duration, own_limit: bool) -> String {
+    let whose = if own_limit {
+        "its own timeout"
+    } else {
+        "the suite's timeout; typed_test_with_timeout sets another"
+    };
+    let mut message = format!(
+        "the typed test did not finish within {}s ({whose})",
+        limit.as_secs_f64()
+    );
+    if let Some(waiting) = ctx.waiting_for() {
+        message.push_str(&format!(", while waiting for {waiting}"));
+    }
+    message
 }
 
 /// Creates the test's namespace in the run's cluster (unless it is the shared one) and in the
@@ -235,7 +260,7 @@ async fn setup(
     }
     match body {
         Body::Steps(case) => step_clusters::open_eager(ctx, clusters, case, shared).await,
-        Body::Typed(_) => Ok(()),
+        Body::Typed(..) => Ok(()),
     }
 }
 

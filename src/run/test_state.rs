@@ -36,6 +36,8 @@ pub(crate) struct TestState {
     pub background: Children,
     /// Every request the test sent, when coverage is on.
     pub requests: Option<Requests>,
+    /// What a typed test's wait is waiting for, while it waits.
+    waiting: Mutex<Option<String>>,
     /// Keeps the test in the registry an interruption undoes.
     _registration: Registration,
     /// Holds the kubeconfig file; removed when the context is dropped.
@@ -98,6 +100,7 @@ impl TestState {
             created: Mutex::default(),
             background,
             requests,
+            waiting: Mutex::default(),
             _registration: registration,
             _kubeconfig_dir: kubeconfig_dir,
         })
@@ -109,6 +112,23 @@ impl TestState {
             test: self,
             connection: &self.connection,
         }
+    }
+
+    /// Notes what the test waits for now (`None`: the wait has ended). A wait cut short by the
+    /// test's time limit leaves its note, for the failure message.
+    pub(crate) fn set_waiting_for(&self, what: Option<String>) {
+        *self
+            .waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = what;
+    }
+
+    /// What the test was last noted waiting for.
+    pub(crate) fn waiting_for(&self) -> Option<String> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     pub(crate) fn register_created(&self, created: Created) {
