@@ -36,6 +36,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::api::{Api, WatchEvent, WatchParams};
 use kube::core::NamespaceResourceScope;
+use kube::runtime::wait::{Condition, await_condition, conditions};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Resource};
 use serde::Serialize;
@@ -123,6 +124,82 @@ impl TestContext {
         });
         self.first_matching(objects, &what, timeout, condition)
             .await
+    }
+
+    /// As [`TestContext::wait_for`], with one of kube's conditions
+    /// (`kube::runtime::conditions::is_pod_running()`, `is_crd_established()`, …) or any
+    /// [`Condition`]. It is asked about the object once it exists.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when `timeout` passes first.
+    pub async fn wait_until<K>(
+        &self,
+        api: &Api<K>,
+        name: &str,
+        what: &str,
+        timeout: Duration,
+        condition: impl Condition<K>,
+    ) -> Result<K, WaitError>
+    where
+        K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
+    {
+        self.wait_for(api, name, what, timeout, |object| {
+            condition.matches_object(Some(object))
+        })
+        .await
+    }
+
+    /// Waits until the object `name` is gone (at once when there is none); one that is deleted
+    /// and made again under the same name counts as gone.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when `timeout` passes first, or the object cannot be read.
+    pub async fn wait_deleted<K>(
+        &self,
+        api: &Api<K>,
+        name: &str,
+        what: &str,
+        timeout: Duration,
+    ) -> Result<(), WaitError>
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    {
+        let what = format!("{what} ({name}) to be deleted");
+        let fail = |reason: String| WaitError {
+            message: format!("waiting for {what}: {reason}"),
+        };
+        let Some(object) = api
+            .get_opt(name)
+            .await
+            .map_err(|err| fail(format!("cannot read it: {err}")))?
+        else {
+            return Ok(());
+        };
+        let uid = object.meta().uid.clone().unwrap_or_default();
+        let start = Instant::now();
+        self.inner.set_waiting_for(Some(what.clone()));
+        let deleted = tokio::time::timeout(
+            timeout,
+            await_condition(api.clone(), name, conditions::is_deleted(&uid)),
+        )
+        .await;
+        self.inner.set_waiting_for(None);
+        match deleted {
+            Ok(Ok(_)) => {
+                self.log(format!(
+                    "{what}: gone after {:.3}s",
+                    start.elapsed().as_secs_f64()
+                ));
+                Ok(())
+            }
+            Ok(Err(err)) => Err(fail(format!("the watch failed: {err}"))),
+            Err(_) => Err(fail(format!(
+                "still there after {}s",
+                timeout.as_secs_f64()
+            ))),
+        }
     }
 
     /// Watches `api` from `resource_version` (for instance one returned by a list) and returns the

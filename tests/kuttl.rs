@@ -9,5 +9,6 @@ fn main() -> std::process::ExitCode {
             "statefulset-status-lifecycle",
             typed::statefulset_status::statefulset_status,
         )
+        .typed_test("core", "typed-waits", typed::waits::condition_and_deletion)
         .run()
 }

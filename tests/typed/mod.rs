@@ -1,3 +1,4 @@
 //! Typed Rust tests of this repository's suites, registered in `tests/kuttl.rs`.
 
 pub mod statefulset_status;
+pub mod waits;
