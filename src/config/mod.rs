@@ -10,6 +10,7 @@ mod step;
 mod suite;
 mod unsupported;
 pub mod yaml;
+mod yaml_value;
 
 pub use collection::{ControlPlane, Hook, KindCluster, TestCollection};
 pub use command::{Command, TestAssertCommand};

@@ -8,6 +8,8 @@
 use serde::de::DeserializeOwned;
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 
+use super::yaml_value::YamlValue;
+
 /// One document of a multi-document file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawDocument<'a> {
@@ -88,11 +90,22 @@ fn options() -> Options {
 ///
 /// Invalid YAML or JSON, or a value JSON cannot hold (`.inf`).
 pub fn parse_value(doc: &RawDocument<'_>) -> Result<Option<serde_json::Value>, YamlError> {
-    let value: serde_json::Value = parse(doc)?;
+    // A JSON document is decoded as JSON, as Go's YAML-or-JSON decoder does (`1.0` stays a
+    // float); YAML goes through Go's YAML-to-JSON conversion (see `yaml_value`).
+    let value = if is_json(doc) {
+        parse::<serde_json::Value>(doc)?
+    } else {
+        parse::<YamlValue>(doc)?.into_json()
+    };
     Ok(match value {
         serde_json::Value::Null => None,
         value => Some(normalize_numbers(value)),
     })
+}
+
+/// Whether a document is JSON: its first character is `{`.
+fn is_json(doc: &RawDocument<'_>) -> bool {
+    doc.text.trim_start().starts_with('{')
 }
 
 /// Parses a document into a config type.
@@ -105,7 +118,7 @@ pub fn parse_typed<T: DeserializeOwned>(doc: &RawDocument<'_>) -> Result<T, Yaml
 }
 
 fn parse<T: DeserializeOwned>(doc: &RawDocument<'_>) -> Result<T, YamlError> {
-    if doc.text.trim_start().starts_with('{') {
+    if is_json(doc) {
         let mut stream = serde_json::Deserializer::from_str(doc.text).into_iter::<T>();
         return match stream.next() {
             Some(Ok(value)) => Ok(value),
@@ -196,9 +209,11 @@ mod tests {
     #[case::yaml11_booleans("a: yes\nb: on\nc: y\nd: NO\n", json!({"a": true, "b": true, "c": true, "d": false}))]
     #[case::legacy_octal("mode: 0644\nneg: -0644\ne: 012\n", json!({"mode": 420, "neg": -420, "e": 10}))]
     #[case::prefixed("o: 0o644\nx: 0x1F\n", json!({"o": 420, "x": 31}))]
-    #[case::underscores("n: 1_000\n", json!({"n": 1000}))]
+    #[case::underscores("num: 1_000\n", json!({"num": 1000}))]
     #[case::last_duplicate_wins("a: 1\na: 2\n", json!({"a": 2}))]
-    #[case::merge_key("b: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n", json!({"b": {"x": 1}, "c": {"x": 1, "y": 2}}))]
+    #[case::merge_key("b: &b {x: 1}\nc:\n  <<: *b\n  z: 2\n", json!({"b": {"x": 1}, "c": {"x": 1, "z": 2}}))]
+    #[case::yaml11_boolean_keys("y: 1\nno: 2\n'y': 3\n", json!({"true": 1, "false": 2, "y": 3}))]
+    #[case::integral_floats("a: 1.0\nb: 1e3\nc: 1e21\nd: 0.5\ne: !!float 2\n", json!({"a": 1, "b": 1000, "c": 1e21, "d": 0.5, "e": 2}))]
     #[case::custom_tag("a: !custom foo\n", json!({"a": "foo"}))]
     #[case::keys_are_strings("1: one\ntrue: t\n", json!({"1": "one", "true": "t"}))]
     #[case::json_document("{\"a\": 1, \"b\": [true]}", json!({"a": 1, "b": [true]}))]
