@@ -38,8 +38,8 @@
 //!   error and warning with its file and line.
 //! - the `gotemplate` crate (`crates/gotemplate`): Go's `text/template` with the sprig functions,
 //!   which renders `*.gotmpl.yaml` step files before they load.
-//! - `harness`: libtest-mimic trials, command-line handling, run-wide state, and the lifecycle
-//!   hooks as shared fixtures.
+//! - `harness`: libtest-mimic trials, command-line handling, run-wide state (loading, hook
+//!   running, records), the lifecycle hooks as shared fixtures, and the `parallel` slots.
 //! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,
 //!   hooks, the clusters steps name by kubeconfig, failure messages. It records outcomes and never
 //!   prints.
