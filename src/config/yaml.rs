@@ -68,12 +68,22 @@ pub fn split_documents(src: &str) -> Result<Vec<RawDocument<'_>>, YamlError> {
     Ok(documents)
 }
 
-/// Whether a document holds only whitespace and comments.
+/// Whether a document holds only whitespace and comments (YAML breaks lines at CR, LF and CRLF).
+/// One with a character YAML does not allow (a control character, U+FFFF, …), even in a comment,
+/// is not: the parser rejects it, as Go's YAML does.
 fn is_blank(text: &str) -> bool {
-    text.lines().all(|line| {
-        let line = line.trim();
-        line.is_empty() || line.starts_with('#')
-    })
+    // YAML's printable characters.
+    let printable = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}')
+            || matches!(c, '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
+    };
+    let forbidden = |c: char| !printable(c);
+    // YAML breaks lines at a lone CR too.
+    !text.contains(forbidden)
+        && text.split(['\n', '\r']).all(|line| {
+            let line = line.trim();
+            line.is_empty() || line.starts_with('#')
+        })
 }
 
 fn options() -> Options {
@@ -98,6 +108,22 @@ pub fn parse_value(doc: &RawDocument<'_>) -> Result<Option<serde_json::Value>, Y
         parse::<YamlValue>(doc)?.into_json()
     };
     Ok(match value {
+        serde_json::Value::Null => None,
+        value => Some(normalize_numbers(value)),
+    })
+}
+
+/// Parses `text` as one YAML document with the reader's YAML settings, without the reader's own
+/// layer (document splitting, JSON detection, positions in the file): the reference the reader's
+/// values are fuzzed against. `Ok(None)` for a document that holds nothing.
+///
+/// # Errors
+///
+/// serde-saphyr's error, as text.
+pub fn parse_plain(text: &str) -> Result<Option<serde_json::Value>, String> {
+    let value: YamlValue =
+        serde_saphyr::from_str_with_options(text, options()).map_err(|err| err.to_string())?;
+    Ok(match value.into_json() {
         serde_json::Value::Null => None,
         value => Some(normalize_numbers(value)),
     })
@@ -220,6 +246,39 @@ mod tests {
     #[case::beyond_int64("big: 18446744073709551615\n", json!({"big": 18446744073709551615.0}))]
     fn reads_scalars_as_kubectl_does(#[case] src: &str, #[case] expected: serde_json::Value) {
         assert_eq!(values(src), vec![(1, expected)]);
+    }
+
+    #[test]
+    fn plain_parsing_gives_the_readers_values_for_one_document() {
+        let text = "a: 1.0\ny: [yes, 0644]\nb: &x {c: d}\ne: *x\n";
+        let doc = split_documents(text).unwrap()[0];
+        assert_eq!(parse_plain(text), Ok(parse_value(&doc).unwrap()));
+        assert_eq!(parse_plain("# only a comment\n"), Ok(None));
+        assert!(parse_plain("a: [\n").is_err());
+    }
+
+    #[rstest]
+    #[case::sequence_key("? [a, b]\n: c\n")]
+    #[case::map_key("? {a: 1}\n: c\n")]
+    #[case::nested_complex_keys("? ? ? a\n    : b\n  : c\n: d\n")]
+    fn a_sequence_or_map_as_a_key_is_an_error(#[case] src: &str) {
+        // kubectl fails on them too (Go's YAML-to-JSON conversion takes only scalar keys).
+        let doc = split_documents(src).unwrap()[0];
+        assert!(parse_value(&doc).is_err(), "{:?}", parse_value(&doc));
+    }
+
+    #[test]
+    fn a_control_character_in_a_comment_is_an_error_not_a_blank_document() {
+        // Found by the yaml_values fuzz target; Go's YAML reader rejects control characters
+        // anywhere in its input.
+        let text = "# h\u{0}ead\n# tail\n";
+        let docs = split_documents(text).unwrap();
+        assert_eq!(docs.len(), 1);
+        assert!(parse_value(&docs[0]).is_err());
+        // A lone CR breaks the line: the `%` starts a directive, which is malformed.
+        let docs = split_documents("# c\r%\r").unwrap();
+        assert_eq!(docs.len(), 1);
+        assert!(parse_value(&docs[0]).is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub(crate) enum YamlValue {
     Float(f64),
     Str(String),
     Seq(Vec<YamlValue>),
-    Map(Vec<(YamlValue, YamlValue)>),
+    Map(Vec<(YamlKey, YamlValue)>),
 }
 
 impl YamlValue {
@@ -39,27 +39,38 @@ impl YamlValue {
             YamlValue::Map(entries) => {
                 let mut map = Map::new();
                 for (key, value) in entries {
-                    map.insert(key.into_key(), value.into_json());
+                    map.insert(key.into_text(), value.into_json());
                 }
                 Value::Object(map)
             }
         }
     }
+}
 
-    /// A map key as text, as Go formats the key's YAML value.
-    fn into_key(self) -> String {
+/// A map key: a scalar. A sequence or map as a key is an error at once, as in Go's YAML-to-JSON
+/// conversion (and parsing one could take serde-saphyr a long time).
+pub(crate) enum YamlKey {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+}
+
+impl YamlKey {
+    /// The key as text, as Go formats the key's YAML value.
+    fn into_text(self) -> String {
         match self {
-            YamlValue::Null => "null".into(),
-            YamlValue::Bool(b) => b.to_string(),
-            YamlValue::Int(i) => i.to_string(),
-            YamlValue::UInt(u) => u.to_string(),
-            YamlValue::Float(f) => match float_as_json(f) {
+            YamlKey::Null => "null".into(),
+            YamlKey::Bool(b) => b.to_string(),
+            YamlKey::Int(i) => i.to_string(),
+            YamlKey::UInt(u) => u.to_string(),
+            YamlKey::Float(f) => match float_as_json(f) {
                 Value::Number(n) => n.to_string(),
                 other => other.to_string(),
             },
-            YamlValue::Str(s) => s,
-            // Go cannot use these as JSON keys either; kubectl fails on them. Keep them readable.
-            other => other.into_json().to_string(),
+            YamlKey::Str(s) => s,
         }
     }
 }
@@ -144,5 +155,58 @@ impl<'de> Visitor<'de> for YamlVisitor {
             entries.push(entry);
         }
         Ok(YamlValue::Map(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for YamlKey {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(KeyVisitor)
+    }
+}
+
+/// Takes scalars only: the visitor's defaults reject a sequence or a map.
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = YamlKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar map key")
+    }
+
+    fn visit_unit<E>(self) -> Result<YamlKey, E> {
+        Ok(YamlKey::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<YamlKey, E> {
+        Ok(YamlKey::Null)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<YamlKey, D::Error> {
+        YamlKey::deserialize(d)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<YamlKey, E> {
+        Ok(YamlKey::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<YamlKey, E> {
+        Ok(YamlKey::Int(i))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<YamlKey, E> {
+        Ok(YamlKey::UInt(u))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<YamlKey, E> {
+        Ok(YamlKey::Float(f))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<YamlKey, E> {
+        Ok(YamlKey::Str(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<YamlKey, E> {
+        Ok(YamlKey::Str(s))
     }
 }
