@@ -2,6 +2,8 @@
 //! Kubernetes' unstructured objects), which is what kubectl and KUTTL read:
 //! - map keys are converted to strings from their YAML type, so a plain key that YAML 1.1 reads as
 //!   a boolean (`y`, `n`, `yes`, `off`, …) becomes `"true"` or `"false"`; a quoted one stays text;
+//!   a sequence or map as a key is an error at once, as in Go (and parsing one could take
+//!   serde-saphyr a long time);
 //! - a float that JSON writes without a fraction or exponent (`1e3`, `!!float 1`, `3.0`) comes back
 //!   as an integer, as the unstructured decoder reads such numbers as int64.
 
@@ -13,33 +15,39 @@ use serde_json::{Map, Number, Value};
 
 /// A YAML value with its keys still typed.
 pub(crate) enum YamlValue {
+    Scalar(Scalar),
+    Seq(Vec<YamlValue>),
+    Map(Vec<(Scalar, YamlValue)>),
+}
+
+/// A YAML scalar, typed as YAML 1.1 reads it.
+pub(crate) enum Scalar {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
     Float(f64),
     Str(String),
-    Seq(Vec<YamlValue>),
-    Map(Vec<(YamlKey, YamlValue)>),
+}
+
+impl From<Scalar> for YamlValue {
+    fn from(scalar: Scalar) -> Self {
+        YamlValue::Scalar(scalar)
+    }
 }
 
 impl YamlValue {
     /// The JSON value kubectl reads for this YAML value; the last of duplicate keys wins.
     pub(crate) fn into_json(self) -> Value {
         match self {
-            YamlValue::Null => Value::Null,
-            YamlValue::Bool(b) => Value::Bool(b),
-            YamlValue::Int(i) => Value::from(i),
-            YamlValue::UInt(u) => Value::from(u),
-            YamlValue::Float(f) => float_as_json(f),
-            YamlValue::Str(s) => Value::String(s),
+            YamlValue::Scalar(scalar) => scalar.into_json(),
             YamlValue::Seq(items) => {
                 Value::Array(items.into_iter().map(YamlValue::into_json).collect())
             }
             YamlValue::Map(entries) => {
                 let mut map = Map::new();
                 for (key, value) in entries {
-                    map.insert(key.into_text(), value.into_json());
+                    map.insert(key.into_key(), value.into_json());
                 }
                 Value::Object(map)
             }
@@ -47,30 +55,24 @@ impl YamlValue {
     }
 }
 
-/// A map key: a scalar. A sequence or map as a key is an error at once, as in Go's YAML-to-JSON
-/// conversion (and parsing one could take serde-saphyr a long time).
-pub(crate) enum YamlKey {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(String),
-}
-
-impl YamlKey {
-    /// The key as text, as Go formats the key's YAML value.
-    fn into_text(self) -> String {
+impl Scalar {
+    fn into_json(self) -> Value {
         match self {
-            YamlKey::Null => "null".into(),
-            YamlKey::Bool(b) => b.to_string(),
-            YamlKey::Int(i) => i.to_string(),
-            YamlKey::UInt(u) => u.to_string(),
-            YamlKey::Float(f) => match float_as_json(f) {
-                Value::Number(n) => n.to_string(),
-                other => other.to_string(),
-            },
-            YamlKey::Str(s) => s,
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::from(i),
+            Scalar::UInt(u) => Value::from(u),
+            Scalar::Float(f) => float_as_json(f),
+            Scalar::Str(s) => Value::String(s),
+        }
+    }
+
+    /// The scalar as a map key: text, as Go formats the key's YAML value.
+    fn into_key(self) -> String {
+        match self.into_json() {
+            Value::Null => "null".into(),
+            Value::String(s) => s,
+            other => other.to_string(),
         }
     }
 }
@@ -86,59 +88,66 @@ fn float_as_json(f: f64) -> Value {
     }
 }
 
+/// The visits of scalars, the same for values and keys (`Self::Value: From<Scalar>`).
+macro_rules! visit_scalars {
+    () => {
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Scalar::Null.into())
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Scalar::Null.into())
+        }
+
+        fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            <Self::Value as Deserialize>::deserialize(d)
+        }
+
+        fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+            Ok(Scalar::Bool(b).into())
+        }
+
+        fn visit_i64<E>(self, i: i64) -> Result<Self::Value, E> {
+            Ok(Scalar::Int(i).into())
+        }
+
+        fn visit_u64<E>(self, u: u64) -> Result<Self::Value, E> {
+            Ok(Scalar::UInt(u).into())
+        }
+
+        fn visit_f64<E>(self, f: f64) -> Result<Self::Value, E> {
+            Ok(Scalar::Float(f).into())
+        }
+
+        fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(Scalar::Str(s.to_string()).into())
+        }
+
+        fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+            Ok(Scalar::Str(s).into())
+        }
+    };
+}
+
 impl<'de> Deserialize<'de> for YamlValue {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(YamlVisitor)
+        deserializer.deserialize_any(ValueVisitor)
     }
 }
 
-struct YamlVisitor;
+struct ValueVisitor;
 
-impl<'de> Visitor<'de> for YamlVisitor {
+impl<'de> Visitor<'de> for ValueVisitor {
     type Value = YamlValue;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a YAML value")
     }
 
-    fn visit_unit<E>(self) -> Result<YamlValue, E> {
-        Ok(YamlValue::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<YamlValue, E> {
-        Ok(YamlValue::Null)
-    }
-
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<YamlValue, D::Error> {
-        YamlValue::deserialize(d)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<YamlValue, E> {
-        Ok(YamlValue::Bool(b))
-    }
-
-    fn visit_i64<E>(self, i: i64) -> Result<YamlValue, E> {
-        Ok(YamlValue::Int(i))
-    }
-
-    fn visit_u64<E>(self, u: u64) -> Result<YamlValue, E> {
-        Ok(YamlValue::UInt(u))
-    }
-
-    fn visit_f64<E>(self, f: f64) -> Result<YamlValue, E> {
-        Ok(YamlValue::Float(f))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<YamlValue, E> {
-        Ok(YamlValue::Str(s.to_string()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<YamlValue, E> {
-        Ok(YamlValue::Str(s))
-    }
+    visit_scalars!();
 
     fn visit_bytes<E>(self, bytes: &[u8]) -> Result<YamlValue, E> {
-        Ok(YamlValue::Str(String::from_utf8_lossy(bytes).into_owned()))
+        Ok(Scalar::Str(String::from_utf8_lossy(bytes).into_owned()).into())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<YamlValue, A::Error> {
@@ -158,55 +167,21 @@ impl<'de> Visitor<'de> for YamlVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for YamlKey {
+impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(KeyVisitor)
     }
 }
 
-/// Takes scalars only: the visitor's defaults reject a sequence or a map.
+/// Takes scalars only: the visitor's defaults reject a sequence or a map as a key.
 struct KeyVisitor;
 
 impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = YamlKey;
+    type Value = Scalar;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a scalar map key")
     }
 
-    fn visit_unit<E>(self) -> Result<YamlKey, E> {
-        Ok(YamlKey::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<YamlKey, E> {
-        Ok(YamlKey::Null)
-    }
-
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<YamlKey, D::Error> {
-        YamlKey::deserialize(d)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<YamlKey, E> {
-        Ok(YamlKey::Bool(b))
-    }
-
-    fn visit_i64<E>(self, i: i64) -> Result<YamlKey, E> {
-        Ok(YamlKey::Int(i))
-    }
-
-    fn visit_u64<E>(self, u: u64) -> Result<YamlKey, E> {
-        Ok(YamlKey::UInt(u))
-    }
-
-    fn visit_f64<E>(self, f: f64) -> Result<YamlKey, E> {
-        Ok(YamlKey::Float(f))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<YamlKey, E> {
-        Ok(YamlKey::Str(s.to_string()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<YamlKey, E> {
-        Ok(YamlKey::Str(s))
-    }
+    visit_scalars!();
 }
