@@ -50,9 +50,9 @@ impl Target {
 const RESOLVE_RETRY: Duration = Duration::from_millis(100);
 
 /// Resolves a kind. With `served_by`, a kind discovery does not serve is asked for again once;
-/// after that it is waited for (until `served_by`) only while a CustomResourceDefinition that
-/// defines it and serves the version exists (a CRD applied moments ago). A kind no CRD will serve
-/// fails at once.
+/// if it is still not served, the cluster's CustomResourceDefinitions are looked at once: the kind
+/// is waited for (until `served_by`) only when a CRD defines it and serves the version (a CRD
+/// applied moments ago). A kind no CRD will serve fails at once.
 async fn resolve(
     ctx: &Session<'_>,
     api_version: &str,
@@ -60,7 +60,7 @@ async fn resolve(
     served_by: Option<Instant>,
 ) -> Result<Resolved, String> {
     let connection = ctx.connection;
-    let mut asked_again = false;
+    let mut misses = 0;
     loop {
         let err = match connection
             .resolver
@@ -76,7 +76,8 @@ async fn resolve(
         if Instant::now() >= by {
             return Err(err.message);
         }
-        if asked_again {
+        misses += 1;
+        if misses == 2 {
             match crate::cluster::crd_for(&connection.client, api_version, kind).await {
                 Ok(CrdVerdict::Pending) => {}
                 Ok(CrdVerdict::Undefined) => {
@@ -96,7 +97,6 @@ async fn resolve(
                 Err(_) => {}
             }
         }
-        asked_again = true;
         tokio::time::sleep(RESOLVE_RETRY).await;
     }
 }
