@@ -14,7 +14,7 @@ use super::slots::{Place, Slots};
 use crate::cluster::{Cluster, ClusterError};
 use crate::load::Collection;
 use crate::report;
-use crate::run;
+use crate::run::{self, NamespaceError};
 
 /// Shared by every trial of the run.
 pub(crate) struct RunState {
@@ -30,7 +30,7 @@ pub(crate) struct RunState {
     /// How many tests work at once (`parallel`).
     slots: OnceLock<Slots>,
     /// The collection's shared namespace: whether this run created it.
-    shared_namespace: tokio::sync::OnceCell<Result<bool, String>>,
+    shared_namespace: tokio::sync::OnceCell<Result<bool, NamespaceError>>,
 }
 
 impl RunState {
@@ -67,7 +67,7 @@ impl RunState {
     pub(crate) async fn shared_namespace(
         &self,
         cluster: &Arc<Cluster>,
-    ) -> Result<Option<Arc<str>>, String> {
+    ) -> Result<Option<Arc<str>>, NamespaceError> {
         let Some(name) = &self.collection.namespace else {
             return Ok(None);
         };

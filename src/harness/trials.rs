@@ -244,7 +244,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 }
                 let shared_namespace = match state.shared_namespace(&cluster).await {
                     Ok(shared) => shared,
-                    Err(err) => return not_started(err),
+                    Err(err) => return not_started(err.to_string()),
                 };
                 let settings = TestSettings {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),

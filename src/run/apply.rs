@@ -7,6 +7,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::api_error::api_message;
+use super::error::{ActionError, WriteError};
 use super::objects::{self, Target, metadata_str};
 use super::test_state::{Created, Session};
 use crate::load::Object;
@@ -17,11 +18,14 @@ pub(crate) async fn apply(
     object: &Object,
     scope: &str,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), ActionError> {
     let mut value = object.value.clone();
     let target = objects::target_served_by(ctx, &mut value, Some(deadline))
         .await
-        .map_err(|err| format!("{}: {err}", object.source))?;
+        .map_err(|source| ActionError::ApplyKind {
+            file: object.source.to_string(),
+            source,
+        })?;
     let name = metadata_str(&value, "name").map(str::to_string);
     let result = match &name {
         Some(name) => create_or_update(ctx, &target, name, value, scope, deadline).await,
@@ -29,17 +33,15 @@ pub(crate) async fn apply(
         None if metadata_str(&value, "generateName").is_some() => {
             create(ctx, &target, &value, scope)
                 .await
-                .map_err(|err| api_message(&err))
+                .map_err(|err| WriteError::Rejected(api_message(&err)))
         }
-        None => Err("object has neither metadata.name nor metadata.generateName".into()),
+        None => Err(WriteError::NoName),
     };
-    result.map_err(|err| {
-        format!(
-            "applying {} {} failed ({}): {err}",
-            target.gvk(),
-            name.unwrap_or_default(),
-            object.source
-        )
+    result.map_err(|reason| ActionError::Apply {
+        gvk: target.gvk(),
+        name: name.unwrap_or_default(),
+        file: object.source.to_string(),
+        reason,
     })
 }
 
@@ -50,7 +52,7 @@ async fn create_or_update(
     mut value: Value,
     scope: &str,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     loop {
         let live = target
             .api
@@ -91,14 +93,11 @@ enum Write {
 }
 
 /// KUTTL's choice after the GET: patch what exists, create what does not, fail on any other error.
-fn write_for(live: Result<Option<String>, kube::Error>) -> Result<Write, String> {
+fn write_for(live: Result<Option<String>, kube::Error>) -> Result<Write, WriteError> {
     match live {
         Ok(Some(resource_version)) => Ok(Write::Patch { resource_version }),
         Ok(None) => Ok(Write::Create),
-        Err(err) => Err(format!(
-            "failed to check object's existence: {}",
-            api_message(&err)
-        )),
+        Err(err) => Err(WriteError::Existence(api_message(&err))),
     }
 }
 
@@ -108,7 +107,7 @@ enum Next {
     Done,
     /// GET and write again at once (no backoff, as KUTTL).
     Retry,
-    Fail(String),
+    Fail(WriteError),
 }
 
 /// A conflict or AlreadyExists (someone else wrote first) is retried until the deadline; any other
@@ -121,11 +120,8 @@ fn after_attempt(attempt: Result<(), kube::Error>, deadline_passed: bool) -> Nex
         {
             Next::Retry
         }
-        Err(err) if deadline_passed => Next::Fail(format!(
-            "create/update timeout exceeded, last attempt was: {}",
-            api_message(&err)
-        )),
-        Err(err) => Next::Fail(api_message(&err)),
+        Err(err) if deadline_passed => Next::Fail(WriteError::TimedOut(api_message(&err))),
+        Err(err) => Next::Fail(WriteError::Rejected(api_message(&err))),
     }
 }
 
@@ -164,10 +160,10 @@ mod tests {
     #[case::exists(Ok(Some("42".into())), Ok(Write::Patch { resource_version: "42".into() }))]
     #[case::absent(Ok(None), Ok(Write::Create))]
     #[case::forbidden(Err(api_error(403, "Forbidden", "configmaps \"c\" is forbidden")),
-        Err("failed to check object's existence: configmaps \"c\" is forbidden".into()))]
+        Err(WriteError::Existence("configmaps \"c\" is forbidden".into())))]
     fn the_get_decides_between_patch_and_create(
         #[case] live: Result<Option<String>, kube::Error>,
-        #[case] expected: Result<Write, String>,
+        #[case] expected: Result<Write, WriteError>,
     ) {
         assert_eq!(write_for(live), expected);
     }
@@ -185,16 +181,30 @@ mod tests {
         Next::Retry
     )]
     #[case::conflict_at_deadline(Err(api_error(409, "Conflict", "the object has been modified")), true,
-        Next::Fail("create/update timeout exceeded, last attempt was: the object has been modified".into()))]
+        Next::Fail(WriteError::TimedOut("the object has been modified".into())))]
     #[case::invalid(Err(api_error(422, "Invalid", "spec.replicas: Invalid value")), false,
-        Next::Fail("spec.replicas: Invalid value".into()))]
+        Next::Fail(WriteError::Rejected("spec.replicas: Invalid value".into())))]
     #[case::invalid_at_deadline(Err(api_error(422, "Invalid", "spec.replicas: Invalid value")), true,
-        Next::Fail("create/update timeout exceeded, last attempt was: spec.replicas: Invalid value".into()))]
+        Next::Fail(WriteError::TimedOut("spec.replicas: Invalid value".into())))]
     fn conflicts_are_retried_until_the_deadline_other_errors_fail(
         #[case] attempt: Result<(), kube::Error>,
         #[case] deadline_passed: bool,
         #[case] expected: Next,
     ) {
         assert_eq!(after_attempt(attempt, deadline_passed), expected);
+    }
+
+    #[test]
+    fn a_failed_apply_reads_as_kuttls() {
+        let failed = ActionError::Apply {
+            gvk: "/v1, Kind=ConfigMap".into(),
+            name: "c".into(),
+            file: "00-install.yaml:3".into(),
+            reason: WriteError::TimedOut("the object has been modified".into()),
+        };
+        assert_eq!(
+            failed.to_string(),
+            "applying /v1, Kind=ConfigMap c failed (00-install.yaml:3): create/update timeout exceeded, last attempt was: the object has been modified"
+        );
     }
 }

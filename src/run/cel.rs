@@ -46,7 +46,7 @@ pub(crate) async fn check(
                 .get(&reference.name)
                 .await
                 .map_err(|err| api_message(&err)),
-            Err(err) => Err(err),
+            Err(err) => Err(err.to_string()),
         }
         .map_err(|err| {
             fail(format!(

@@ -62,7 +62,7 @@ async fn check_assert(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFai
     let mut expected = object.value.clone();
     let target = objects::target(ctx, &mut expected)
         .await
-        .map_err(|err| failure(object, err))?;
+        .map_err(|err| failure(object, err.to_string()))?;
     if let Some(name) = metadata_str(&expected, "name") {
         let actual = target
             .api
@@ -73,7 +73,7 @@ async fn check_assert(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFai
     }
     let candidates = list(&target, &expected)
         .await
-        .map_err(|err| failure(object, err))?;
+        .map_err(|err| failure(object, err.to_string()))?;
     if candidates.is_empty() {
         return Err(failure(
             object,
@@ -107,7 +107,7 @@ async fn check_error(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFail
     let mut expected = object.value.clone();
     let target = objects::target(ctx, &mut expected)
         .await
-        .map_err(|err| failure(object, err))?;
+        .map_err(|err| failure(object, err.to_string()))?;
     let matching: Vec<String> = if let Some(name) = metadata_str(&expected, "name") {
         match target.api.get(name).await {
             Ok(actual) => matches(&expected, &actual)
@@ -120,7 +120,7 @@ async fn check_error(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFail
     } else {
         let candidates = list(&target, &expected)
             .await
-            .map_err(|err| failure(object, err))?;
+            .map_err(|err| failure(object, err.to_string()))?;
         candidates
             .iter()
             .filter(|actual| matches(&expected, actual))
@@ -230,9 +230,9 @@ async fn run_assert_commands(
         };
         command::run(ctx, &command, limit, scope)
             .await
-            .map_err(|message| CheckFailure {
+            .map_err(|err| CheckFailure {
                 what: format!("TestAssert command {:?}", command::summary(&command)),
-                message,
+                message: err.to_string(),
                 diff: None,
                 state: None,
             })?;

@@ -144,7 +144,7 @@ fn argv(
                 command: collector.command.clone(),
                 ..crate::config::Command::default()
             };
-            command::argv(&command, env, test_namespace)
+            command::argv(&command, env, test_namespace).map_err(|err| err.to_string())
         }
     }
 }

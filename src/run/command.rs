@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
+use super::error::CommandError;
 use super::log::TestLog;
 use super::test_state::{Session, TestState};
 use crate::config::Command;
@@ -41,7 +42,7 @@ pub(crate) async fn run_all(
     commands: &[Command],
     inherited_timeout: i64,
     scope: &str,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     for (position, command) in commands.iter().enumerate() {
         if let Err(err) = run(
             ctx,
@@ -70,7 +71,7 @@ pub(crate) async fn run(
     command: &Command,
     limit: Limit,
     scope: &str,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let env = environment(ctx);
     let argv = argv(command, &env, &ctx.test.namespace)?;
     let summary = summary(command);
@@ -86,9 +87,10 @@ pub(crate) async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let mut child = process
-        .spawn()
-        .map_err(|err| format!("command {summary:?} could not start: {err}"))?;
+    let mut child = process.spawn().map_err(|err| CommandError::Start {
+        summary: summary.clone(),
+        reason: err.to_string(),
+    })?;
     let output = stream_output(&mut child, &ctx.test.log, scope, command.skip_log_output);
     if command.background {
         ctx.test
@@ -109,9 +111,10 @@ pub(crate) async fn run(
         Limit::None => Ok(child.wait().await),
     };
     let status = match waited {
-        Ok(status) => {
-            status.map_err(|err| format!("command {summary:?} could not be waited for: {err}"))?
-        }
+        Ok(status) => status.map_err(|err| CommandError::Wait {
+            summary: summary.clone(),
+            reason: err.to_string(),
+        })?,
         Err(_) => {
             let _ = child.kill().await;
             drain(output, &ctx.test.log, scope).await;
@@ -119,17 +122,19 @@ pub(crate) async fn run(
                 Limit::Seconds(seconds) => seconds,
                 Limit::None => 0,
             };
-            let message = format!(
-                "command {summary:?} exceeded {seconds} sec timeout, context deadline exceeded"
+            return ignore_or_fail(
+                ctx,
+                command,
+                scope,
+                CommandError::Timeout { summary, seconds },
             );
-            return ignore_or_fail(ctx, command, scope, message);
         }
     };
     drain(output, &ctx.test.log, scope).await;
     if status.success() {
         return Ok(());
     }
-    let code = status.code().map_or_else(
+    let status = status.code().map_or_else(
         || "killed by a signal".to_string(),
         |code| format!("exit status {code}"),
     );
@@ -137,7 +142,7 @@ pub(crate) async fn run(
         ctx,
         command,
         scope,
-        format!("command {summary:?} failed, {code}"),
+        CommandError::Failed { summary, status },
     )
 }
 
@@ -156,13 +161,13 @@ fn ignore_or_fail(
     ctx: &Session<'_>,
     command: &Command,
     scope: &str,
-    message: String,
-) -> Result<(), String> {
+    failure: CommandError,
+) -> Result<(), CommandError> {
     if command.ignore_failure {
-        ctx.test.log.line(scope, &format!("{message} (ignored)"));
+        ctx.test.log.line(scope, &format!("{failure} (ignored)"));
         Ok(())
     } else {
-        Err(message)
+        Err(failure)
     }
 }
 
@@ -188,18 +193,17 @@ pub(crate) fn argv(
     command: &Command,
     env: &HashMap<String, String>,
     namespace: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, CommandError> {
     if !command.script.is_empty() {
         return Ok(vec!["sh".into(), "-c".into(), command.script.clone()]);
     }
     let expanded = expand(&command.command, |name| env.get(name).cloned());
-    let mut argv = shell_words::split(&expanded)
-        .map_err(|err| format!("command {:?}: {err}", command.command))?;
+    let mut argv = shell_words::split(&expanded).map_err(|err| CommandError::Unparsable {
+        command: command.command.clone(),
+        reason: err.to_string(),
+    })?;
     if argv.is_empty() {
-        return Err(format!(
-            "command {:?} is empty after expansion",
-            command.command
-        ));
+        return Err(CommandError::Empty(command.command.clone()));
     }
     let has_namespace = argv.iter().any(|arg| {
         arg == "-n"

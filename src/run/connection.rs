@@ -7,14 +7,14 @@ use std::sync::{Arc, OnceLock};
 
 use kube::Client;
 
-use crate::cluster::{Endpoint, Requests, Resolver};
+use crate::cluster::{ClusterError, Endpoint, Requests, Resolver};
 
 /// The clients of one test for one cluster.
 pub(crate) struct Connection {
     /// Sends every read and write of the test to this cluster.
     pub client: Client,
     /// Carries the test's watches; built when the first watch starts.
-    watch_client: OnceLock<Result<Client, String>>,
+    watch_client: OnceLock<Result<Client, ClusterError>>,
     /// The API server.
     pub endpoint: Arc<Endpoint>,
     /// The User-Agent name and the request recorder, for the watch client.
@@ -34,11 +34,9 @@ impl Connection {
         kubeconfig: Option<PathBuf>,
         trial_name: &str,
         requests: Option<Requests>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ClusterError> {
         Ok(Self {
-            client: endpoint
-                .client(trial_name, requests.as_ref())
-                .map_err(|err| err.to_string())?,
+            client: endpoint.client(trial_name, requests.as_ref())?,
             watch_client: OnceLock::new(),
             endpoint,
             trial_name: trial_name.to_string(),
@@ -50,12 +48,11 @@ impl Connection {
 
     /// The client for watches: its own connections, so that a watch event never queues behind the
     /// test's writes.
-    pub(crate) fn watch_client(&self) -> Result<Client, String> {
+    pub(crate) fn watch_client(&self) -> Result<Client, ClusterError> {
         self.watch_client
             .get_or_init(|| {
                 self.endpoint
                     .client(&self.trial_name, self.requests.as_ref())
-                    .map_err(|err| err.to_string())
             })
             .clone()
     }

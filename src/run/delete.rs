@@ -9,6 +9,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
+use super::error::ActionError;
 use super::objects;
 use super::test_state::Session;
 use crate::config::ObjectReference;
@@ -21,7 +22,7 @@ pub(crate) async fn delete_all(
     references: &[ObjectReference],
     scope: &str,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), ActionError> {
     let mut pending: Vec<(Api<DynamicObject>, String, String)> = Vec::new();
     for reference in references {
         let mut value = json!({
@@ -29,7 +30,9 @@ pub(crate) async fn delete_all(
             "kind": reference.kind,
             "metadata": { "namespace": reference.namespace },
         });
-        let target = objects::target(ctx, &mut value).await?;
+        let target = objects::target(ctx, &mut value)
+            .await
+            .map_err(ActionError::Kind)?;
         let names = if reference.name.is_empty() {
             let selector = reference
                 .labels
@@ -41,7 +44,10 @@ pub(crate) async fn delete_all(
                 .api
                 .list(&ListParams::default().labels(&selector))
                 .await
-                .map_err(|err| format!("listing {} failed: {}", target.gvk(), api_message(&err)))?;
+                .map_err(|err| ActionError::List {
+                    gvk: target.gvk(),
+                    reason: api_message(&err),
+                })?;
             listed
                 .items
                 .into_iter()
@@ -61,11 +67,11 @@ pub(crate) async fn delete_all(
                     .log
                     .line(scope, &format!("{} already gone", target.id(&name))),
                 Err(err) => {
-                    return Err(format!(
-                        "deleting {} {name} failed: {}",
-                        target.gvk(),
-                        api_message(&err)
-                    ));
+                    return Err(ActionError::Delete {
+                        gvk: target.gvk(),
+                        name,
+                        reason: api_message(&err),
+                    });
                 }
             }
             pending.push((target.api.clone(), name, target.gvk()));
@@ -77,7 +83,7 @@ pub(crate) async fn delete_all(
 async fn wait_gone(
     pending: &[(Api<DynamicObject>, String, String)],
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), ActionError> {
     loop {
         let mut last = None;
         for (api, name, gvk) in pending {
@@ -104,13 +110,11 @@ async fn wait_gone(
 /// After one check of the deleted objects (`last`: what the first one still there, or the error
 /// reading it, said): `Ok(true)` when all are gone, `Ok(false)` to check again, `Err` at the
 /// deadline with KUTTL's message.
-fn wait_verdict(last: Option<String>, deadline_passed: bool) -> Result<bool, String> {
+fn wait_verdict(last: Option<String>, deadline_passed: bool) -> Result<bool, ActionError> {
     match last {
         None => Ok(true),
         Some(_) if !deadline_passed => Ok(false),
-        Some(last) => Err(format!(
-            "timed out waiting for resource deletion (result of last check was: {last:?})"
-        )),
+        Some(last) => Err(ActionError::DeleteTimeout { last }),
     }
 }
 
@@ -125,16 +129,27 @@ mod tests {
     #[case::all_gone_at_the_deadline(None, true, Ok(true))]
     #[case::still_there(Some("/v1, Kind=Pod p still exists"), false, Ok(false))]
     #[case::still_there_at_the_deadline(Some("/v1, Kind=Pod p still exists"), true,
-        Err("timed out waiting for resource deletion (result of last check was: \"/v1, Kind=Pod p still exists\")".into()))]
+        Err(ActionError::DeleteTimeout { last: "/v1, Kind=Pod p still exists".into() }))]
     #[case::read_error_is_retried(Some("connection refused"), false, Ok(false))]
     fn waits_until_every_object_is_gone_or_the_deadline(
         #[case] last: Option<&str>,
         #[case] deadline_passed: bool,
-        #[case] expected: Result<bool, String>,
+        #[case] expected: Result<bool, ActionError>,
     ) {
         assert_eq!(
             wait_verdict(last.map(str::to_string), deadline_passed),
             expected
+        );
+    }
+
+    #[test]
+    fn the_deletion_timeout_reads_as_kuttls() {
+        let timed_out = ActionError::DeleteTimeout {
+            last: "/v1, Kind=Pod p still exists".into(),
+        };
+        assert_eq!(
+            timed_out.to_string(),
+            "timed out waiting for resource deletion (result of last check was: \"/v1, Kind=Pod p still exists\")"
         );
     }
 }

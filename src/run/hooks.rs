@@ -10,6 +10,7 @@ use kube::Api;
 use kube::runtime::wait::{await_condition, conditions};
 use tokio::time::Instant;
 
+use super::error::ActionError;
 use super::step::StepFailure;
 use super::test_run::describe_failure;
 use super::test_state::{Session, TestState};
@@ -56,7 +57,12 @@ pub(crate) async fn run(
         record_requests,
     ) {
         Ok(ctx) => ctx,
-        Err(err) => return (Err(failure(hook, name, "setup", &err, None)), None),
+        Err(err) => {
+            return (
+                Err(failure(hook, name, "setup", &err.to_string(), None)),
+                None,
+            );
+        }
     };
     let result = activities(&ctx.session(), hook)
         .await
@@ -82,30 +88,32 @@ fn failure(
     message
 }
 
+/// Runs the hook's activities; `Err` names the activity that failed and why.
 async fn activities(ctx: &Session<'_>, hook: &LoadedHook) -> Result<(), (&'static str, String)> {
+    let failed = |activity: &'static str| move |err: ActionError| (activity, err.to_string());
     let scope = hook.hook.point.field();
     let timeout = Duration::from_secs(u64::try_from(ctx.test.step_timeout).unwrap_or(0));
     let deadline = Instant::now() + timeout;
     for crd in &hook.crds {
         apply::apply(ctx, crd, scope, deadline)
             .await
-            .map_err(|err| ("crdDir", err))?;
+            .map_err(failed("crdDir"))?;
     }
     for crd in &hook.crds {
         wait_until_served(ctx, crd, deadline)
             .await
-            .map_err(|err| ("crdDir", err))?;
+            .map_err(failed("crdDir"))?;
     }
     for object in &hook.manifests {
         apply::apply(ctx, object, scope, deadline)
             .await
-            .map_err(|err| ("manifestDirs", err))?;
+            .map_err(failed("manifestDirs"))?;
     }
     // Hook commands have no inherited time limit (KUTTL's suite commands have none by default);
     // a command's own `timeout` still applies.
     command::run_all(ctx, &hook.hook.activities.commands, 0, scope)
         .await
-        .map_err(|err| ("commands", err))?;
+        .map_err(|err| failed("commands")(err.into()))?;
     delete::delete_all(
         ctx,
         &hook.hook.activities.delete,
@@ -113,7 +121,7 @@ async fn activities(ctx: &Session<'_>, hook: &LoadedHook) -> Result<(), (&'stati
         Instant::now() + timeout,
     )
     .await
-    .map_err(|err| ("delete", err))?;
+    .map_err(failed("delete"))?;
     if hook.asserts.is_empty() && hook.errors.is_empty() {
         return Ok(());
     }
@@ -138,7 +146,7 @@ async fn wait_until_served(
     ctx: &Session<'_>,
     crd: &Object,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), ActionError> {
     let name = objects::metadata_str(&crd.value, "name").unwrap_or_default();
     let api: Api<CustomResourceDefinition> = Api::all(ctx.connection.watch_client()?);
     let remaining = deadline.saturating_duration_since(Instant::now());
@@ -149,13 +157,18 @@ async fn wait_until_served(
     .await
     {
         Ok(Ok(_)) => {}
-        Ok(Err(err)) => return Err(format!("waiting for CRD {name} to be established: {err}")),
+        Ok(Err(err)) => {
+            return Err(ActionError::CrdWatch {
+                name: name.to_string(),
+                reason: err.to_string(),
+            });
+        }
         Err(_) => {
-            return Err(format!(
-                "CRD {name} was not established within {}s ({})",
-                remaining.as_secs(),
-                crd.source
-            ));
+            return Err(ActionError::CrdNotEstablished {
+                name: name.to_string(),
+                seconds: remaining.as_secs(),
+                file: crd.source.to_string(),
+            });
         }
     }
     let spec = &crd.value["spec"];
@@ -172,7 +185,9 @@ async fn wait_until_served(
         let api_version = format!("{group}/{}", version["name"].as_str().unwrap_or_default());
         let mut probe =
             serde_json::json!({"apiVersion": api_version, "kind": kind, "metadata": {}});
-        objects::target_served_by(ctx, &mut probe, Some(deadline)).await?;
+        objects::target_served_by(ctx, &mut probe, Some(deadline))
+            .await
+            .map_err(ActionError::Kind)?;
     }
     ctx.test.log.line(
         "crdDir",

@@ -11,6 +11,7 @@ mod command;
 mod connection;
 mod delete;
 mod diff;
+mod error;
 mod events;
 mod hooks;
 mod interrupt;
@@ -30,6 +31,7 @@ mod window;
 use std::sync::LazyLock;
 
 pub(crate) use diff::describe_state;
+pub(crate) use error::NamespaceError;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::RUNNING;
 pub(crate) use namespace::generate_name as generate_namespace_name;

@@ -10,6 +10,7 @@ use kube::{Api, Client};
 use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
+use super::error::NamespaceError;
 use super::log::TestLog;
 
 const ADJECTIVES: &[&str] = &[
@@ -45,7 +46,11 @@ pub(crate) fn generate_name() -> String {
 }
 
 /// Creates the namespace; one that already exists is used as it is. `Ok(true)`: it was created.
-pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result<bool, String> {
+pub(crate) async fn create(
+    client: &Client,
+    name: &str,
+    log: &TestLog,
+) -> Result<bool, NamespaceError> {
     let api: Api<Namespace> = Api::all(client.clone());
     let namespace = Namespace {
         metadata: kube::api::ObjectMeta {
@@ -58,10 +63,10 @@ pub(crate) async fn create(client: &Client, name: &str, log: &TestLog) -> Result
     match api.create(&PostParams::default(), &namespace).await {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(status)) if status.is_already_exists() => Ok(false),
-        Err(err) => Err(format!(
-            "cannot create namespace {name:?}: {}",
-            api_message(&err)
-        )),
+        Err(err) => Err(NamespaceError::Create {
+            name: name.to_string(),
+            reason: api_message(&err),
+        }),
     }
 }
 
@@ -73,7 +78,7 @@ pub(crate) async fn delete(
     wait: bool,
     deadline: Instant,
     log: &TestLog,
-) -> Result<(), String> {
+) -> Result<(), NamespaceError> {
     let api: Api<Namespace> = Api::all(client.clone());
     log.line("cleanup", &format!("Deleting namespace {name:?}"));
     loop {
@@ -84,10 +89,10 @@ pub(crate) async fn delete(
                 tokio::time::sleep(POLL).await
             }
             Err(err) => {
-                return Err(format!(
-                    "deleting namespace {name:?} failed: {}",
-                    api_message(&err)
-                ));
+                return Err(NamespaceError::Delete {
+                    name: name.to_string(),
+                    reason: api_message(&err),
+                });
             }
         }
     }
@@ -104,19 +109,17 @@ pub(crate) async fn delete(
             Ok(Some(_)) => None,
             Err(err) if is_transient(&err) => Some(api_message(&err)),
             Err(err) => {
-                return Err(format!(
-                    "waiting for namespace {name:?} to be deleted: {}",
-                    api_message(&err)
-                ));
+                return Err(NamespaceError::Wait {
+                    name: name.to_string(),
+                    reason: api_message(&err),
+                });
             }
         };
         if Instant::now() >= deadline {
-            let last = last_error
-                .map(|err| format!(" (last error: {err})"))
-                .unwrap_or_default();
-            return Err(format!(
-                "waiting for namespace {name:?} to be deleted timed out{last}"
-            ));
+            return Err(NamespaceError::WaitTimeout {
+                name: name.to_string(),
+                last_error,
+            });
         }
         tokio::time::sleep(POLL).await;
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::error::KindError;
 use super::test_state::Session;
 use crate::cluster::{CrdVerdict, Resolved};
 
@@ -58,7 +59,7 @@ async fn resolve(
     api_version: &str,
     kind: &str,
     served_by: Option<Instant>,
-) -> Result<Resolved, String> {
+) -> Result<Resolved, KindError> {
     let connection = ctx.connection;
     let mut misses = 0;
     loop {
@@ -71,10 +72,10 @@ async fn resolve(
             Err(err) => err,
         };
         let Some(by) = served_by.filter(|_| err.not_served) else {
-            return Err(err.message);
+            return Err(KindError::Discovery(err.message));
         };
         if Instant::now() >= by {
-            return Err(err.message);
+            return Err(KindError::Discovery(err.message));
         }
         misses += 1;
         if misses == 2 {
@@ -82,16 +83,18 @@ async fn resolve(
                 Ok(CrdVerdict::Pending) => {}
                 Ok(CrdVerdict::Undefined) => {
                     let group = api_version.split_once('/').map_or("", |(group, _)| group);
-                    return Err(format!(
-                        "{}; no CustomResourceDefinition defines kind {kind} in group {group:?}",
-                        err.message
-                    ));
+                    return Err(KindError::NoCrd {
+                        discovery: err.message,
+                        kind: kind.to_string(),
+                        group: group.to_string(),
+                    });
                 }
                 Ok(CrdVerdict::VersionNotServed(crd)) => {
-                    return Err(format!(
-                        "{}; CustomResourceDefinition {crd} does not serve {api_version}",
-                        err.message
-                    ));
+                    return Err(KindError::VersionNotServed {
+                        discovery: err.message,
+                        crd,
+                        api_version: api_version.to_string(),
+                    });
                 }
                 // Without the CRDs (no right to list them) there is no telling: wait.
                 Err(_) => {}
@@ -112,7 +115,7 @@ pub(crate) fn metadata_str<'a>(value: &'a Value, field: &str) -> Option<&'a str>
 
 /// Resolves an object's kind and injects the test namespace into `value` when the kind is
 /// namespaced and the object names none.
-pub(crate) async fn target(ctx: &Session<'_>, value: &mut Value) -> Result<Target, String> {
+pub(crate) async fn target(ctx: &Session<'_>, value: &mut Value) -> Result<Target, KindError> {
     target_served_by(ctx, value, None).await
 }
 
@@ -122,7 +125,7 @@ pub(crate) async fn target_served_by(
     ctx: &Session<'_>,
     value: &mut Value,
     served_by: Option<Instant>,
-) -> Result<Target, String> {
+) -> Result<Target, KindError> {
     let api_version = value
         .get("apiVersion")
         .and_then(Value::as_str)

@@ -6,15 +6,17 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
+use super::error::NamespaceError;
 use super::log::TestLog;
 use super::namespace;
 use crate::cluster::Cluster;
 
 /// Creates the shared namespace if it does not exist; `Ok(true)`: this run created it.
-pub(crate) async fn create_shared(cluster: &Arc<Cluster>, name: &str) -> Result<bool, String> {
-    let client = cluster
-        .client(&format!("namespace {name}"), None)
-        .map_err(|err| err.to_string())?;
+pub(crate) async fn create_shared(
+    cluster: &Arc<Cluster>,
+    name: &str,
+) -> Result<bool, NamespaceError> {
+    let client = cluster.client(&format!("namespace {name}"), None)?;
     namespace::create(&client, name, &TestLog::new()).await
 }
 
@@ -23,10 +25,8 @@ pub(crate) async fn delete_shared(
     cluster: &Arc<Cluster>,
     name: &str,
     deadline: Instant,
-) -> Result<(), String> {
-    let client = cluster
-        .client(&format!("namespace {name}"), None)
-        .map_err(|err| err.to_string())?;
+) -> Result<(), NamespaceError> {
+    let client = cluster.client(&format!("namespace {name}"), None)?;
     namespace::delete(
         &client,
         name,
@@ -48,7 +48,7 @@ pub(crate) async fn delete_shared_elsewhere(
     for endpoint in cluster.take_shared_elsewhere() {
         let deleted = match endpoint.client(&format!("namespace {name}"), None) {
             Ok(client) => namespace::delete(&client, name, true, deadline, &TestLog::new()).await,
-            Err(err) => Err(err.to_string()),
+            Err(err) => Err(err.into()),
         };
         if let Err(err) = deleted {
             failures.push(format!("{err} (at {})", endpoint.url()));

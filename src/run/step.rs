@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::error::ActionError;
 use super::test_state::Session;
 use super::timeout::seconds;
 use super::window::{self, WindowFailure};
@@ -19,7 +20,7 @@ use crate::load::{Object, Step};
 /// Why a step failed.
 pub(crate) enum StepFailure {
     /// Deleting, a command or an apply failed.
-    Actions(Vec<String>),
+    Actions(Vec<ActionError>),
     /// The checks did not pass within the window; with the collectors' output, if any.
     Window(WindowFailure, Option<String>),
 }
@@ -32,10 +33,19 @@ pub(crate) trait Actions {
         references: &[ObjectReference],
         scope: &str,
         deadline: Instant,
-    ) -> Result<(), String>;
-    async fn commands(&self, commands: &[Command], timeout: i64, scope: &str)
-    -> Result<(), String>;
-    async fn apply(&self, object: &Object, scope: &str, deadline: Instant) -> Result<(), String>;
+    ) -> Result<(), ActionError>;
+    async fn commands(
+        &self,
+        commands: &[Command],
+        timeout: i64,
+        scope: &str,
+    ) -> Result<(), ActionError>;
+    async fn apply(
+        &self,
+        object: &Object,
+        scope: &str,
+        deadline: Instant,
+    ) -> Result<(), ActionError>;
     async fn window(&self, step: &Step, window: Duration, scope: &str)
     -> Result<(), WindowFailure>;
     async fn collect(&self, collectors: &[TestCollector], scope: &str) -> Option<String>;
@@ -54,7 +64,7 @@ impl Actions for Live<'_, '_> {
         references: &[ObjectReference],
         scope: &str,
         deadline: Instant,
-    ) -> Result<(), String> {
+    ) -> Result<(), ActionError> {
         delete::delete_all(self.0, references, scope, deadline).await
     }
 
@@ -63,11 +73,16 @@ impl Actions for Live<'_, '_> {
         commands: &[Command],
         timeout: i64,
         scope: &str,
-    ) -> Result<(), String> {
-        command::run_all(self.0, commands, timeout, scope).await
+    ) -> Result<(), ActionError> {
+        Ok(command::run_all(self.0, commands, timeout, scope).await?)
     }
 
-    async fn apply(&self, object: &Object, scope: &str, deadline: Instant) -> Result<(), String> {
+    async fn apply(
+        &self,
+        object: &Object,
+        scope: &str,
+        deadline: Instant,
+    ) -> Result<(), ActionError> {
         apply::apply(self.0, object, scope, deadline).await
     }
 
@@ -160,6 +175,7 @@ mod tests {
     use super::*;
     use crate::config::{TestAssert, TestStep};
     use crate::load::{Located, Source};
+    use crate::run::error::{CommandError, WriteError};
 
     /// Records each action and fails those whose name is in `failing`.
     #[derive(Default)]
@@ -176,11 +192,12 @@ mod tests {
             }
         }
 
+        /// Records `call`; `Err(call)` when it is to fail.
         fn call(&self, call: String) -> Result<(), String> {
             let failed = self.failing.iter().any(|f| call.starts_with(f));
             self.calls.lock().unwrap().push(call.clone());
             match failed {
-                true => Err(format!("{call} failed")),
+                true => Err(call),
                 false => Ok(()),
             }
         }
@@ -200,8 +217,9 @@ mod tests {
             references: &[ObjectReference],
             _scope: &str,
             _deadline: Instant,
-        ) -> Result<(), String> {
+        ) -> Result<(), ActionError> {
             self.call(format!("delete {}", references.len()))
+                .map_err(|last| ActionError::DeleteTimeout { last })
         }
 
         async fn commands(
@@ -209,8 +227,9 @@ mod tests {
             commands: &[Command],
             timeout: i64,
             _scope: &str,
-        ) -> Result<(), String> {
+        ) -> Result<(), ActionError> {
             self.call(format!("commands {} in {timeout}s", commands.len()))
+                .map_err(command_failed)
         }
 
         async fn apply(
@@ -218,8 +237,9 @@ mod tests {
             object: &Object,
             _scope: &str,
             _deadline: Instant,
-        ) -> Result<(), String> {
+        ) -> Result<(), ActionError> {
             self.call(format!("apply {}", object.value["metadata"]["name"]))
+                .map_err(apply_failed)
         }
 
         async fn window(
@@ -240,6 +260,23 @@ mod tests {
         async fn collect(&self, collectors: &[TestCollector], _scope: &str) -> Option<String> {
             self.call(format!("collect {}", collectors.len())).ok();
             Some("collected".into())
+        }
+    }
+
+    fn command_failed(summary: String) -> ActionError {
+        CommandError::Failed {
+            summary,
+            status: "exit status 1".into(),
+        }
+        .into()
+    }
+
+    fn apply_failed(name: String) -> ActionError {
+        ActionError::Apply {
+            gvk: "/v1, Kind=ConfigMap".into(),
+            name,
+            file: "00-step.yaml:1".into(),
+            reason: WriteError::Rejected("invalid".into()),
         }
     }
 
@@ -315,7 +352,12 @@ mod tests {
         let Err(StepFailure::Actions(errors)) = run_with(&recorded, &step(0), 30).await else {
             panic!("the step must fail in its actions");
         };
-        assert_eq!(errors, ["delete 1 failed"]);
+        assert_eq!(
+            errors,
+            [ActionError::DeleteTimeout {
+                last: "delete 1".into()
+            }]
+        );
         assert_eq!(actions_of(&recorded), ["delete 1"]);
     }
 
@@ -325,7 +367,13 @@ mod tests {
         let Err(StepFailure::Actions(errors)) = run_with(&recorded, &step(0), 30).await else {
             panic!("the step must fail in its actions");
         };
-        assert_eq!(errors, ["commands 2 in 30s failed", "apply \"a\" failed"]);
+        assert_eq!(
+            errors,
+            [
+                command_failed("commands 2 in 30s".into()),
+                apply_failed("apply \"a\"".into())
+            ]
+        );
         assert_eq!(
             actions_of(&recorded),
             [

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
 use super::connection::Connection;
+use super::error::{ConnectError, StepClusterError};
 use super::interrupt::{self, Children, Registration};
 use super::namespace;
 use super::test_state::TestState;
@@ -57,7 +58,7 @@ pub(crate) async fn open_eager(
     clusters: &StepClusters,
     case: &TestCase,
     shared: bool,
-) -> Result<(), String> {
+) -> Result<(), StepClusterError> {
     for step in &case.steps {
         if let Some(cluster) = step.cluster.as_ref().filter(|cluster| !cluster.lazy) {
             open(ctx, clusters, step, cluster, shared).await?;
@@ -73,7 +74,7 @@ pub(crate) async fn connection_for(
     clusters: &StepClusters,
     step: &Step,
     shared: bool,
-) -> Result<Option<Arc<Connection>>, String> {
+) -> Result<Option<Arc<Connection>>, StepClusterError> {
     match &step.cluster {
         None => Ok(None),
         Some(cluster) => open(ctx, clusters, step, cluster, shared).await.map(Some),
@@ -86,13 +87,16 @@ async fn open(
     step: &Step,
     cluster: &StepCluster,
     shared: bool,
-) -> Result<Arc<Connection>, String> {
+) -> Result<Arc<Connection>, StepClusterError> {
     if let Some(connection) = clusters.find(cluster) {
         return Ok(connection);
     }
     let opened = connect(ctx, cluster, shared)
         .await
-        .map_err(|err| format!("{}: {err}", describe(step, cluster)))?;
+        .map_err(|source| StepClusterError {
+            step: describe(step, cluster),
+            source,
+        })?;
     let connection = Arc::clone(&opened.connection);
     clusters.lock().push(opened);
     Ok(connection)
@@ -117,11 +121,13 @@ fn describe(step: &Step, cluster: &StepCluster) -> String {
     )
 }
 
-async fn connect(ctx: &TestState, cluster: &StepCluster, shared: bool) -> Result<Opened, String> {
+async fn connect(
+    ctx: &TestState,
+    cluster: &StepCluster,
+    shared: bool,
+) -> Result<Opened, ConnectError> {
     let endpoint = Arc::new(
-        Endpoint::from_kubeconfig_file(&cluster.kubeconfig, cluster.context.as_deref())
-            .await
-            .map_err(|err| err.to_string())?,
+        Endpoint::from_kubeconfig_file(&cluster.kubeconfig, cluster.context.as_deref()).await?,
     );
     let connection = Connection::new(
         Arc::clone(&endpoint),
@@ -143,12 +149,10 @@ async fn connect(ctx: &TestState, cluster: &StepCluster, shared: bool) -> Result
     let created = match ctx.step_timeout {
         limit if limit > 0 => tokio::time::timeout(seconds(limit), create)
             .await
-            .map_err(|_| {
-                format!(
-                    "creating namespace {:?} at {} took longer than {limit}s",
-                    ctx.namespace,
-                    endpoint.url()
-                )
+            .map_err(|_| ConnectError::NamespaceTimeout {
+                namespace: ctx.namespace.clone(),
+                url: endpoint.url().to_string(),
+                seconds: limit,
             })??,
         _ => create.await?,
     };

@@ -10,6 +10,7 @@ use kube::api::DeleteParams;
 use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
+use super::error::SetupError;
 use super::outcome::{StepRecord, TestRecord};
 use super::step::{self, StepFailure};
 use super::step_clusters::{self, StepClusters};
@@ -101,9 +102,10 @@ pub(crate) async fn work(
     ) {
         Ok(ctx) => Arc::new(ctx),
         Err(err) => {
+            let message = err.to_string();
             return Err((
-                Err(err.clone()),
-                TestRecord::not_started(test.suite, test.name, started, err),
+                Err(message.clone()),
+                TestRecord::not_started(test.suite, test.name, started, message),
             ));
         }
     };
@@ -184,8 +186,9 @@ async fn run_body(
     record: &mut TestRecord,
 ) -> Result<(), String> {
     if let Err(err) = setup(ctx, clusters, &body, shared).await {
-        record.setup_failure = Some(err.clone());
-        return Err(err);
+        let message = err.to_string();
+        record.setup_failure = Some(message.clone());
+        return Err(message);
     }
     match body {
         Body::Steps(case) => {
@@ -254,12 +257,12 @@ async fn setup(
     clusters: &StepClusters,
     body: &Body<'_>,
     shared: bool,
-) -> Result<(), String> {
+) -> Result<(), SetupError> {
     if !shared {
         namespace::create(&ctx.connection.client, &ctx.namespace, &ctx.log).await?;
     }
     match body {
-        Body::Steps(case) => step_clusters::open_eager(ctx, clusters, case, shared).await,
+        Body::Steps(case) => Ok(step_clusters::open_eager(ctx, clusters, case, shared).await?),
         Body::Typed(..) => Ok(()),
     }
 }
@@ -273,7 +276,7 @@ async fn run_step(
 ) -> Result<(), StepFailure> {
     let connection = step_clusters::connection_for(ctx, clusters, step, shared)
         .await
-        .map_err(|err| StepFailure::Actions(vec![err]))?;
+        .map_err(|err| StepFailure::Actions(vec![err.into()]))?;
     let session = Session {
         test: ctx,
         connection: connection.as_deref().unwrap_or(&ctx.connection),
@@ -331,7 +334,8 @@ async fn cleanup(
     let elsewhere = step_clusters::delete_namespaces(ctx, clusters).await;
     match (own, elsewhere) {
         (Ok(()), Ok(())) => Ok(()),
-        (Err(err), Ok(())) | (Ok(()), Err(err)) => Err(err),
+        (Err(own), Ok(())) => Err(own.to_string()),
+        (Ok(()), Err(elsewhere)) => Err(elsewhere),
         (Err(own), Err(elsewhere)) => Err(format!("{own}\n{elsewhere}")),
     }
 }

@@ -7,6 +7,7 @@ use kube::Api;
 use kube::api::DynamicObject;
 
 use super::connection::Connection;
+use super::error::SetupError;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
 use crate::cluster::{Cluster, Requests};
@@ -69,13 +70,14 @@ impl TestState {
         dir: PathBuf,
         step_timeout: i64,
         record_requests: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SetupError> {
         let requests = record_requests.then(Requests::default);
         let kubeconfig_dir = tempfile::Builder::new()
             .prefix("kuttl-rs-")
             .tempdir()
-            .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
-        let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())?;
+            .map_err(|err| SetupError::Files(format!("cannot create a temporary folder: {err}")))?;
+        let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())
+            .map_err(SetupError::Files)?;
         let connection = Connection::new(
             Arc::clone(cluster.endpoint()),
             Arc::clone(&cluster.resolver),
