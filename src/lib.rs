@@ -38,6 +38,8 @@
 //!   error and warning with its file and line.
 //! - the `gotemplate` crate (`crates/gotemplate`): Go's `text/template` with the sprig functions,
 //!   which renders `*.gotmpl.yaml` step files before they load.
+//! - the `gostd` crate (`crates/gostd`): Go's `os.Expand`, `filepath.Match` and `filepath.Clean`,
+//!   shared by loading, the engine and the template engine.
 //! - `harness`: libtest-mimic trials, command-line handling, run-wide state (loading, hook
 //!   running, records), the lifecycle hooks as shared fixtures, and the `parallel` slots.
 //! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,

@@ -6,16 +6,15 @@ use std::sync::Arc;
 use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::documents::{self, TypeMeta};
 use super::env_error::EnvError;
-use super::go_glob::GoGlob;
 use super::hook;
 use super::model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, SuiteDir,
 };
-use super::paths;
 use super::remote::{self, RemoteSuites};
 use super::report_settings::{ReportSettings, Written};
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{LegacyTestSuite, TestCollection};
+use gostd::Glob;
 
 const DEFAULT_TIMEOUT: i64 = 30;
 const DEFAULT_PARALLEL: usize = 8;
@@ -284,7 +283,7 @@ fn check(
         .unwrap_or_else(|| vec!["README*".to_string()])
         .iter()
         .map(|pattern| {
-            GoGlob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}")))
+            Glob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let cluster_key = match format {
@@ -310,7 +309,7 @@ fn check(
     for entry in &settings.test_dirs {
         let path = match &remote {
             Some(remote) if remote::is_url(entry) => remote.folder(entry),
-            _ => paths::clean(&settings.base.join(entry)),
+            _ => gostd::clean(&settings.base.join(entry)),
         };
         let suite = suite_dir(path, entry);
         if let Some(other) = suites.iter().find(|other| other.name == suite.name) {

@@ -9,11 +9,9 @@ pub mod discover;
 mod documents;
 mod env_error;
 pub mod file_name;
-mod go_glob;
 pub mod hook;
 mod model;
 mod objects;
-mod paths;
 mod remote;
 mod report_settings;
 pub mod run_labels;
@@ -25,7 +23,7 @@ pub mod test_case;
 
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use env_error::EnvError;
-pub use go_glob::{BadPattern, GoGlob};
+pub use gostd::{BadPattern, Glob as GoGlob};
 pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
     Located, Object, Source, Step, StepCluster, Suite, SuiteDir, TestCase,

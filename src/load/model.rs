@@ -4,8 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::diagnostic::Warning;
-use super::go_glob::GoGlob;
 use crate::config;
+use gostd::Glob;
 
 /// Where something was read from: a file and the line its document starts on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -78,7 +78,7 @@ pub struct Collection {
     /// A namespace every test shares instead of one namespace per test.
     pub namespace: Option<String>,
     /// Globs of test-folder entries to skip silently.
-    pub ignore_files: Vec<GoGlob>,
+    pub ignore_files: Vec<Glob>,
     /// Where `testDirs` entries that are URLs are unpacked, when there are any.
     pub remote: Option<std::sync::Arc<super::remote::RemoteSuites>>,
     /// Runs before the first selected test (`beforeCollection`, or a legacy file's crdDir,

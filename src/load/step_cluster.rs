@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use super::model::StepCluster;
-use super::paths::clean;
 use crate::config::TestStep;
 use crate::expand::expand;
+use gostd::clean;
 
 /// The step's cluster, or `None` when it names no kubeconfig (KUTTL then ignores `context` and
 /// `kubeconfigLoading`). `lookup` gives environment variables.

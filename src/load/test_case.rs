@@ -10,7 +10,6 @@ use super::diagnostic::{Diagnostic, LoadError, Warning};
 use super::discover::TestRef;
 use super::documents::{self, TypeMeta};
 use super::file_name::{self, FileName, FileNameError, FileType};
-use super::go_glob::GoGlob;
 use super::model::{Located, Object, Source, Step, TestCase};
 use super::objects::{self, check_object, objects_of};
 use super::remote;
@@ -19,12 +18,13 @@ use super::step_cluster;
 use crate::config::yaml::{self, RawDocument};
 use crate::config::{TestAssert, TestFile, TestStep};
 use crate::expand::expand_env;
+use gostd::Glob;
 
 /// What loading needs besides the folder.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions<'a> {
     /// Globs of top-level entries to skip silently.
-    pub ignore_files: &'a [GoGlob],
+    pub ignore_files: &'a [Glob],
     /// The run's labels, for `TestFile.testRunSelector`.
     pub run_labels: &'a BTreeMap<String, String>,
     /// `.Namespace` of `*.gotmpl.yaml` files.
@@ -72,7 +72,7 @@ fn sorted_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>, LoadError> {
 
 fn collect_step_files(
     dir: &Path,
-    ignore_files: &[GoGlob],
+    ignore_files: &[Glob],
     warnings: &mut Vec<Warning>,
 ) -> Result<BTreeMap<u32, Vec<StepFile>>, LoadError> {
     let mut groups: BTreeMap<u32, Vec<StepFile>> = BTreeMap::new();
@@ -173,7 +173,7 @@ fn render(path: &Path, text: &str, options: &LoadOptions<'_>) -> Result<String, 
         .unwrap_or_default();
     gotemplate::Template::parse(&name, text)
         .and_then(|template| template.render(options.namespace, options.template_vars))
-        .map_err(|err| Diagnostic::at(path, err.line, 0, err.message).into())
+        .map_err(|err| Diagnostic::at(path, err.line(), 0, err.message().to_string()).into())
 }
 
 fn load_step_file(

@@ -879,7 +879,7 @@ fn renders_as_go_does(
     };
     let rendered = Template::parse("t", template)
         .and_then(|t| t.render("ns-test", &vars))
-        .map_err(|err| err.message);
+        .map_err(|err| err.message().to_string());
     let rendered = rendered
         .as_ref()
         .map(String::as_str)

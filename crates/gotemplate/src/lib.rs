@@ -17,13 +17,33 @@ mod limit_tests;
 
 use std::collections::BTreeMap;
 
-/// Why a template could not be rendered: Go's message and the line it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateError {
-    /// 1-based line in the template, `0` when Go names none.
-    pub line: usize,
-    /// Go's message, `template: <file>:<line>[:<col>]: …`.
-    pub message: String,
+/// Why a template could not be rendered: Go's message and the line it names (1-based, `0` when
+/// Go names none). The message is Go's, `template: <file>:<line>[:<col>]: …`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// The text is not a template: a syntax error, an undefined variable, or a function that is
+    /// not defined (or that kuttl-rs does not implement).
+    #[error("{message}")]
+    Parse { line: usize, message: String },
+    /// Executing the template failed: a function's error, a missing key, or a limit.
+    #[error("{message}")]
+    Render { line: usize, message: String },
+}
+
+impl TemplateError {
+    /// The template line the error names, `0` when none.
+    pub fn line(&self) -> usize {
+        match self {
+            Self::Parse { line, .. } | Self::Render { line, .. } => *line,
+        }
+    }
+
+    /// Go's message.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Parse { message, .. } | Self::Render { message, .. } => message,
+        }
+    }
 }
 
 /// A file's templates, parsed and checked (syntax, functions, variables), ready to render.
@@ -43,7 +63,7 @@ impl Template {
     pub fn parse(name: &str, text: &str) -> Result<Self, TemplateError> {
         let templates =
             on_own_stack(|| parse::parse(name, text, &funcs::check)).map_err(|err| {
-                TemplateError {
+                TemplateError::Parse {
                     line: err.line,
                     message: err.message,
                 }
@@ -74,7 +94,7 @@ impl Template {
                 value::env(namespace, vars),
             )
         })
-        .map_err(|message| TemplateError {
+        .map_err(|message| TemplateError::Render {
             line: error_line(&message),
             message,
         })
@@ -105,4 +125,32 @@ fn error_line(message: &str) -> usize {
         .and_then(|rest| rest.split(':').nth(1))
         .and_then(|line| line.trim().parse().ok())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_render_errors_are_told_apart_and_name_their_line() {
+        let undefined = Template::parse("t", "a\n{{ nosuch 1 }}").unwrap_err();
+        assert!(
+            matches!(undefined, TemplateError::Parse { line: 2, .. }),
+            "{undefined:?}"
+        );
+        assert_eq!(
+            undefined.message(),
+            "template: t:2: function \"nosuch\" not defined"
+        );
+        let failing = Template::parse("t", "a\nb\n{{ fail \"no\" }}")
+            .unwrap()
+            .render("ns", &BTreeMap::new())
+            .unwrap_err();
+        assert!(
+            matches!(failing, TemplateError::Render { line: 3, .. }),
+            "{failing:?}"
+        );
+        assert_eq!(failing.line(), 3);
+        assert_eq!(failing.to_string(), failing.message());
+    }
 }

@@ -12,7 +12,7 @@ use super::Template;
 fn render(template: &str) -> Result<String, String> {
     Template::parse("t", template)
         .and_then(|t| t.render("ns-test", &BTreeMap::new()))
-        .map_err(|err| err.message)
+        .map_err(|err| err.message().to_string())
 }
 
 /// `depth` opening `open`s around `inner`, closed by as many `close`s.

@@ -135,37 +135,8 @@ pub(super) fn random_bytes(count: usize) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Go's `os.ExpandEnv`: `$NAME` and `${NAME}`, unset variables empty.
+/// Go's `os.ExpandEnv`: `$NAME` and `${NAME}` from the process environment, unset variables
+/// empty.
 fn expand_env(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        if let Some(braced) = after.strip_prefix('{') {
-            if let Some(end) = braced.find('}') {
-                out.push_str(&std::env::var(&braced[..end]).unwrap_or_default());
-                rest = &braced[end + 1..];
-                continue;
-            }
-            // Go drops a bad `${` syntax.
-            rest = braced;
-            continue;
-        }
-        let name_len = if after.starts_with(|c: char| c.is_ascii_digit() || "*#$@!?-".contains(c)) {
-            1
-        } else {
-            after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len())
-        };
-        if name_len == 0 {
-            out.push('$');
-        } else {
-            out.push_str(&std::env::var(&after[..name_len]).unwrap_or_default());
-        }
-        rest = &after[name_len..];
-    }
-    out.push_str(rest);
-    out
+    gostd::expand(s, |name| std::env::var(name).ok())
 }

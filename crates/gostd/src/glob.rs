@@ -1,9 +1,9 @@
-//! Go's `filepath.Match` patterns, which KUTTL's `ignoreFiles` uses: `*` (any run of characters but
+//! Go's `filepath.Match` patterns: `*` (any run of characters but
 //! `/`), `?`, `[...]` classes with ranges and `^` negation, and `\` escapes.
 
 /// A compiled, validated pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GoGlob {
+pub struct Glob {
     source: String,
     tokens: Vec<Token>,
 }
@@ -24,7 +24,7 @@ enum Token {
 #[error("syntax error in pattern {0:?}")]
 pub struct BadPattern(pub String);
 
-impl GoGlob {
+impl Glob {
     /// Compiles a pattern.
     ///
     /// # Errors
@@ -138,7 +138,7 @@ mod tests {
     #[case("a*b*c", "aXbY", false)]
     #[case("[a-c][x\\-z]", "b-", true)]
     fn matches_like_go(#[case] pattern: &str, #[case] name: &str, #[case] expected: bool) {
-        assert_eq!(GoGlob::new(pattern).unwrap().is_match(name), expected);
+        assert_eq!(Glob::new(pattern).unwrap().is_match(name), expected);
     }
 
     #[rstest]
@@ -149,6 +149,6 @@ mod tests {
     #[case("abc\\")]
     #[case("[^")]
     fn rejects_malformed_patterns(#[case] pattern: &str) {
-        assert_eq!(GoGlob::new(pattern), Err(BadPattern(pattern.to_string())));
+        assert_eq!(Glob::new(pattern), Err(BadPattern(pattern.to_string())));
     }
 }

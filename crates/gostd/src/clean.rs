@@ -1,10 +1,10 @@
-//! Lexical path cleaning, as Go's `filepath.Clean` does it for the paths KUTTL joins.
+//! Lexical path cleaning, as Go's `filepath.Clean` does it.
 
 use std::path::{Component, Path, PathBuf};
 
 /// Drops `.` and folds `..` into the folder before it (a leading `..` stays), without touching the
 /// file system: `./tests/e2e/` is `tests/e2e`, and two spellings of one file are one path.
-pub(crate) fn clean(path: &Path) -> PathBuf {
+pub fn clean(path: &Path) -> PathBuf {
     let mut cleaned = PathBuf::new();
     for component in path.components() {
         match component {
@@ -18,4 +18,23 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
         }
     }
     cleaned
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case("./tests/e2e/", "tests/e2e")]
+    #[case("a/./b/../c", "a/c")]
+    #[case("../x", "../x")]
+    #[case("a/../../x", "../x")]
+    #[case("/a/b/..", "/a")]
+    fn cleans_like_go(#[case] path: &str, #[case] expected: &str) {
+        assert_eq!(clean(Path::new(path)), Path::new(expected));
+    }
 }
