@@ -57,6 +57,7 @@ pub mod config;
 mod expand;
 mod harness;
 pub mod load;
+mod mask;
 mod provenance;
 mod report;
 mod run;

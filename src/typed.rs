@@ -258,7 +258,8 @@ impl TestContext {
                 match next {
                     Ok(Some(object)) if condition(&object) => return Ok(object),
                     Ok(Some(object)) => {
-                        let state = run::describe_state(&object);
+                        let value = serde_json::to_value(&object).unwrap_or_default();
+                        let state = run::describe_state(&*self.inner.shown(&value));
                         if seen.last().is_none_or(|(_, last)| *last != state) {
                             seen.push((start.elapsed(), state));
                         }

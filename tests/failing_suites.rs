@@ -203,7 +203,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 9 passed; 10 failed;"),
+            .contains("test result: FAILED. 11 passed; 12 failed;"),
         "{}",
         RUN.output
     );
@@ -221,4 +221,69 @@ fn failing_tests_leave_no_namespace_behind() {
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
     panic!("left behind after 60 s:\n{namespaces}");
+}
+
+/// Where the failing collection writes its artifacts and JSON report (its `artifactsDir`).
+fn artifacts() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/failing-suites-artifacts")
+}
+
+/// Every place a failure is written: the run's output, the test's `failure.txt` and `events.txt`,
+/// and the JSON report.
+fn written_failure(test: &str) -> Vec<(String, String)> {
+    let folder = artifacts().join("failing").join(test);
+    let mut written = vec![("output".to_string(), RUN.output.clone())];
+    for file in ["failure.txt", "events.txt", "log.txt"] {
+        let path = folder.join(file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        written.push((path.display().to_string(), text));
+    }
+    let report = artifacts().join("kuttl-report.json");
+    let text = std::fs::read_to_string(&report)
+        .unwrap_or_else(|err| panic!("{}: {err}", report.display()));
+    written.push((report.display().to_string(), text));
+    written
+}
+
+fn assert_nowhere(written: &[(String, String)], value: &str) {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(value);
+    for (place, text) in written {
+        for form in [value, encoded.as_str()] {
+            assert!(!text.contains(form), "{form:?} is written in {place}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_secret_mismatch_shows_the_key_and_never_the_value() {
+    let message = RUN.failure_of("failing::secret-mismatch");
+    assert_contains(
+        message,
+        &[
+            "/credentials: .data.password: value mismatch, expected: <secret 16 bytes hmac:",
+            "!= actual: <secret 20 bytes hmac:",
+            "-  password: <secret 16 bytes hmac:",
+            "+  password: <secret 20 bytes hmac:",
+            "Rotated: password <secret 20 bytes hmac:",
+        ],
+    );
+    assert_nowhere(&written_failure("secret-mismatch"), "hunter2-ci-token-Zq8");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn mask_fields_mask_a_config_map_key_and_leave_the_rest() {
+    let message = RUN.failure_of("failing::masked-configmap");
+    assert_contains(
+        message,
+        &[
+            "/settings: .data.token: value mismatch, expected: <secret 16 bytes hmac:",
+            "!= actual: <secret 17 bytes hmac:",
+            "mode: fast",
+        ],
+    );
+    assert_nowhere(&written_failure("masked-configmap"), "cm-token-Xy7-live");
 }

@@ -50,6 +50,9 @@ pub struct TestCollection {
     pub test_run_labels: std::collections::BTreeMap<String, String>,
     /// `.Vars` of `*.gotmpl.yaml` step files (KUTTL's `--template-var`; a kuttl-rs field).
     pub template_vars: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Fields whose values are masked wherever kuttl-rs shows an object (a kuttl-rs field); the
+    /// values under a `v1/Secret`'s `data` and `stringData` always are.
+    pub mask_fields: Vec<MaskField>,
     /// An embedded control plane.
     pub control_plane: ControlPlane,
     /// A kind cluster (`kind` itself is the object's kind, hence the longer name).
@@ -80,6 +83,19 @@ impl Unsupported for TestCollection {
             ),
         ])
     }
+}
+
+/// A field to mask: `path` in objects of `kind` (and `apiVersion`), or of every kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaskField {
+    /// The kind; empty: every kind.
+    pub kind: String,
+    /// The apiVersion; empty: every apiVersion.
+    pub api_version: String,
+    /// Map keys separated by dots, `*` for any key or every list item (`data.token`,
+    /// `spec.users.*.password`); a leading `$.` is allowed.
+    pub path: String,
 }
 
 /// Settings of an embedded control plane (etcd and kube-apiserver from `KUBEBUILDER_ASSETS`).

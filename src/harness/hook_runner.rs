@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use super::records::Records;
 use crate::cluster::Cluster;
-use crate::load::LoadedHook;
+use crate::load::{LoadedHook, Masks};
 use crate::run::{self, HookRecord, HookRun};
 
 /// The hooks that ran, by suite (`None`: the collection).
@@ -18,20 +18,20 @@ pub(crate) struct HookRunner {
 
 impl HookRunner {
     /// Runs `hook` of the scope `suite` (`None`: the collection) on `cluster` with `timeout`
-    /// seconds, and records it.
+    /// seconds and the collection's `masks`, and records it.
     pub(crate) async fn run(
         &self,
         hook: &LoadedHook,
         suite: Option<&str>,
         cluster: Arc<Cluster>,
-        timeout: i64,
+        (timeout, masks): (i64, Arc<Masks>),
         records: &Records,
     ) -> Result<(), String> {
         let point = hook.hook.point.field();
         let name = suite.map_or_else(|| point.to_string(), |suite| format!("{suite}::{point}"));
         let started = SystemTime::now();
         let clock = Instant::now();
-        let (result, run) = run::run_hook(cluster, hook, &name, timeout).await;
+        let (result, run) = run::run_hook(cluster, hook, &name, timeout, masks).await;
         records.hook(HookRecord {
             name,
             suite: suite.map(str::to_string),

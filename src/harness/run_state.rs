@@ -163,8 +163,9 @@ impl RunState {
             None => Ok(()),
             Some(hook) => {
                 let cluster = self.cluster().await.map_err(|err| err.to_string())?;
+                let masks = Arc::new(self.collection.masks.clone());
                 self.hooks
-                    .run(&hook, suite, cluster, timeout, &self.records)
+                    .run(&hook, suite, cluster, (timeout, masks), &self.records)
                     .await
             }
         };

@@ -16,6 +16,8 @@ use crate::config::yaml::{self, RawDocument};
 use crate::config::{LegacyTestSuite, TestCollection};
 use gostd::Glob;
 
+use crate::mask::{MaskField, Masks};
+
 const DEFAULT_TIMEOUT: i64 = 30;
 const DEFAULT_PARALLEL: usize = 8;
 
@@ -37,6 +39,7 @@ struct Settings {
     run_labels: std::collections::BTreeMap<String, String>,
     template_vars: std::collections::BTreeMap<String, serde_json::Value>,
     namespace: String,
+    mask_fields: Vec<crate::config::MaskField>,
 }
 
 /// The collection with the environment's overrides on top of the file's settings: the report
@@ -148,6 +151,7 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         run_labels: config.test_run_labels.clone(),
         template_vars: config.template_vars.clone(),
         namespace: config.namespace.clone(),
+        mask_fields: config.mask_fields.clone(),
         before: hook::declared(
             HookPoint::BeforeCollection,
             config.before_collection,
@@ -215,6 +219,7 @@ fn from_legacy(
         run_labels: Default::default(),
         template_vars: Default::default(),
         namespace: config.namespace.clone(),
+        mask_fields: Vec::new(),
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
         name: metadata_name(&config.metadata),
@@ -286,6 +291,20 @@ fn check(
             Glob::new(pattern).map_err(|err| at("ignoreFiles", format!("ignoreFiles: {err}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let masks = settings
+        .mask_fields
+        .iter()
+        .map(|field| {
+            let non_empty = |text: &str| (!text.is_empty()).then(|| text.to_string());
+            MaskField::new(
+                non_empty(&field.kind),
+                non_empty(&field.api_version),
+                &field.path,
+            )
+            .map_err(|err| at("maskFields", format!("maskFields: {err}")))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Masks::new)?;
     let cluster_key = match format {
         CollectionFormat::TestCollection => "controlPlane",
         CollectionFormat::LegacyTestSuite => "startControlPlane",
@@ -342,6 +361,7 @@ fn check(
         report,
         run_labels: settings.run_labels,
         template_vars: settings.template_vars,
+        masks,
         namespace: (!settings.namespace.is_empty()).then_some(settings.namespace),
         ignore_files,
         remote,

@@ -21,6 +21,7 @@ pub mod suite;
 pub mod template_vars;
 pub mod test_case;
 
+pub use crate::mask::{BadMaskPath, MaskField, Masks};
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use env_error::EnvError;
 pub use gostd::{BadPattern, Glob as GoGlob};

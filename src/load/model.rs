@@ -75,6 +75,8 @@ pub struct Collection {
     pub run_labels: std::collections::BTreeMap<String, String>,
     /// `.Vars` of `*.gotmpl.yaml` step files.
     pub template_vars: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Where values are masked when objects are shown: Secrets' data and `maskFields`.
+    pub masks: crate::mask::Masks,
     /// A namespace every test shares instead of one namespace per test.
     pub namespace: Option<String>,
     /// Globs of test-folder entries to skip silently.

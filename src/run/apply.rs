@@ -19,6 +19,7 @@ pub(crate) async fn apply(
     scope: &str,
     deadline: Instant,
 ) -> Result<(), ActionError> {
+    ctx.test.remember_masked(&object.value);
     let mut value = object.value.clone();
     let target = objects::target_served_by(ctx, &mut value, Some(deadline))
         .await

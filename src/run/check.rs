@@ -11,7 +11,7 @@ use super::check_failure::CheckFailure;
 use super::command::{self, Limit};
 use super::diff::{pretty_diff, to_yaml};
 use super::objects::{self, Target, metadata_str};
-use super::subset::is_subset;
+use super::subset::{Mismatch, is_subset};
 use super::test_state::Session;
 use crate::config::{Command, TestAssertCommand};
 use crate::load::{Object, Step};
@@ -69,7 +69,7 @@ async fn check_assert(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFai
             .get(name)
             .await
             .map_err(|err| failure(object, api_message(&err)))?;
-        return compare(object, &target, &expected, actual);
+        return compare(ctx, object, &target, &expected, actual);
     }
     let candidates = list(&target, &expected)
         .await
@@ -83,7 +83,7 @@ async fn check_assert(ctx: &Session<'_>, object: &Object) -> Result<(), CheckFai
     let mut closest: Option<CheckFailure> = None;
     let mut messages = Vec::new();
     for candidate in candidates {
-        match compare(object, &target, &expected, candidate) {
+        match compare(ctx, object, &target, &expected, candidate) {
             Ok(()) => return Ok(()),
             Err(failure) => {
                 messages.push(failure.message.clone());
@@ -188,7 +188,9 @@ fn matches(expected: &Value, actual: &DynamicObject) -> bool {
     is_subset(expected, &as_value(actual)).is_ok()
 }
 
+/// Matches with the real values; the failure shows both sides masked.
 fn compare(
+    ctx: &Session<'_>,
     object: &Object,
     target: &Target,
     expected: &Value,
@@ -197,13 +199,37 @@ fn compare(
     let actual = as_value(&actual);
     is_subset(expected, &actual).map_err(|mismatch| {
         let id = target.id(metadata_str(&actual, "name").unwrap_or_default());
-        CheckFailure {
-            what: object.source.to_string(),
-            message: format!("resource {id}: {mismatch}"),
-            diff: Some(pretty_diff(expected, &actual, &id, &id)),
-            state: Some(to_yaml(&actual)),
-        }
+        mismatch_failure(
+            object.source.to_string(),
+            &id,
+            mismatch,
+            &ctx.test.shown(expected),
+            &ctx.test.shown(&actual),
+        )
     })
+}
+
+/// The failure of a mismatch, shown with the documents as they may be shown (masked). The
+/// mismatch is found again between those, where masked values differ exactly where the real ones
+/// do; two encodings of one Secret value differ only for real, and then the real mismatch's place
+/// is named without its values.
+fn mismatch_failure(
+    what: String,
+    id: &str,
+    real: Mismatch,
+    expected: &Value,
+    actual: &Value,
+) -> CheckFailure {
+    let shown = is_subset(expected, actual).err().unwrap_or(Mismatch {
+        path: real.path,
+        message: "value mismatch (masked values)".into(),
+    });
+    CheckFailure {
+        what,
+        message: format!("resource {id}: {shown}"),
+        diff: Some(pretty_diff(expected, actual, id, id)),
+        state: Some(to_yaml(actual)),
+    }
 }
 
 /// Runs the TestAssert commands in order, each limited to what is left of the window; the first
@@ -238,4 +264,111 @@ async fn run_assert_commands(
             })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use serde_json::json;
+
+    use super::*;
+    use crate::mask::{MaskField, Masks};
+
+    const LIVE: &str = "s3cr3t-from-the-ci-store";
+
+    fn b64(text: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(text)
+    }
+
+    fn failure_of(masks: &Masks, expected: &Value, actual: &Value) -> CheckFailure {
+        let real = is_subset(expected, actual).unwrap_err();
+        let shown = |value: &Value| masks.masked(value).unwrap_or_else(|| value.clone());
+        mismatch_failure(
+            "01-assert.yaml:1".into(),
+            "Secret:ns/s",
+            real,
+            &shown(expected),
+            &shown(actual),
+        )
+    }
+
+    fn rendered(failure: &CheckFailure) -> String {
+        format!(
+            "{}\n{}\n{}",
+            failure.message,
+            failure.diff.as_deref().unwrap_or_default(),
+            failure.state.as_deref().unwrap_or_default()
+        )
+    }
+
+    fn secret(password: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+               "data": {"password": b64(password), "user": b64("admin-user")}})
+    }
+
+    #[test]
+    fn a_secret_mismatch_names_the_key_and_shows_neither_value() {
+        let failure = failure_of(&Masks::default(), &secret("expected-pw"), &secret(LIVE));
+        let text = rendered(&failure);
+        for leaked in [LIVE, &b64(LIVE), "expected-pw", &b64("expected-pw")] {
+            assert!(!text.contains(leaked), "{leaked} leaked:\n{text}");
+        }
+        assert!(
+            failure.message.starts_with(
+                "resource Secret:ns/s: .data.password: value mismatch, expected: <secret 11 bytes hmac:"
+            ),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure
+                .message
+                .contains("!= actual: <secret 24 bytes hmac:")
+        );
+        let diff = failure.diff.unwrap();
+        // The unchanged key keeps one tag on both sides: only the password line differs.
+        let removed = diff
+            .lines()
+            .filter(|line| line.starts_with('-') && !line.starts_with("---"));
+        assert_eq!(removed.count(), 1, "{diff}");
+        assert!(diff.contains(" user: <secret 10 bytes hmac:"), "{diff}");
+    }
+
+    #[test]
+    fn values_that_differ_only_in_type_are_named_without_values() {
+        let masks = Masks::new(vec![MaskField::new(None, None, "spec.pin").unwrap()]);
+        let failure = failure_of(
+            &masks,
+            &json!({"kind": "Lock", "spec": {"pin": 4711}}),
+            &json!({"kind": "Lock", "spec": {"pin": "4711"}}),
+        );
+        assert_eq!(
+            failure.message,
+            "resource Secret:ns/s: .spec.pin: value mismatch (masked values)"
+        );
+        assert!(!rendered(&failure).contains("4711"));
+    }
+
+    #[test]
+    fn mask_fields_cover_other_kinds_and_the_rest_stays_readable() {
+        let masks = Masks::new(vec![
+            MaskField::new(Some("ConfigMap".into()), None, "data.token").unwrap(),
+        ]);
+        let config_map = |token: &str, mode: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+                   "data": {"token": token, "mode": mode}})
+        };
+        let token_differs = failure_of(
+            &masks,
+            &config_map("old-token", "a"),
+            &config_map(LIVE, "a"),
+        );
+        assert!(!rendered(&token_differs).contains(LIVE));
+        let mode_differs = failure_of(&masks, &config_map(LIVE, "a"), &config_map(LIVE, "b"));
+        assert_eq!(
+            mode_differs.message,
+            "resource Secret:ns/s: .data.mode: value mismatch, expected: a != actual: b"
+        );
+        assert!(!rendered(&mode_differs).contains(LIVE));
+    }
 }

@@ -17,6 +17,7 @@ use super::test_state::{Session, TestState};
 use super::{apply, command, delete, objects, window};
 use crate::cluster::Cluster;
 use crate::load::{LoadedHook, Object, Step};
+use crate::mask::Masks;
 
 /// The namespace hook objects and commands use when they name none.
 const HOOK_NAMESPACE: &str = "default";
@@ -45,6 +46,7 @@ pub(crate) async fn run(
     hook: &LoadedHook,
     name: &str,
     step_timeout: i64,
+    masks: Arc<Masks>,
 ) -> (Result<(), String>, Option<HookRun>) {
     let record_requests = cluster.records_requests();
     let ctx = match TestState::new(
@@ -56,7 +58,7 @@ pub(crate) async fn run(
         step_timeout,
         record_requests,
     ) {
-        Ok(ctx) => ctx,
+        Ok(ctx) => ctx.with_masks(masks),
         Err(err) => {
             return (
                 Err(failure(hook, name, "setup", &err.to_string(), None)),

@@ -20,6 +20,7 @@ use super::window::WindowFailure;
 use super::{command, events, namespace};
 use crate::cluster::Cluster;
 use crate::load::{Step, TestCase};
+use crate::mask::Masks;
 
 /// What a test run takes from its suite and collection.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub(crate) struct TestSettings {
     pub namespace: String,
     /// Add the namespace's events to a failure message (off with `suppress: [events]`).
     pub show_events: bool,
+    /// Where values are masked when objects are shown.
+    pub masks: Arc<Masks>,
 }
 
 /// What a test does once its namespace exists.
@@ -100,7 +103,7 @@ pub(crate) async fn work(
         settings.step_timeout,
         record_requests,
     ) {
-        Ok(ctx) => Arc::new(ctx),
+        Ok(ctx) => Arc::new(ctx.with_masks(Arc::clone(&settings.masks))),
         Err(err) => {
             let message = err.to_string();
             return Err((
@@ -127,7 +130,8 @@ pub(crate) async fn work(
         Ok(()) => String::new(),
         Err(failure) if !settings.show_events => failure.clone(),
         Err(failure) => {
-            let events = events::describe(&ctx.connection.client, &ctx.namespace).await;
+            let events =
+                ctx.scrubbed(&events::describe(&ctx.connection.client, &ctx.namespace).await);
             let message = format!(
                 "{failure}\nevents in namespace {}:\n{events}",
                 ctx.namespace

@@ -1,16 +1,19 @@
 //! Everything one running test holds: its clients, namespace, log, and what it must clean up.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use kube::Api;
 use kube::api::DynamicObject;
+use serde_json::Value;
 
 use super::connection::Connection;
 use super::error::SetupError;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
 use crate::cluster::{Cluster, Requests};
+use crate::mask::{Masks, Quoted, scrub};
 
 /// An object the test created, deleted again when the test ends.
 pub(crate) struct Created {
@@ -39,6 +42,10 @@ pub(crate) struct TestState {
     pub requests: Option<Requests>,
     /// What a typed test's wait is waiting for, while it waits.
     waiting: Mutex<Option<String>>,
+    /// Where values are masked when objects are shown.
+    masks: Arc<Masks>,
+    /// The masked values the test has seen, to scrub them from free text (events).
+    quoted: Mutex<Vec<Quoted>>,
     /// Keeps the test in the registry an interruption undoes.
     _registration: Registration,
     /// Holds the kubeconfig file; removed when the context is dropped.
@@ -103,9 +110,56 @@ impl TestState {
             background,
             requests,
             waiting: Mutex::default(),
+            masks: Arc::default(),
+            quoted: Mutex::default(),
             _registration: registration,
             _kubeconfig_dir: kubeconfig_dir,
         })
+    }
+
+    /// Masks values with `masks` instead of the Secret fields alone.
+    pub(crate) fn with_masks(mut self, masks: Arc<Masks>) -> Self {
+        self.masks = masks;
+        self
+    }
+
+    /// `object` as it may be shown, its masked values masked; remembers those values, so that
+    /// [`scrubbed`](Self::scrubbed) text never quotes them either.
+    pub(crate) fn shown<'a>(&self, object: &'a Value) -> Cow<'a, Value> {
+        match self.masks.masked(object) {
+            Some(shown) => {
+                self.remember_masked(object);
+                Cow::Owned(shown)
+            }
+            None => Cow::Borrowed(object),
+        }
+    }
+
+    /// Remembers the masked values of `object` (one the test applies or reads), for
+    /// [`scrubbed`](Self::scrubbed).
+    pub(crate) fn remember_masked(&self, object: &Value) {
+        let mut quoted = self
+            .quoted
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for value in self.masks.quoted_in(object) {
+            if !quoted.contains(&value) {
+                quoted.push(value);
+            }
+        }
+        // Longest first, so that a value containing another is replaced whole.
+        quoted.sort_by_key(|value| std::cmp::Reverse(value.text.len()));
+    }
+
+    /// `text` without any masked value the test has seen.
+    pub(crate) fn scrubbed(&self, text: &str) -> String {
+        scrub(
+            text,
+            &self
+                .quoted
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 
     /// The test at work on the run's cluster.
