@@ -11,8 +11,11 @@ use kube::{Client, Config};
 use tower::ServiceBuilder;
 use tower::util::MapRequestLayer;
 
-use super::{ClusterError, Requests};
+use super::error::ClusterError;
 use crate::provenance;
+
+/// The requests a test sent: method and path with query.
+pub(crate) type Requests = Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
 /// The error type kube's layers work with.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

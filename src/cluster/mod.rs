@@ -17,7 +17,7 @@ use kube::config::Kubeconfig;
 use kube::{Client, Config};
 
 pub(crate) use discovery::{CrdVerdict, Resolved, Resolver, crd_for};
-pub(crate) use endpoint::Endpoint;
+pub(crate) use endpoint::{Endpoint, Requests};
 pub(crate) use error::ClusterError;
 
 use crate::load::ClusterSource;
@@ -42,9 +42,6 @@ pub(crate) struct Cluster {
     /// Clusters named by steps' kubeconfigs in which this run created the shared namespace.
     shared_elsewhere: Mutex<Vec<Arc<Endpoint>>>,
 }
-
-/// The requests a test sent: method and path with query.
-pub(crate) type Requests = Arc<Mutex<Vec<(String, String)>>>;
 
 enum Started {
     ControlPlane(Box<ControlPlane>),
