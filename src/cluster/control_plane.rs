@@ -15,6 +15,8 @@ use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType}
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
+use super::error::ControlPlaneError;
+
 /// The environment variable naming the folder with `etcd` and `kube-apiserver`.
 pub(crate) const ASSETS_ENV: &str = "KUBEBUILDER_ASSETS";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -33,23 +35,25 @@ pub(crate) struct ControlPlane {
 
 impl ControlPlane {
     /// Starts etcd, then kube-apiserver with `extra_args`, and waits until the API server is ready.
-    pub(crate) async fn start(extra_args: &[String]) -> Result<Self, String> {
-        let assets = std::env::var_os(ASSETS_ENV).map(PathBuf::from).ok_or_else(|| {
-            format!(
-                "controlPlane.start needs {ASSETS_ENV}, a folder with etcd and kube-apiserver\n(hint: `setup-envtest use -p path` prints one)"
-            )
-        })?;
-        let binary = |name: &str| -> Result<PathBuf, String> {
+    pub(crate) async fn start(extra_args: &[String]) -> Result<Self, ControlPlaneError> {
+        let assets = std::env::var_os(ASSETS_ENV)
+            .map(PathBuf::from)
+            .ok_or(ControlPlaneError::NoAssets(ASSETS_ENV))?;
+        let binary = |name: &'static str| -> Result<PathBuf, ControlPlaneError> {
             let path = assets.join(name);
             path.is_file()
                 .then_some(path.clone())
-                .ok_or_else(|| format!("{ASSETS_ENV}={}: no {name} there", assets.display()))
+                .ok_or_else(|| ControlPlaneError::MissingBinary {
+                    env: ASSETS_ENV,
+                    folder: assets.display().to_string(),
+                    binary: name,
+                })
         };
         let (etcd_bin, apiserver_bin) = (binary("etcd")?, binary("kube-apiserver")?);
         let dir = tempfile::Builder::new()
             .prefix("kuttl-rs-control-plane-")
             .tempdir()
-            .map_err(|err| format!("cannot create a temporary folder: {err}"))?;
+            .map_err(|err| setup("cannot create a temporary folder", err))?;
         let secrets = Secrets::write(dir.path())?;
         let (etcd_port, peer_port, api_port) = (free_port()?, free_port()?, free_port()?);
         let etcd = spawn(
@@ -103,7 +107,10 @@ impl ControlPlane {
         if let Err(err) = plane.wait_ready().await {
             let logs = plane.log_tails();
             plane.stop().await;
-            return Err(format!("{err}\n{logs}"));
+            return Err(ControlPlaneError::WithLogs {
+                failure: Box::new(err),
+                logs,
+            });
         }
         Ok(plane)
     }
@@ -113,11 +120,12 @@ impl ControlPlane {
         self.dir.path().join(KUBECONFIG_FILE)
     }
 
-    async fn wait_ready(&mut self) -> Result<(), String> {
+    async fn wait_ready(&mut self) -> Result<(), ControlPlaneError> {
         let config = super::endpoint::config_from_yaml(&self.kubeconfig)
             .await
-            .map_err(|err| err.to_string())?;
-        let client = kube::Client::try_from(config).map_err(|err| err.to_string())?;
+            .map_err(|err| ControlPlaneError::Client(err.to_string()))?;
+        let client = kube::Client::try_from(config)
+            .map_err(|err| ControlPlaneError::Client(err.to_string()))?;
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             for (name, child) in [
@@ -125,20 +133,20 @@ impl ControlPlane {
                 ("kube-apiserver", &mut self.apiserver),
             ] {
                 if let Ok(Some(status)) = child.try_wait() {
-                    return Err(format!("{name} exited during start-up ({status})"));
+                    return Err(ControlPlaneError::Exited {
+                        name,
+                        status: status.to_string(),
+                    });
                 }
             }
             let request = http::Request::get("/readyz")
                 .body(Vec::new())
-                .map_err(|err| err.to_string())?;
+                .map_err(|err| ControlPlaneError::Client(err.to_string()))?;
             if client.request_text(request).await.is_ok() {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(format!(
-                    "kube-apiserver was not ready within {}s",
-                    READY_TIMEOUT.as_secs()
-                ));
+                return Err(ControlPlaneError::NotReady(READY_TIMEOUT.as_secs()));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -172,8 +180,8 @@ struct Secrets {
 }
 
 impl Secrets {
-    fn write(dir: &Path) -> Result<Self, String> {
-        let fail = |err: rcgen::Error| format!("cannot generate certificates: {err}");
+    fn write(dir: &Path) -> Result<Self, ControlPlaneError> {
+        let fail = |err: rcgen::Error| ControlPlaneError::Certificates(err.to_string());
         let ca_key = KeyPair::generate().map_err(fail)?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -218,7 +226,7 @@ impl Secrets {
     }
 
     /// Writes the kubeconfig for `server` into `dir`, readable by the owner only, and returns it.
-    fn write_kubeconfig(&self, dir: &Path, server: &str) -> Result<String, String> {
+    fn write_kubeconfig(&self, dir: &Path, server: &str) -> Result<String, ControlPlaneError> {
         let kubeconfig = self.kubeconfig(server);
         write_private(&dir.join(KUBECONFIG_FILE), &kubeconfig)?;
         Ok(kubeconfig)
@@ -235,45 +243,55 @@ impl Secrets {
     }
 }
 
-fn spawn(command: &mut Command, log: &Path) -> Result<Child, String> {
-    let file = std::fs::File::create(log)
-        .map_err(|err| format!("cannot create {}: {err}", log.display()))?;
-    let stderr = file.try_clone().map_err(|err| err.to_string())?;
+fn spawn(command: &mut Command, log: &Path) -> Result<Child, ControlPlaneError> {
+    let cannot_create = |err| setup(&format!("cannot create {}", log.display()), err);
+    let file = std::fs::File::create(log).map_err(cannot_create)?;
+    let stderr = file.try_clone().map_err(cannot_create)?;
     command
         .stdin(Stdio::null())
         .stdout(file)
         .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
-        .map_err(|err| format!("cannot start {:?}: {err}", command.as_std().get_program()))
+        .map_err(|err| {
+            let doing = format!("cannot start {:?}", command.as_std().get_program());
+            setup(&doing, err)
+        })
 }
 
-fn free_port() -> Result<u16, String> {
+fn setup(doing: &str, err: std::io::Error) -> ControlPlaneError {
+    ControlPlaneError::Setup {
+        doing: doing.to_string(),
+        reason: err.to_string(),
+    }
+}
+
+fn free_port() -> Result<u16, ControlPlaneError> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
-        .map_err(|err| format!("no free port on 127.0.0.1: {err}"))
+        .map_err(|err| setup("no free port on 127.0.0.1", err))
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<(), String> {
+fn write_private(path: &Path, contents: &str) -> Result<(), ControlPlaneError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))
+    let cannot_write = |err| setup(&format!("cannot write {}", path.display()), err);
+    let mut file = options.open(path).map_err(cannot_write)?;
+    std::io::Write::write_all(&mut file, contents.as_bytes()).map_err(cannot_write)
 }
 
 /// 128 bits from the system's cryptographic random generator, as 32 hexadecimal characters.
-fn random_token() -> Result<String, String> {
+fn random_token() -> Result<String, ControlPlaneError> {
     use ring::rand::SecureRandom as _;
     let mut bytes = [0u8; 16];
     ring::rand::SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| "the system random generator failed".to_string())?;
+        .map_err(|_| {
+            ControlPlaneError::Certificates("the system random generator failed".into())
+        })?;
     Ok(data_encoding::HEXLOWER.encode(&bytes))
 }
 

@@ -17,8 +17,8 @@ pub(crate) enum ClusterError {
     #[error("{0}")]
     Kubeconfig(String),
     /// The embedded control plane did not start.
-    #[error("{0}")]
-    ControlPlane(String),
+    #[error(transparent)]
+    ControlPlane(#[from] ControlPlaneError),
     /// The kind cluster could not be created.
     #[error("{0}")]
     Kind(String),
@@ -28,4 +28,42 @@ pub(crate) enum ClusterError {
     /// The API server's OpenAPI document could not be read.
     #[error("{0}")]
     OpenApi(String),
+}
+
+/// Why the embedded control plane did not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ControlPlaneError {
+    /// `KUBEBUILDER_ASSETS` is not set.
+    #[error(
+        "controlPlane.start needs {0}, a folder with etcd and kube-apiserver\n(hint: `setup-envtest use -p path` prints one)"
+    )]
+    NoAssets(&'static str),
+    /// The assets folder lacks a binary.
+    #[error("{env}={folder}: no {binary} there")]
+    MissingBinary {
+        env: &'static str,
+        folder: String,
+        binary: &'static str,
+    },
+    /// A file, folder, port or process the control plane needs could not be had; `doing` says which.
+    #[error("{doing}: {reason}")]
+    Setup { doing: String, reason: String },
+    /// Its certificates could not be generated.
+    #[error("cannot generate certificates: {0}")]
+    Certificates(String),
+    /// No client for the control plane's own kubeconfig.
+    #[error("{0}")]
+    Client(String),
+    /// etcd or kube-apiserver exited while starting.
+    #[error("{name} exited during start-up ({status})")]
+    Exited { name: &'static str, status: String },
+    /// kube-apiserver did not answer `/readyz` in time.
+    #[error("kube-apiserver was not ready within {0}s")]
+    NotReady(u64),
+    /// A start-up failure, with the tails of etcd's and kube-apiserver's logs.
+    #[error("{failure}\n{logs}")]
+    WithLogs {
+        failure: Box<ControlPlaneError>,
+        logs: String,
+    },
 }

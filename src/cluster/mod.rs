@@ -68,9 +68,7 @@ impl Cluster {
                 (config, kubeconfig, None)
             }
             ClusterSource::ControlPlane { args } => {
-                let plane = ControlPlane::start(args)
-                    .await
-                    .map_err(ClusterError::ControlPlane)?;
+                let plane = ControlPlane::start(args).await?;
                 let config = endpoint::config_from_yaml(&plane.kubeconfig).await?;
                 let kubeconfig = Some(plane.kubeconfig.clone());
                 (
