@@ -32,6 +32,10 @@ impl HookRunner {
         let started = SystemTime::now();
         let clock = Instant::now();
         let (result, run) = run::run_hook(cluster, hook, &name, timeout, masks).await;
+        run::note(|| match &result {
+            Ok(()) => format!("ran {name}"),
+            Err(_) => format!("{name} failed (its failure is in the report)"),
+        });
         records.hook(HookRecord {
             name,
             suite: suite.map(str::to_string),

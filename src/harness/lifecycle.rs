@@ -39,12 +39,20 @@ pub(crate) trait Hooks: Sync {
         &'a self,
         scope: &'a Scope,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+    /// Whether the run was interrupted: then no before hook starts, and trials that have not
+    /// entered their scope fail with this message. After hooks still run.
+    fn stopped(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Coordinates the hooks of one run.
 pub(crate) struct Lifecycle {
     mode: Mode,
     before_collection: OnceCell<Result<(), String>>,
+    /// The collection's after hook has run (or was not needed).
+    finished: std::sync::atomic::AtomicBool,
     suites: Vec<SuiteFixture>,
 }
 
@@ -103,6 +111,7 @@ impl Lifecycle {
         Self {
             mode,
             before_collection: OnceCell::new(),
+            finished: std::sync::atomic::AtomicBool::new(false),
             suites,
         }
     }
@@ -126,10 +135,20 @@ impl Lifecycle {
                 let _ = done.wait_for(|done| *done).await;
             }
         }
+        if let Some(stopped) = hooks.stopped()
+            && !self.before_collection.initialized()
+        {
+            return Err(stopped.to_string());
+        }
         self.before_collection
             .get_or_init(|| hooks.run(&Scope::BeforeCollection))
             .await
             .clone()?;
+        if let Some(stopped) = hooks.stopped()
+            && !fixture.before.initialized()
+        {
+            return Err(stopped.to_string());
+        }
         let scope = Scope::BeforeSuite(suite.into());
         fixture
             .before
@@ -170,11 +189,35 @@ impl Lifecycle {
 
     /// After every trial: runs the collection's after hook if its before hook ran.
     pub(crate) async fn finish(&self, hooks: &dyn Hooks) -> Result<(), String> {
-        if matches!(self.mode, Mode::InProcess) && self.before_collection.initialized() {
+        let result = if matches!(self.mode, Mode::InProcess) && self.before_collection.initialized()
+        {
             hooks.run(&Scope::AfterCollection).await
         } else {
             Ok(())
+        };
+        self.finished
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        result
+    }
+
+    /// The after hooks still owed: those of the scopes whose before hook ran (or is running) and
+    /// whose after hook has not run, suites first. An aborted run lists them as left undone.
+    pub(crate) fn owed_after_hooks(&self) -> Vec<Scope> {
+        if !matches!(self.mode, Mode::InProcess) {
+            return Vec::new();
         }
+        let mut owed: Vec<Scope> = self
+            .suites
+            .iter()
+            .filter(|suite| suite.before.initialized() && !*suite.done.borrow())
+            .map(|suite| Scope::AfterSuite(suite.name.clone()))
+            .collect();
+        if self.before_collection.initialized()
+            && !self.finished.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            owed.push(Scope::AfterCollection);
+        }
+        owed
     }
 }
 
@@ -258,10 +301,24 @@ mod tests {
     struct Recorder {
         events: Mutex<Vec<String>>,
         failing: Vec<Scope>,
+        /// The run is interrupted once this event is recorded.
+        interrupted_at: Option<String>,
+        interrupted: std::sync::atomic::AtomicBool,
     }
 
     impl Recorder {
+        fn interrupted_at(event: &str) -> Self {
+            Self {
+                interrupted_at: Some(event.to_string()),
+                ..Self::default()
+            }
+        }
+
         fn record(&self, event: String) {
+            if self.interrupted_at.as_ref() == Some(&event) {
+                self.interrupted
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
             self.events.lock().unwrap().push(event);
         }
 
@@ -297,6 +354,12 @@ mod tests {
                 }
             })
         }
+
+        fn stopped(&self) -> Option<&'static str> {
+            self.interrupted
+                .load(std::sync::atomic::Ordering::SeqCst)
+                .then_some("interrupted")
+        }
     }
 
     /// How the simulated trials run.
@@ -329,7 +392,11 @@ mod tests {
                 scope.spawn(|| {
                     while let Some(&(suite, test)) = next_trial() {
                         let result = runtime.block_on(async {
-                            let entered = lifecycle.enter(suite, hooks).await;
+                            let mut entered = lifecycle.enter(suite, hooks).await;
+                            // As the harness: an interrupted run starts no more tests.
+                            if let (Ok(()), Some(stopped)) = (&entered, hooks.stopped()) {
+                                entered = Err(stopped.to_string());
+                            }
                             if entered.is_ok() {
                                 let slot = slots.acquire((0, format!("{suite}::{test}"))).await;
                                 hooks.record(format!("start {suite}::{test}"));
@@ -679,5 +746,90 @@ mod tests {
             );
         }
         assert!(!events.iter().any(|e| e.contains("After")), "{events:?}");
+    }
+
+    fn outcome_of<'a>(
+        results: &'a [(String, Result<(), String>)],
+        trial: &str,
+    ) -> &'a Result<(), String> {
+        &results.iter().find(|(name, _)| name == trial).unwrap().1
+    }
+
+    #[test]
+    fn an_interrupted_run_starts_nothing_new_and_runs_the_after_hooks_owed() {
+        for threads in [1, 4] {
+            let hooks = Recorder::interrupted_at("end apps::a");
+            let lifecycle = Lifecycle::with_mode(
+                Mode::InProcess,
+                suites(&[("apps", 3, true), ("core", 2, true)]),
+            );
+            let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, threads));
+            let events = hooks.events();
+            assert_eq!(outcome_of(&results, "apps::a"), &Ok(()), "{events:?}");
+            for trial in ["core::x", "core::y"] {
+                assert_eq!(outcome_of(&results, trial), &Err("interrupted".into()));
+            }
+            // The after hooks owed run, suite first; the suite that never started runs none.
+            assert!(
+                hooks.position(&format!("start {}", after("apps")))
+                    < hooks.position("start AfterCollection")
+            );
+            assert_eq!(
+                hooks.count(&format!("start {}", before("core"))),
+                0,
+                "{events:?}"
+            );
+            assert_eq!(
+                hooks.count(&format!("start {}", after("core"))),
+                0,
+                "{events:?}"
+            );
+            assert!(lifecycle.owed_after_hooks().is_empty());
+        }
+    }
+
+    #[test]
+    fn interrupted_during_the_collection_hook_it_still_gets_its_after_hook() {
+        let hooks = Recorder::interrupted_at("start BeforeCollection");
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess,
+            suites(&[("apps", 3, true), ("core", 2, false)]),
+        );
+        let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 2));
+        assert!(
+            results
+                .iter()
+                .all(|(_, r)| r == &Err("interrupted".to_string())),
+            "{results:?}"
+        );
+        assert_eq!(
+            hooks.events(),
+            [
+                "start BeforeCollection",
+                "end BeforeCollection",
+                "start AfterCollection",
+                "end AfterCollection"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_after_hooks_owed_are_those_whose_before_hook_ran() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let hooks = Recorder::default();
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess,
+            suites(&[("apps", 1, true), ("core", 1, true)]),
+        );
+        assert!(lifecycle.owed_after_hooks().is_empty());
+        runtime.block_on(lifecycle.enter("apps", &hooks)).unwrap();
+        assert_eq!(
+            lifecycle.owed_after_hooks(),
+            [Scope::AfterSuite("apps".into()), Scope::AfterCollection]
+        );
+        runtime.block_on(lifecycle.leave("apps", &hooks)).unwrap();
+        assert_eq!(lifecycle.owed_after_hooks(), [Scope::AfterCollection]);
+        runtime.block_on(lifecycle.finish(&hooks)).unwrap();
+        assert!(lifecycle.owed_after_hooks().is_empty());
     }
 }

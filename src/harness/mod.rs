@@ -3,6 +3,7 @@
 
 mod args;
 mod hook_runner;
+mod interruption;
 mod lifecycle;
 mod loader;
 mod records;
@@ -175,13 +176,23 @@ impl Harness {
         }
         schedule(&state, &planned, &mut args);
         // A weak handle: the run's state (and the folder of remote suites it owns) must go when
-        // the run ends, while this task waits for a Ctrl-C that never comes.
-        run::RUNTIME.spawn(undo_on_interrupt(Arc::downgrade(&state)));
+        // the run ends, while this task waits for a signal that never comes.
+        run::RUNTIME.spawn(interruption::watch(Arc::downgrade(&state)));
         let started = std::time::Instant::now();
         let trials = planned.into_iter().map(|p| p.trial).collect();
         let conclusion = libtest_mimic::run(&args, trials);
         let outputs = conclude(&state, started.elapsed());
-        match outputs.print(&state, &split.dropped, &mut std::io::stderr().lock()) {
+        let mut stderr = std::io::stderr().lock();
+        let printed = outputs.print(&state, &split.dropped, &mut stderr);
+        if run::interrupted() {
+            // libtest's output has ended: the teardown's lines cannot break its JSON stream.
+            let _ = writeln!(stderr, "interrupted: the run was stopped; teardown:");
+            for line in run::take_notes() {
+                let _ = writeln!(stderr, "  {line}");
+            }
+            return ExitCode::from(interruption::EXIT_INTERRUPTED);
+        }
+        match printed {
             true => conclusion.exit_code(),
             false => ExitCode::from(101),
         }
@@ -326,29 +337,6 @@ impl Outputs {
 fn fail_run(args: &Arguments, name: &str, message: String) -> ExitCode {
     let trial = Trial::test(name, move || Err(message.into()));
     libtest_mimic::run(args, vec![trial]).exit_code()
-}
-
-/// On Ctrl-C: kill the running tests' background commands, delete their namespaces, stop what the
-/// run started (hooks' commands, control plane, kind cluster), then exit with 130.
-async fn undo_on_interrupt(state: std::sync::Weak<RunState>) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
-    }
-    let undone = run::RUNNING.undo_all().await;
-    let note = match state.upgrade() {
-        Some(state) => state.shut_down().await,
-        None => None,
-    };
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(
-        stderr,
-        "\ninterrupted: deleted {} test namespaces, stopped {} background commands",
-        undone.namespaces, undone.commands
-    );
-    if let Some(note) = note {
-        let _ = writeln!(stderr, "{note}");
-    }
-    std::process::exit(130);
 }
 
 /// libtest's threads for `parallel` slots and this many cluster trials. A cluster trial holds a

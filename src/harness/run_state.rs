@@ -189,6 +189,15 @@ impl RunState {
         Ok(format!("{summary}\ncoverage: {}", path.display()))
     }
 
+    /// Stops the embedded control plane or deletes the kind cluster this run started (as
+    /// `skipClusterDelete` says), and nothing else: an aborted run's last step.
+    pub(crate) async fn stop_cluster(&self) -> Option<String> {
+        let Some(Ok(cluster)) = self.cluster.get() else {
+            return None;
+        };
+        cluster.shutdown(self.collection.skip_cluster_delete).await
+    }
+
     /// Ends the run: stops whatever hooks left running (a before hook without an after hook) and
     /// the control plane or kind cluster the run started. Returns a note for the user, if any.
     pub(crate) async fn shut_down(&self) -> Option<String> {
@@ -216,7 +225,7 @@ impl RunState {
                 }
             }
         }
-        notes.extend(cluster.shutdown(self.collection.skip_cluster_delete).await);
+        notes.extend(self.stop_cluster().await);
         (!notes.is_empty()).then(|| notes.join("\n"))
     }
 }
@@ -227,5 +236,9 @@ impl Hooks for RunState {
         scope: &'a Scope,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(self.run_hook(scope))
+    }
+
+    fn stopped(&self) -> Option<&'static str> {
+        run::interrupted().then_some(run::INTERRUPTED)
     }
 }

@@ -229,6 +229,9 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
             let lifecycle = state.lifecycle();
             // A panic must not skip `leave`: the suite's after hook and the next suite wait on it.
             let (outcome, record) = AssertUnwindSafe(async {
+                if run::interrupted() {
+                    return not_started(run::INTERRUPTED.to_string());
+                }
                 let (suite, case) = match loaded {
                     Ok(loaded) => loaded,
                     Err(load_error) => return not_started(load_error),
@@ -240,7 +243,10 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     Err(err) => return not_started(err.to_string()),
                 };
                 if let Err(hook_failure) = lifecycle.enter(suite_name, &*state).await {
-                    return not_started(format!("not run: a hook failed\n{hook_failure}"));
+                    return not_started(match run::interrupted() {
+                        true => run::INTERRUPTED.to_string(),
+                        false => format!("not run: a hook failed\n{hook_failure}"),
+                    });
                 }
                 let shared_namespace = match state.shared_namespace(&cluster).await {
                     Ok(shared) => shared,
@@ -268,10 +274,10 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     dir,
                 };
                 // The slot is held while the test works, not while its namespace finalizes.
-                let slot = state
-                    .slots()
-                    .acquire(state.place(suite_name, test_name))
-                    .await;
+                let slot = tokio::select! {
+                    slot = state.slots().acquire(state.place(suite_name, test_name)) => slot,
+                    () = run::until_interrupted() => return not_started(run::INTERRUPTED.to_string()),
+                };
                 let worked = run::work(cluster, id, body, settings, &trial_name).await;
                 drop(slot);
                 match worked {

@@ -7,9 +7,10 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::api_error::api_message;
+use super::created::Created;
 use super::error::{ActionError, WriteError};
 use super::objects::{self, Target, metadata_str};
-use super::test_state::{Created, Session};
+use super::test_state::Session;
 use crate::load::Object;
 
 /// Applies one object; `Err` is KUTTL's `applying <gvk> <name> failed: …`.
@@ -142,6 +143,7 @@ async fn create(
         api: target.api.clone(),
         name,
         id,
+        cluster_scoped: target.namespace.is_none(),
     });
     Ok(())
 }

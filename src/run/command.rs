@@ -269,18 +269,20 @@ async fn copy_lines(pipe: Option<impl AsyncRead + Unpin>, log: TestLog, scope: S
     }
 }
 
-/// Kills and reaps every background command of the test.
-pub(crate) async fn stop_background(ctx: &TestState) {
+/// Kills and reaps every background command of the test; returns how many there were.
+pub(crate) async fn stop_background(ctx: &TestState) -> usize {
     let children = std::mem::take(
         &mut *ctx
             .background
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     );
+    let stopped = children.len();
     for mut child in children {
         let _ = child.kill().await;
         ctx.log.line("cleanup", "background command stopped");
     }
+    stopped
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::error::ActionError;
 use super::step::StepFailure;
 use super::test_run::describe_failure;
 use super::test_state::{Session, TestState};
-use super::{apply, command, delete, objects, window};
+use super::{apply, command, delete, interrupt, objects, window};
 use crate::cluster::Cluster;
 use crate::load::{LoadedHook, Object, Step};
 use crate::mask::Masks;
@@ -35,7 +35,15 @@ impl HookRun {
 
     /// Kills and reaps the hook's background commands.
     pub(crate) async fn stop(self) {
-        command::stop_background(&self.ctx).await;
+        let stopped = command::stop_background(&self.ctx).await;
+        if stopped > 0 {
+            interrupt::note(|| {
+                format!(
+                    "killed {stopped} background command(s) of {}",
+                    self.ctx.trial_name
+                )
+            });
+        }
     }
 }
 

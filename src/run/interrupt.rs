@@ -1,30 +1,49 @@
-//! What an interrupted run must undo: every running test registers its namespace and background
-//! commands here, so that Ctrl-C (SIGINT) can delete the namespaces and kill the commands before the
-//! process exits.
+//! An interrupted run (Ctrl-C or SIGTERM). The first signal stops the run cooperatively: running
+//! tests stop their steps and clean up (kill background commands, delete what they created and
+//! their namespace without waiting), tests not started yet do not start, and the after hooks of
+//! every scope whose before hook ran still run. What the teardown did is noted here and printed
+//! once libtest's output has ended. A second signal (or the teardown deadline) aborts: background
+//! commands are killed and what is still registered here is listed as left behind.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::DeleteParams;
-use kube::{Api, Client};
+use tokio::sync::watch;
+
+use super::created::{self, CreatedObjects};
 
 /// Background commands shared between a running test and the registry.
 pub(crate) type Children = Arc<Mutex<Vec<tokio::process::Child>>>;
 
 struct Entry {
-    client: Client,
+    /// The trial (or hook) name.
+    name: String,
     /// The test's own namespace (`None` for hooks, which work in `default`).
     namespace: Option<String>,
     background: Children,
+    created: CreatedObjects,
 }
 
-/// The tests running now.
-#[derive(Default)]
+/// The tests and hooks running now, and whether the run was interrupted.
 pub(crate) struct Registry {
     entries: Mutex<HashMap<u64, Entry>>,
     next: AtomicU64,
+    /// How many interrupting signals came: 0, 1 (tear down), 2 or more (abort).
+    signals: watch::Sender<u32>,
+    /// What the teardown did, one line per action.
+    notes: Mutex<Vec<String>>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
+            next: AtomicU64::default(),
+            signals: watch::Sender::new(0),
+            notes: Mutex::default(),
+        }
+    }
 }
 
 /// The process-wide registry.
@@ -39,11 +58,47 @@ impl Drop for Registration {
     }
 }
 
-/// What an interruption undid.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Undone {
-    pub namespaces: usize,
-    pub commands: usize,
+/// Whether the run was interrupted.
+pub(crate) fn interrupted() -> bool {
+    *RUNNING.signals.borrow() > 0
+}
+
+/// Returns once the run is interrupted (at once if it already was).
+pub(crate) async fn until_interrupted() {
+    let mut signals = RUNNING.signals.subscribe();
+    // The sender lives in a static, so this only returns once the count is above 0.
+    let _ = signals.wait_for(|count| *count > 0).await;
+}
+
+/// Counts an interrupting signal; returns how many came so far.
+pub(crate) fn signal() -> u32 {
+    let mut count = 0;
+    RUNNING.signals.send_modify(|signals| {
+        *signals += 1;
+        count = *signals;
+    });
+    count
+}
+
+/// Notes a teardown action, when the run was interrupted.
+pub(crate) fn note(line: impl FnOnce() -> String) {
+    if interrupted() {
+        RUNNING
+            .notes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(line());
+    }
+}
+
+/// The teardown actions noted so far, in order.
+pub(crate) fn take_notes() -> Vec<String> {
+    std::mem::take(
+        &mut *RUNNING
+            .notes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
 }
 
 impl Registry {
@@ -53,30 +108,32 @@ impl Registry {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a running test until the returned guard is dropped.
+    /// Registers a running test (or hook) `name` until the returned guard is dropped.
     pub(crate) fn register(
         &self,
-        client: Client,
+        name: &str,
         namespace: Option<String>,
         background: Children,
+        created: CreatedObjects,
     ) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(
             id,
             Entry {
-                client,
+                name: name.to_string(),
                 namespace,
                 background,
+                created,
             },
         );
         Registration(id)
     }
 
-    /// Kills every registered background command and deletes every registered namespace (without
-    /// waiting for it to be gone).
-    pub(crate) async fn undo_all(&self) -> Undone {
+    /// Aborting: kills every registered background command and lists, per registered test, its
+    /// namespace and the cluster-scoped objects it created that are still there.
+    pub(crate) fn abort(&self) -> Vec<String> {
         let entries: Vec<Entry> = self.lock().drain().map(|(_, entry)| entry).collect();
-        let mut undone = Undone::default();
+        let mut left = Vec::new();
         for entry in entries {
             let children = std::mem::take(
                 &mut *entry
@@ -85,21 +142,21 @@ impl Registry {
                     .unwrap_or_else(|poisoned| poisoned.into_inner()),
             );
             for mut child in children {
-                if child.kill().await.is_ok() {
-                    undone.commands += 1;
+                // `start_kill` sends the signal without waiting: aborting must not block.
+                if child.start_kill().is_ok() {
+                    left.push(format!("killed a background command of {}", entry.name));
                 }
             }
-            if let Some(namespace) = entry.namespace {
-                let api: Api<Namespace> = Api::all(entry.client);
-                if api
-                    .delete(&namespace, &DeleteParams::background())
-                    .await
-                    .is_ok()
-                {
-                    undone.namespaces += 1;
-                }
+            if let Some(namespace) = &entry.namespace {
+                left.push(format!(
+                    "left behind: namespace {namespace:?} of {}",
+                    entry.name
+                ));
+            }
+            for id in created::cluster_scoped_ids(&entry.created) {
+                left.push(format!("left behind: {id} (created by {})", entry.name));
             }
         }
-        undone
+        left
     }
 }

@@ -9,6 +9,7 @@ mod check_failure;
 mod collect;
 mod command;
 mod connection;
+mod created;
 mod delete;
 mod diff;
 mod error;
@@ -33,12 +34,12 @@ use std::sync::LazyLock;
 pub(crate) use diff::describe_state;
 pub(crate) use error::NamespaceError;
 pub(crate) use hooks::{HookRun, run as run_hook};
-pub(crate) use interrupt::RUNNING;
+pub(crate) use interrupt::{RUNNING, interrupted, note, signal, take_notes, until_interrupted};
 pub(crate) use namespace::generate_name as generate_namespace_name;
 pub(crate) use outcome::{HookRecord, TestRecord};
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
-pub(crate) use test_run::{Body, TestId, TestSettings, TypedFn, work};
+pub(crate) use test_run::{Body, INTERRUPTED, TestId, TestSettings, TypedFn, work};
 pub(crate) use test_state::TestState;
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.

@@ -161,9 +161,14 @@ async fn connect(
     }
     let registration = (!shared).then(|| {
         interrupt::RUNNING.register(
-            connection.client.clone(),
+            &format!(
+                "{} (kubeconfig {})",
+                ctx.trial_name,
+                cluster.kubeconfig.display()
+            ),
             Some(ctx.namespace.clone()),
             Children::default(),
+            Arc::clone(&ctx.created),
         )
     });
     Ok(Opened {
@@ -188,8 +193,9 @@ pub(crate) async fn delete_namespaces(
     for (cluster, connection) in connections {
         // The run's own API server may have no namespace controller (an embedded control plane);
         // another server is taken to have one.
-        let wait = connection.endpoint.url() != ctx.cluster.endpoint().url()
-            || ctx.cluster.deletes_namespaces();
+        let wait = (connection.endpoint.url() != ctx.cluster.endpoint().url()
+            || ctx.cluster.deletes_namespaces())
+            && !interrupt::interrupted();
         let deleted = namespace::delete(
             &connection.client,
             &ctx.namespace,

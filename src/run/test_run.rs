@@ -17,7 +17,7 @@ use super::step_clusters::{self, StepClusters};
 use super::test_state::{Session, TestState};
 use super::timeout::seconds;
 use super::window::WindowFailure;
-use super::{command, events, namespace};
+use super::{command, created, events, interrupt, namespace};
 use crate::cluster::Cluster;
 use crate::load::{Step, TestCase};
 use crate::mask::Masks;
@@ -115,19 +115,29 @@ pub(crate) async fn work(
     let mut record = TestRecord::not_started(test.suite, test.name, started, String::new());
     record.setup_failure = None;
     let clusters = StepClusters::default();
-    let outcome = AssertUnwindSafe(run_body(&ctx, &clusters, body, shared, &mut record))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
+    let body =
+        AssertUnwindSafe(run_body(&ctx, &clusters, body, shared, &mut record)).catch_unwind();
+    // An interruption drops the body where it is: its commands are killed (kill on drop), its
+    // watches end, and the test goes on to its cleanup.
+    let outcome = tokio::select! {
+        outcome = body => outcome.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
             Err(format!("test panicked: {message}"))
-        });
+        }),
+        () = interrupt::until_interrupted() => {
+            ctx.log.line("interrupted", "the run was interrupted: steps stopped");
+            interrupt::note(|| format!("stopped {trial_name}"));
+            Err(INTERRUPTED.to_string())
+        }
+    };
     let message = match &outcome {
         Ok(()) => String::new(),
+        // The namespace's events would only delay the teardown.
+        Err(failure) if interrupt::interrupted() => failure.clone(),
         Err(failure) if !settings.show_events => failure.clone(),
         Err(failure) => {
             let events =
@@ -288,15 +298,26 @@ async fn run_step(
     step::run(&session, step).await
 }
 
-/// Kills background commands, deletes created objects (newest first, no wait) and then the
-/// test's own namespace (waiting until it is gone), unless skipDelete. A shared namespace is the
-/// run's to delete.
+/// Why a test stopped or did not start when the run was interrupted.
+pub(crate) const INTERRUPTED: &str = "interrupted: the run was stopped (Ctrl-C or SIGTERM)";
+
+/// Kills background commands, deletes created objects (newest first, no wait; cluster-scoped
+/// ones are named in the log) and then the test's own namespace (waiting until it is gone, unless
+/// the run was interrupted), unless skipDelete. A shared namespace is the run's to delete.
 async fn cleanup(
     ctx: &TestState,
     clusters: &StepClusters,
     settings: &TestSettings,
 ) -> Result<(), String> {
-    command::stop_background(ctx).await;
+    let stopped = command::stop_background(ctx).await;
+    if stopped > 0 {
+        interrupt::note(|| {
+            format!(
+                "killed {stopped} background command(s) of {}",
+                ctx.trial_name
+            )
+        });
+    }
     if settings.skip_delete {
         ctx.log.line(
             "cleanup",
@@ -304,18 +325,21 @@ async fn cleanup(
         );
         return Ok(());
     }
-    let created = std::mem::take(
-        &mut *ctx
-            .created
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()),
-    );
-    for object in created.iter().rev() {
+    for object in created::take(&ctx.created).iter().rev() {
         match object
             .api
             .delete(&object.name, &DeleteParams::default())
             .await
         {
+            Ok(_) if object.cluster_scoped => {
+                ctx.log.line(
+                    "cleanup",
+                    &format!("{} deleted (cluster-scoped)", object.id),
+                );
+                interrupt::note(|| {
+                    format!("deleted {} (created by {})", object.id, ctx.trial_name)
+                });
+            }
             Ok(_) => {}
             Err(err) if is_not_found(&err) => {}
             Err(err) => ctx.log.line(
@@ -330,11 +354,19 @@ async fn cleanup(
     let own = namespace::delete(
         &ctx.connection.client,
         &ctx.namespace,
-        ctx.cluster.deletes_namespaces(),
+        ctx.cluster.deletes_namespaces() && !interrupt::interrupted(),
         Instant::now() + seconds(ctx.step_timeout),
         &ctx.log,
     )
     .await;
+    if own.is_ok() {
+        interrupt::note(|| {
+            format!(
+                "deleted namespace {:?} of {}",
+                ctx.namespace, ctx.trial_name
+            )
+        });
+    }
     let elsewhere = step_clusters::delete_namespaces(ctx, clusters).await;
     match (own, elsewhere) {
         (Ok(()), Ok(())) => Ok(()),

@@ -4,23 +4,15 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use kube::Api;
-use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::connection::Connection;
+use super::created::{Created, CreatedObjects};
 use super::error::SetupError;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
 use crate::cluster::{Cluster, Requests};
 use crate::mask::{Masks, Quoted, scrub};
-
-/// An object the test created, deleted again when the test ends.
-pub(crate) struct Created {
-    pub api: Api<DynamicObject>,
-    pub name: String,
-    pub id: String,
-}
 
 /// The state of one running test.
 pub(crate) struct TestState {
@@ -35,7 +27,7 @@ pub(crate) struct TestState {
     pub log: TestLog,
     /// Seconds; the suite's or collection's step timeout.
     pub step_timeout: i64,
-    pub created: Mutex<Vec<Created>>,
+    pub created: CreatedObjects,
     /// Background commands, killed and reaped when the test ends (or the run is interrupted).
     pub background: Children,
     /// Every request the test sent, when coverage is on.
@@ -93,10 +85,12 @@ impl TestState {
             requests.clone(),
         )?;
         let background = Children::default();
+        let created = CreatedObjects::default();
         let registration = interrupt::RUNNING.register(
-            connection.client.clone(),
+            trial_name,
             owns_namespace.then(|| namespace.clone()),
             Arc::clone(&background),
+            Arc::clone(&created),
         );
         Ok(Self {
             cluster,
@@ -106,7 +100,7 @@ impl TestState {
             dir,
             log: TestLog::new(),
             step_timeout,
-            created: Mutex::default(),
+            created,
             background,
             requests,
             waiting: Mutex::default(),
