@@ -50,7 +50,7 @@ pub(crate) trait Hooks: Sync {
 /// Coordinates the hooks of one run.
 pub(crate) struct Lifecycle {
     mode: Mode,
-    before_collection: OnceCell<Result<(), String>>,
+    before_collection: Before,
     /// The collection's after hook has run (or was not needed).
     finished: std::sync::atomic::AtomicBool,
     suites: Vec<SuiteFixture>,
@@ -76,8 +76,38 @@ struct SuiteFixture {
     name: String,
     hooked: bool,
     remaining: Mutex<usize>,
-    before: OnceCell<Result<(), String>>,
+    before: Before,
     done: watch::Sender<bool>,
+}
+
+/// A before hook's result, run once, and whether it has started (it may still be running).
+#[derive(Default)]
+struct Before {
+    result: OnceCell<Result<(), String>>,
+    started: std::sync::atomic::AtomicBool,
+}
+
+impl Before {
+    /// Runs `hook` if no trial has; every trial gets its result.
+    async fn run_once(&self, hook: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+        self.result
+            .get_or_init(|| {
+                self.started
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                hook
+            })
+            .await
+            .clone()
+    }
+
+    fn ran(&self) -> bool {
+        self.result.initialized()
+    }
+
+    /// Whether it ran or is running: its scope's after hook is owed.
+    fn started(&self) -> bool {
+        self.started.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Lifecycle {
@@ -104,13 +134,13 @@ impl Lifecycle {
                 name: suite.name,
                 hooked: suite.hooked,
                 remaining: Mutex::new(suite.trials),
-                before: OnceCell::new(),
+                before: Before::default(),
                 done: watch::Sender::new(false),
             })
             .collect();
         Self {
             mode,
-            before_collection: OnceCell::new(),
+            before_collection: Before::default(),
             finished: std::sync::atomic::AtomicBool::new(false),
             suites,
         }
@@ -136,25 +166,20 @@ impl Lifecycle {
             }
         }
         if let Some(stopped) = hooks.stopped()
-            && !self.before_collection.initialized()
+            && !self.before_collection.started()
         {
             return Err(stopped.to_string());
         }
         self.before_collection
-            .get_or_init(|| hooks.run(&Scope::BeforeCollection))
-            .await
-            .clone()?;
+            .run_once(hooks.run(&Scope::BeforeCollection))
+            .await?;
         if let Some(stopped) = hooks.stopped()
-            && !fixture.before.initialized()
+            && !fixture.before.started()
         {
             return Err(stopped.to_string());
         }
         let scope = Scope::BeforeSuite(suite.into());
-        fixture
-            .before
-            .get_or_init(|| hooks.run(&scope))
-            .await
-            .clone()
+        fixture.before.run_once(hooks.run(&scope)).await
     }
 
     /// After a trial of `suite` (whatever its outcome): runs the suite's after hook when this was
@@ -178,7 +203,7 @@ impl Lifecycle {
             return Ok(());
         }
         // No before hook ran (every trial failed to load): there is nothing to tear down.
-        let result = if fixture.before.initialized() {
+        let result = if fixture.before.ran() {
             hooks.run(&Scope::AfterSuite(suite.into())).await
         } else {
             Ok(())
@@ -189,8 +214,7 @@ impl Lifecycle {
 
     /// After every trial: runs the collection's after hook if its before hook ran.
     pub(crate) async fn finish(&self, hooks: &dyn Hooks) -> Result<(), String> {
-        let result = if matches!(self.mode, Mode::InProcess) && self.before_collection.initialized()
-        {
+        let result = if matches!(self.mode, Mode::InProcess) && self.before_collection.ran() {
             hooks.run(&Scope::AfterCollection).await
         } else {
             Ok(())
@@ -209,10 +233,10 @@ impl Lifecycle {
         let mut owed: Vec<Scope> = self
             .suites
             .iter()
-            .filter(|suite| suite.before.initialized() && !*suite.done.borrow())
+            .filter(|suite| suite.before.started() && !*suite.done.borrow())
             .map(|suite| Scope::AfterSuite(suite.name.clone()))
             .collect();
-        if self.before_collection.initialized()
+        if self.before_collection.started()
             && !self.finished.load(std::sync::atomic::Ordering::SeqCst)
         {
             owed.push(Scope::AfterCollection);
@@ -811,6 +835,22 @@ mod tests {
                 "end AfterCollection"
             ]
         );
+    }
+
+    #[test]
+    fn a_before_hook_still_running_already_owes_its_after_hook() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let hooks = Recorder::default();
+        let lifecycle = Lifecycle::with_mode(Mode::InProcess, suites(&[("apps", 1, true)]));
+        runtime.block_on(async {
+            let entering = lifecycle.enter("apps", &hooks);
+            tokio::pin!(entering);
+            // Poll until the collection's before hook has started (it sleeps 20 ms).
+            let _ = tokio::time::timeout(Duration::from_millis(5), &mut entering).await;
+            assert_eq!(hooks.events(), ["start BeforeCollection"]);
+            assert_eq!(lifecycle.owed_after_hooks(), [Scope::AfterCollection]);
+            entering.await.unwrap();
+        });
     }
 
     #[test]

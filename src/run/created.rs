@@ -31,11 +31,20 @@ pub(crate) fn take(created: &CreatedObjects) -> Vec<Created> {
 
 /// The ids of the cluster-scoped objects in `created`.
 pub(crate) fn cluster_scoped_ids(created: &CreatedObjects) -> Vec<String> {
+    ids(created, |object| object.cluster_scoped)
+}
+
+/// The ids of every object in `created`.
+pub(crate) fn all_ids(created: &CreatedObjects) -> Vec<String> {
+    ids(created, |_| true)
+}
+
+fn ids(created: &CreatedObjects, wanted: impl Fn(&Created) -> bool) -> Vec<String> {
     created
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .iter()
-        .filter(|object| object.cluster_scoped)
+        .filter(|object| wanted(object))
         .map(|object| object.id.clone())
         .collect()
 }

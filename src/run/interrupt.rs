@@ -153,7 +153,12 @@ impl Registry {
                     entry.name
                 ));
             }
-            for id in created::cluster_scoped_ids(&entry.created) {
+            // A test's namespaced objects go with its namespace; a hook's (in `default`) do not.
+            let ids = match entry.namespace {
+                Some(_) => created::cluster_scoped_ids(&entry.created),
+                None => created::all_ids(&entry.created),
+            };
+            for id in ids {
                 left.push(format!("left behind: {id} (created by {})", entry.name));
             }
         }

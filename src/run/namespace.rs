@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found};
 use super::error::NamespaceError;
+use super::interrupt;
 use super::log::TestLog;
 
 const ADJECTIVES: &[&str] = &[
@@ -104,6 +105,13 @@ pub(crate) async fn delete(
         return Ok(());
     }
     loop {
+        if interrupt::interrupted() {
+            log.line(
+                "cleanup",
+                "the run was interrupted: not waiting for the namespace to go",
+            );
+            return Ok(());
+        }
         let last_error = match api.get_opt(name).await {
             Ok(None) => return Ok(()),
             Ok(Some(_)) => None,
