@@ -63,6 +63,6 @@ mod report;
 mod run;
 mod typed;
 
-pub use harness::Harness;
+pub use harness::{Harness, RunEnd};
 pub use run::{Mismatch, is_subset};
 pub use typed::{TestContext, WaitError};

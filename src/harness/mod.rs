@@ -41,10 +41,26 @@ const COLLECTION_ENV: &str = "KUTTL_COLLECTION";
 #[derive(Clone)]
 #[must_use = "call run() and return its ExitCode from main"]
 pub struct Harness {
-    collection: PathBuf,
+    /// The collection file; `None` when a command line gives every setting.
+    collection: Option<PathBuf>,
     /// Whether `KUTTL_COLLECTION` replaced the collection given in code.
     overridden: bool,
+    /// Settings laid over the file's (a command line's flags).
+    overrides: load::Overrides,
+    /// Only cluster trials, of the tests whose name matches, if given (KUTTL's `--test`).
+    cluster_trials_only: Option<Option<regex::Regex>>,
     typed: Vec<trials::TypedTest>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every trial that ran passed, and so did what runs after them (hooks, reports).
+    Passed,
+    /// A trial failed, or something after them did.
+    Failed,
+    /// Ctrl-C or SIGTERM stopped the run, which then tore down.
+    Interrupted,
 }
 
 impl std::fmt::Debug for Harness {
@@ -56,6 +72,7 @@ impl std::fmt::Debug for Harness {
             .collect();
         f.debug_struct("Harness")
             .field("collection", &self.collection)
+            .field("overrides", &self.overrides)
             .field("typed", &typed)
             .finish()
     }
@@ -69,12 +86,38 @@ impl Harness {
     pub fn from_collection(path: impl Into<PathBuf>) -> Self {
         let overridden = std::env::var_os(COLLECTION_ENV);
         Self {
-            collection: overridden
-                .clone()
-                .map_or_else(|| path.into(), PathBuf::from),
+            collection: Some(
+                overridden
+                    .clone()
+                    .map_or_else(|| path.into(), PathBuf::from),
+            ),
             overridden: overridden.is_some(),
+            overrides: load::Overrides::default(),
+            cluster_trials_only: None,
             typed: Vec::new(),
         }
+    }
+
+    /// A harness for a command line's settings, as `kubectl kuttl test` takes them: `overrides`
+    /// laid over the collection file `file`, or, without one, KUTTL's `TestSuite` with nothing
+    /// set (see [`load::collection::read_with`]).
+    pub fn from_command_line(file: Option<PathBuf>, overrides: load::Overrides) -> Self {
+        Self {
+            collection: file,
+            overridden: false,
+            overrides,
+            cluster_trials_only: None,
+            typed: Vec::new(),
+        }
+    }
+
+    /// Runs the tests against the cluster alone, as KUTTL does: the offline load checks
+    /// (`<suite>::<test>::load`) are left out, since a test that does not load fails its run
+    /// anyway. With `pattern` (KUTTL's `--test`), only the tests whose name (their folder's)
+    /// it matches anywhere.
+    pub fn cluster_trials_only(mut self, pattern: Option<regex::Regex>) -> Self {
+        self.cluster_trials_only = Some(pattern);
+        self
     }
 
     /// Registers a typed test `<suite>::<name>`: an async function that gets a [`TestContext`] and
@@ -156,11 +199,20 @@ impl Harness {
 
     /// Runs with the given command line (program name first).
     pub fn run_with_args(self, argv: impl IntoIterator<Item = String>) -> ExitCode {
+        match self.run_to_end(argv) {
+            (RunEnd::Interrupted, _) => ExitCode::from(interruption::EXIT_INTERRUPTED),
+            (_, code) => code,
+        }
+    }
+
+    /// Runs with the given command line (program name first) and says how the run ended, with
+    /// the exit code a test target gives (libtest's, `101` on failure).
+    pub fn run_to_end(self, argv: impl IntoIterator<Item = String>) -> (RunEnd, ExitCode) {
         let split = args::split(argv);
         let mut args = Arguments::from_iter(split.mimic);
         let collection = match self.read_collection() {
             Ok(collection) => collection,
-            Err((name, message)) => return fail_run(&args, &name, message),
+            Err((name, message)) => return (RunEnd::Failed, fail_run(&args, &name, message)),
         };
         if args.test_threads.is_none() {
             args.test_threads = std::env::var("RUST_TEST_THREADS")
@@ -172,7 +224,10 @@ impl Harness {
         let planned = self.plan(&state, &args, &split.extra_filters);
         if args.list {
             let trials = planned.into_iter().map(|p| p.trial).collect();
-            return libtest_mimic::run(&args, trials).exit_code();
+            return (
+                RunEnd::Passed,
+                libtest_mimic::run(&args, trials).exit_code(),
+            );
         }
         schedule(&state, &planned, &mut args);
         // A weak handle: the run's state (and the folder of remote suites it owns) must go when
@@ -190,19 +245,27 @@ impl Harness {
             for line in run::take_notes() {
                 let _ = writeln!(stderr, "  {line}");
             }
-            return ExitCode::from(interruption::EXIT_INTERRUPTED);
+            return (
+                RunEnd::Interrupted,
+                ExitCode::from(interruption::EXIT_INTERRUPTED),
+            );
         }
-        match printed {
-            true => conclusion.exit_code(),
-            false => ExitCode::from(101),
+        match (printed, conclusion.has_failed()) {
+            (true, false) => (RunEnd::Passed, conclusion.exit_code()),
+            (true, true) => (RunEnd::Failed, conclusion.exit_code()),
+            (false, _) => (RunEnd::Failed, ExitCode::from(101)),
         }
     }
 
     /// The collection file, with the environment's overrides; `Err` is the name and message of
     /// the one failing trial the run then shows.
     fn read_collection(&self) -> Result<load::Collection, (String, String)> {
-        let collection = load::collection::read(&self.collection)
-            .map_err(|err| (self.collection.display().to_string(), err.to_string()))?;
+        let name = self.collection.as_ref().map_or_else(
+            || load::collection::COMMAND_LINE.to_string(),
+            |path| path.display().to_string(),
+        );
+        let collection = load::collection::read_with(self.collection.as_deref(), &self.overrides)
+            .map_err(|err| (name, err.to_string()))?;
         load::collection::with_env(collection, |name| std::env::var(name).ok())
             .map_err(|err| ("environment".to_string(), err.to_string()))
     }
@@ -214,6 +277,15 @@ impl Harness {
         let mut planned = trials::reject_duplicates(planned);
         if !filters.is_empty() {
             planned.retain(|p| matches_any(p.trial.name(), filters, args.exact));
+        }
+        if let Some(pattern) = &self.cluster_trials_only {
+            planned.retain(|p| {
+                let test = p.trial.name().strip_prefix(&format!("{}::", p.suite));
+                p.cluster
+                    && pattern
+                        .as_ref()
+                        .is_none_or(|pattern| test.is_some_and(|test| pattern.is_match(test)))
+            });
         }
         let position = |suite: &str| {
             state

@@ -10,6 +10,7 @@ use super::hook;
 use super::model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, SuiteDir,
 };
+use super::overrides::Overrides;
 use super::remote::{self, RemoteSuites};
 use super::report_settings::{ReportSettings, Written};
 use crate::config::yaml::{self, RawDocument};
@@ -66,15 +67,39 @@ pub fn with_env(
 /// An unreadable or malformed file, no configuration object in it, no `testDirs`, a negative
 /// `parallel`, a malformed `ignoreFiles` glob, or two suites with the same folder name.
 pub fn read(path: &Path) -> Result<Collection, LoadError> {
-    let path = std::path::absolute(path)
-        .map_err(|err| Diagnostic::file(path, format!("cannot resolve path: {err}")))?;
-    let text = documents::read_text(&path)?;
+    read_with(Some(path), &Overrides::default())
+}
+
+/// What `kubectl kuttl test` reads without a configuration file: a `TestSuite` that sets nothing.
+const NO_FILE: &str = "apiVersion: kuttl.dev/v1beta1\nkind: TestSuite\n";
+
+/// The name errors give a collection that comes from the command line alone.
+pub const COMMAND_LINE: &str = "(command line)";
+
+/// As [`read`], with `overrides` laid over the file's settings. Without a file (`None`), the
+/// collection is KUTTL's `TestSuite` with nothing set, and `overrides` give it all, as
+/// `kubectl kuttl test` without `--config`.
+///
+/// # Errors
+///
+/// As [`read`]; the settings from the command line are checked as the file's are.
+pub fn read_with(path: Option<&Path>, overrides: &Overrides) -> Result<Collection, LoadError> {
+    let (path, text) = match path {
+        Some(path) => {
+            let path = std::path::absolute(path)
+                .map_err(|err| Diagnostic::file(path, format!("cannot resolve path: {err}")))?;
+            let text = documents::read_text(&path)?;
+            (path, text)
+        }
+        None => (PathBuf::from(COMMAND_LINE), NO_FILE.to_string()),
+    };
     let mut warnings = Vec::new();
     let mut found = None;
     for (doc, value) in documents::values(&path, &text)? {
         let meta = TypeMeta::of(&value);
         if meta.is_kuttl("TestCollection") {
-            let config: TestCollection = documents::typed(&path, &doc, &mut warnings)?;
+            let mut config: TestCollection = documents::typed(&path, &doc, &mut warnings)?;
+            overrides.apply_to_collection(&mut config);
             found = Some((
                 CollectionFormat::TestCollection,
                 doc,
@@ -89,12 +114,11 @@ pub fn read(path: &Path) -> Result<Collection, LoadError> {
             )
             .into());
         } else if meta.is_kuttl("TestSuite") {
-            let config: LegacyTestSuite = documents::typed(&path, &doc, &mut warnings)?;
-            found = Some((
-                CollectionFormat::LegacyTestSuite,
-                doc,
-                from_legacy(config, &path, &doc)?,
-            ));
+            let mut config: LegacyTestSuite = documents::typed(&path, &doc, &mut warnings)?;
+            overrides.apply_to_legacy(&mut config);
+            let mut settings = from_legacy(config, &path, &doc)?;
+            overrides.apply_labels_and_vars(&mut settings.run_labels, &mut settings.template_vars);
+            found = Some((CollectionFormat::LegacyTestSuite, doc, settings));
         } else {
             warnings.push(Diagnostic::at(
                 &path,

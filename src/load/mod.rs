@@ -12,6 +12,7 @@ pub mod file_name;
 pub mod hook;
 mod model;
 mod objects;
+mod overrides;
 mod remote;
 mod report_settings;
 pub mod run_labels;
@@ -29,5 +30,6 @@ pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
     Located, Object, Source, Step, StepCluster, Suite, SuiteDir, TestCase,
 };
+pub use overrides::Overrides;
 pub use remote::RemoteSuites;
 pub use report_settings::{Granularity, ReportFormat, ReportSettings};

@@ -18,6 +18,22 @@ fn parse_value(text: &str) -> Result<serde_json::Value, String> {
     }
 }
 
+/// Reads KUTTL's `--template-var` text: `name=value,name2=value2`, each value as YAML.
+///
+/// # Errors
+///
+/// Not a list of `name=value`, or a value that is not YAML.
+pub fn parse(text: &str) -> Result<BTreeMap<String, serde_json::Value>, String> {
+    super::run_labels::parse(text)?
+        .into_iter()
+        .map(|(name, value)| {
+            let value =
+                parse_value(&value).map_err(|err| format!("the value of {name:?}: {err}"))?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
 /// The collection's variables with the environment's on top.
 ///
 /// # Errors
@@ -31,12 +47,8 @@ pub fn with_env(
     let Some(text) = env(NAME) else {
         return Ok(from_file);
     };
-    let bad = |reason: String| EnvError::new(NAME, &text, reason);
-    for (name, value) in super::run_labels::parse(&text).map_err(bad)? {
-        let value =
-            parse_value(&value).map_err(|err| bad(format!("the value of {name:?}: {err}")))?;
-        from_file.insert(name, value);
-    }
+    let vars = parse(&text).map_err(|reason| EnvError::new(NAME, &text, reason))?;
+    from_file.extend(vars);
     Ok(from_file)
 }
 

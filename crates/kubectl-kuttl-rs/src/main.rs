@@ -1,0 +1,40 @@
+//! `kubectl kuttl-rs`: KUTTL's command line (`kubectl kuttl test …`) on the kuttl-rs harness, for
+//! teams that run KUTTL suites without a Rust project. As a kubectl plugin on `PATH` it runs as
+//! `kubectl kuttl-rs test`.
+
+mod test_command;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Runs KUTTL test suites with kuttl-rs.
+#[derive(Debug, Parser)]
+#[command(name = "kubectl-kuttl-rs", bin_name = "kubectl kuttl-rs", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the tests of a KUTTL configuration or of test folders against a cluster.
+    Test(test_command::TestArgs),
+}
+
+/// The exit code of a command line that cannot be run (KUTTL's is 255; 2 is the convention of
+/// command-line tools, and clap's).
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
+    match cli.command {
+        Command::Test(args) => test_command::run(args),
+    }
+}
