@@ -161,8 +161,14 @@ mod tests {
         .apply_to_collection(&mut config);
         assert_eq!(config.test_dirs, ["cli"]);
         let hook = config.before_collection.unwrap();
-        assert_eq!((hook.crd_dir.as_str(), hook.manifest_dirs.len()), ("crds", 0));
-        assert!(config.kind_cluster.start, "--kind-config implies starting kind");
+        assert_eq!(
+            (hook.crd_dir.as_str(), hook.manifest_dirs.len()),
+            ("crds", 0)
+        );
+        assert!(
+            config.kind_cluster.start,
+            "--kind-config implies starting kind"
+        );
         assert_eq!(config.kind_cluster.config, "kind.yaml");
         assert_eq!(config.suppress, ["events", "other"]);
         assert_eq!(

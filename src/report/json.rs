@@ -1,5 +1,6 @@
 //! KUTTL's JSON report: `testsuites` → `testsuite` → (`testsuite` →) `testcase`, with KUTTL's field
-//! names, times in seconds with three decimals, RFC 3339 timestamps, empty fields left out.
+//! names and order, times in seconds with three decimals, RFC 3339 timestamps, empty fields left
+//! out, laid out as Go writes it.
 
 use serde::Serialize;
 
@@ -12,10 +13,10 @@ struct Testsuites {
     tests: usize,
     failures: usize,
     time: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    failure: Option<Failure>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     testsuite: Vec<Testsuite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<Failure>,
 }
 
 #[derive(Serialize)]
@@ -45,9 +46,9 @@ struct Testcase {
 
 #[derive(Serialize)]
 struct Failure {
-    message: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     text: String,
+    message: String,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -57,15 +58,10 @@ fn is_zero(n: &usize) -> bool {
 /// Renders the report; a failed collection hook is also the root `failure`, as KUTTL reports a
 /// failed suite setup.
 pub(crate) fn render(name: &str, suites: &[Suite], total: std::time::Duration) -> String {
-    let failure = suites
-        .iter()
-        .filter(|s| s.name == tree::COLLECTION_HOOKS)
-        .flat_map(|s| &s.cases)
-        .find_map(|case| case.failure.as_ref())
-        .map(|f| Failure {
-            message: f.message.clone(),
-            text: String::new(),
-        });
+    let failure = tree::collection_failure(suites).map(|f| Failure {
+        message: f.message.clone(),
+        text: String::new(),
+    });
     let report = Testsuites {
         name: name.to_string(),
         tests: suites.iter().map(Suite::tests).sum(),
@@ -74,7 +70,26 @@ pub(crate) fn render(name: &str, suites: &[Suite], total: std::time::Duration) -
         failure,
         testsuite: suites.iter().map(suite).collect(),
     };
-    serde_json::to_string_pretty(&report).unwrap_or_default()
+    go_indented(&report)
+}
+
+/// As Go's `json.MarshalIndent(v, " ", "  ")` writes it (and KUTTL with it): every line but the
+/// first starts with one space, two spaces a level, and `<`, `>` and `&` are `\u003c`-escaped.
+fn go_indented(report: &impl Serialize) -> String {
+    let mut written = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut written, formatter);
+    if report.serialize(&mut serializer).is_err() {
+        return String::new();
+    }
+    let text = String::from_utf8(written).unwrap_or_default();
+    // JSON text holds these characters only inside strings, and a line break never.
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+        .replace('\n', "\n ")
 }
 
 fn suite(suite: &Suite) -> Testsuite {

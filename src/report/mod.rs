@@ -32,7 +32,7 @@ pub(crate) fn write(
         let suites = tree::build(tests, hooks, settings.granularity);
         let (text, extension) = match format {
             ReportFormat::Json => (json::render(run_name, &suites, total), "json"),
-            ReportFormat::Xml => (junit::render(run_name, &suites, total)?, "xml"),
+            ReportFormat::Xml => (junit::render(run_name, &suites, total), "xml"),
         };
         std::fs::create_dir_all(&dir)
             .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
@@ -102,6 +102,7 @@ mod tests {
     use crate::load::Granularity;
     use crate::run::outcome::StepRecord;
 
+    /// A step; a failed one's last error is the message's last line.
     fn step(label: &str, failure: Option<&str>) -> StepRecord {
         StepRecord {
             label: label.into(),
@@ -109,6 +110,7 @@ mod tests {
             duration: Duration::from_millis(1500),
             assertions: 2,
             failure: failure.map(str::to_string),
+            last_error: failure.and_then(|f| f.lines().last()).map(str::to_string),
         }
     }
 
@@ -122,7 +124,12 @@ mod tests {
         let failed = TestRecord {
             steps: vec![
                 step("0-create", None),
-                step("1-scale", Some("failed in step 1-scale: .spec.replicas")),
+                step(
+                    "1-scale",
+                    Some(
+                        "failed in step 1-scale\n  resource Deployment:ns/web: .spec.replicas: value mismatch, expected: 3 != actual: 1",
+                    ),
+                ),
             ],
             setup_failure: None,
             events: Some("  Warning BackOff".into()),
@@ -183,6 +190,11 @@ mod tests {
             (Some("scale"), Some("1.500"), Some(2))
         );
         assert_eq!(failed_step["failure"]["message"], "failed in step 1-scale");
+        assert_eq!(
+            failed_step["failure"]["text"],
+            "  resource Deployment:ns/web: .spec.replicas: value mismatch, expected: 3 != actual: 1",
+            "the step's last error alone, as KUTTL"
+        );
         assert!(
             scale["testcase"][0].get("failure").is_none()
                 && scale["testcase"][0].get("assertions").is_none(),
@@ -225,22 +237,59 @@ mod tests {
     }
 
     #[test]
-    fn junit_report_flattens_steps_into_cases_classed_by_test() {
+    fn junit_report_nests_a_suite_per_test_as_kuttl_does() {
         let (tests, hooks) = records();
         let suites = tree::build(&tests, &hooks, Granularity::Step);
-        let xml = junit::render("run", &suites, Duration::from_secs(3)).unwrap();
+        let xml = junit::render("run", &suites, Duration::from_secs(3));
+        let lines: Vec<&str> = xml.lines().collect();
+        assert_eq!(
+            lines[0],
+            " <testsuites name=\"run\" tests=\"8\" failures=\"3\" time=\"3.000\">"
+        );
         assert!(
-            xml.contains("<testsuite name=\"apps\" tests=\"6\""),
+            lines[1].starts_with("   <testsuite tests=\"6\" failures=\"1\" timestamp=\""),
             "{xml}"
         );
         assert!(
-            xml.contains("<testcase name=\"step 1-scale\" classname=\"scale\" assertions=\"2\""),
+            lines.iter().any(|l| l
+                .starts_with("     <testsuite tests=\"3\" failures=\"1\" timestamp=")
+                && l.ends_with(" name=\"scale\">")),
             "{xml}"
         );
-        assert!(xml.contains("<failure message=\"failed in step 1-scale\">failed in step 1-scale: .spec.replicas</failure>"), "{xml}");
         assert!(
-            xml.contains("<testcase name=\"afterCollection\" classname=\"(collection hooks)\""),
+            xml.contains("<testcase classname=\"scale\" name=\"step 1-scale\" timestamp=\""),
             "{xml}"
+        );
+        assert!(
+            xml.contains("\n         <failure message=\"failed in step 1-scale\" type=\"\">  resource Deployment:ns/web: .spec.replicas: value mismatch, expected: 3 != actual: 1</failure>\n       </testcase>"),
+            "{xml}"
+        );
+        assert!(xml.contains(" assertions=\"0\"></testcase>"), "{xml}");
+        assert!(
+            xml.contains("<testcase classname=\"(collection hooks)\" name=\"afterCollection\""),
+            "{xml}"
+        );
+        assert!(xml.ends_with("\n   <failure message=\"afterCollection hook failed (kuttl.yaml:9)\" type=\"\"></failure>\n </testsuites>"), "{xml}");
+    }
+
+    #[test]
+    fn json_is_laid_out_as_go_writes_it() {
+        let (tests, hooks) = records();
+        let suites = tree::build(&tests, &hooks, Granularity::Test);
+        let json = json::render("run", &suites, Duration::from_secs(3));
+        assert!(
+            json.starts_with("{\n   \"name\": \"run\",\n   \"tests\": 4,"),
+            "{json}"
+        );
+        assert!(json.ends_with("\n }"), "{json}");
+        assert!(
+            json.contains("\"text\": \"command \\\"false\\\" failed"),
+            "{json}"
+        );
+        let escaped = json::render("a<b>&c", &suites, Duration::ZERO);
+        assert!(
+            escaped.contains("\"name\": \"a\\u003cb\\u003e\\u0026c\""),
+            "{escaped}"
         );
     }
 

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::load::Granularity;
-use crate::run::{HookRecord, TestRecord};
+use crate::run::{HookRecord, StepRecord, TestRecord};
 
 /// The name of the suite that holds the collection's hooks.
 pub(crate) const COLLECTION_HOOKS: &str = "(collection hooks)";
@@ -35,6 +35,16 @@ pub(crate) struct Failure {
     pub message: String,
     /// The details.
     pub text: String,
+}
+
+/// The first failure of the collection's hooks: the run's own failure, as KUTTL reports a failed
+/// suite setup at the report's root.
+pub(crate) fn collection_failure(suites: &[Suite]) -> Option<&Failure> {
+    suites
+        .iter()
+        .filter(|s| s.name == COLLECTION_HOOKS)
+        .flat_map(|s| &s.cases)
+        .find_map(|case| case.failure.as_ref())
 }
 
 impl Suite {
@@ -141,9 +151,7 @@ fn test_case(test: &TestRecord) -> Case {
         .map(|text| failure("setup failed", text))
         .or_else(|| {
             test.steps.iter().find_map(|s| {
-                s.failure
-                    .as_ref()
-                    .map(|text| failure(&format!("failed in step {}", s.label), text))
+                step_text(s).map(|text| failure(&format!("failed in step {}", s.label), text))
             })
         })
         .or_else(|| {
@@ -179,18 +187,14 @@ fn step_suite(test: &TestRecord) -> Suite {
             .as_ref()
             .map(|text| failure("setup failed", text)),
     }];
-    cases.extend(test.steps.iter().map(|step| {
-        Case {
-            classname: test.test.clone(),
-            name: format!("step {}", step.label),
-            started: step.started,
-            duration: step.duration,
-            assertions: step.assertions,
-            failure: step
-                .failure
-                .as_ref()
-                .map(|text| failure(&format!("failed in step {}", step.label), text)),
-        }
+    cases.extend(test.steps.iter().map(|step| Case {
+        classname: test.test.clone(),
+        name: format!("step {}", step.label),
+        started: step.started,
+        duration: step.duration,
+        assertions: step.assertions,
+        failure:
+            step_text(step).map(|text| failure(&format!("failed in step {}", step.label), text)),
     }));
     if let Some(text) = &test.cleanup_failure {
         cases.push(Case {
@@ -232,6 +236,13 @@ fn hook_case(hook: &HookRecord) -> Case {
             .as_ref()
             .map(|text| failure(&format!("{point} hook failed ({})", hook.source), text)),
     }
+}
+
+/// A failed step's text, as KUTTL's reports give it: the step's last error alone (the whole
+/// message is in the test's output and `failure.txt`).
+fn step_text(step: &StepRecord) -> Option<&str> {
+    step.failure.as_ref()?;
+    step.last_error.as_deref().or(step.failure.as_deref())
 }
 
 fn failure(message: &str, text: &str) -> Failure {

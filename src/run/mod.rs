@@ -36,7 +36,7 @@ pub(crate) use error::NamespaceError;
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::{RUNNING, interrupted, note, signal, take_notes, until_interrupted};
 pub(crate) use namespace::generate_name as generate_namespace_name;
-pub(crate) use outcome::{HookRecord, TestRecord};
+pub(crate) use outcome::{HookRecord, StepRecord, TestRecord};
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, INTERRUPTED, TestId, TestSettings, TypedFn, work};

@@ -65,6 +65,8 @@ pub(crate) struct StepRecord {
     pub assertions: usize,
     /// The failure message, when the step failed.
     pub failure: Option<String>,
+    /// The step's last error alone (what KUTTL's reports give as a failure's text).
+    pub last_error: Option<String>,
 }
 
 /// One hook that ran.

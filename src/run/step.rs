@@ -25,6 +25,16 @@ pub(crate) enum StepFailure {
     Window(WindowFailure, Option<String>),
 }
 
+impl StepFailure {
+    /// The last error alone: the last failed action, or the last expectation still failing.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        match self {
+            Self::Actions(errors) => errors.last().map(ToString::to_string),
+            Self::Window(failure, _) => failure.failures.last().map(|f| f.message.clone()),
+        }
+    }
+}
+
 /// What a step does, one activity at a time.
 pub(crate) trait Actions {
     fn log(&self, scope: &str, line: &str);

@@ -209,15 +209,16 @@ async fn run_body(
             for step in &case.steps {
                 let started = SystemTime::now();
                 let clock = Instant::now();
-                let result = run_step(ctx, clusters, step, shared)
-                    .await
-                    .map_err(|failure| describe_failure(&step.label(), failure));
+                let result = run_step(ctx, clusters, step, shared).await;
+                let last_error = result.as_ref().err().and_then(StepFailure::last_error);
+                let result = result.map_err(|failure| describe_failure(&step.label(), failure));
                 record.steps.push(StepRecord {
                     label: step.label(),
                     started,
                     duration: clock.elapsed(),
                     assertions: step.asserts.len() + step.errors.len(),
                     failure: result.as_ref().err().cloned(),
+                    last_error,
                 });
                 result?;
             }
@@ -241,6 +242,7 @@ async fn run_body(
                 duration: clock.elapsed(),
                 assertions: 0,
                 failure: result.as_ref().err().cloned(),
+                last_error: result.as_ref().err().cloned(),
             });
             result
         }
