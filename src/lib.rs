@@ -63,6 +63,7 @@ mod report;
 mod run;
 mod typed;
 
-pub use harness::{Harness, RunEnd};
+pub use harness::{Harness, RunEnd, check_files};
+pub use run::Expectation;
 pub use run::{Mismatch, is_subset};
 pub use typed::{TestContext, WaitError};

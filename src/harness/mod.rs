@@ -6,6 +6,7 @@ mod hook_runner;
 mod interruption;
 mod lifecycle;
 mod loader;
+mod one_shot;
 mod records;
 mod run_state;
 mod slots;
@@ -26,6 +27,8 @@ use lifecycle::Lifecycle;
 use run_state::RunState;
 use slots::Slots;
 use trials::Planned;
+
+pub use one_shot::check_files;
 
 /// Replaces the collection path given in code.
 const COLLECTION_ENV: &str = "KUTTL_COLLECTION";

@@ -30,6 +30,7 @@ pub use model::{
     ClusterSource, Collection, CollectionFormat, Hook, HookPoint, KindSettings, LoadedHook,
     Located, Object, Source, Step, StepCluster, Suite, SuiteDir, TestCase,
 };
+pub use objects::objects_at;
 pub use overrides::Overrides;
 pub use remote::RemoteSuites;
 pub use report_settings::{Granularity, ReportFormat, ReportSettings};

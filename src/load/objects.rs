@@ -53,6 +53,26 @@ pub(crate) fn objects_in(source: &Path, text: &str) -> Result<Vec<Object>, LoadE
         .collect()
 }
 
+/// The objects of a file, of a folder's `*.yaml` files, or of a URL's text, as KUTTL's `assert`
+/// and `errors` commands take their arguments.
+///
+/// # Errors
+///
+/// A missing path, a URL that cannot be fetched, malformed YAML, an object without kind.
+pub fn objects_at(entry: &str) -> Result<Vec<Object>, LoadError> {
+    if super::remote::is_url(entry) {
+        let source = Path::new(entry);
+        let text = super::remote::fetch_text(entry).map_err(|err| Diagnostic::file(source, err))?;
+        return objects_in(source, &text);
+    }
+    let path = Path::new(entry);
+    let mut objects = Vec::new();
+    for file in referenced_files(path).map_err(|err| Diagnostic::file(path, err))? {
+        objects.extend(objects_of(&file)?);
+    }
+    Ok(objects)
+}
+
 /// A file itself, or a folder's `*.yaml` files (not recursive, sorted).
 pub(crate) fn referenced_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let metadata = std::fs::metadata(path).map_err(|err| format!("{}: {err}", path.display()))?;
@@ -88,4 +108,35 @@ pub(crate) fn files_below(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_or_a_folders_yaml_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, kind: &str| {
+            std::fs::write(
+                dir.path().join(name),
+                format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: x\n"),
+            )
+            .unwrap();
+        };
+        write("b.yaml", "Secret");
+        write("a.yaml", "ConfigMap");
+        write("notes.txt", "Ignored");
+        let kinds = |entry: &Path| -> Vec<String> {
+            objects_at(entry.to_str().unwrap())
+                .unwrap()
+                .iter()
+                .map(|o| o.value["kind"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(kinds(dir.path()), ["ConfigMap", "Secret"]);
+        assert_eq!(kinds(&dir.path().join("b.yaml")), ["Secret"]);
+        let missing = objects_at("/no/such/file.yaml").unwrap_err().to_string();
+        assert!(missing.contains("/no/such/file.yaml"), "{missing}");
+    }
 }

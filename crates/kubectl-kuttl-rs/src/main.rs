@@ -2,6 +2,7 @@
 //! teams that run KUTTL suites without a Rust project. As a kubectl plugin on `PATH` it runs as
 //! `kubectl kuttl-rs test`.
 
+mod check_command;
 mod test_command;
 
 use std::process::ExitCode;
@@ -19,7 +20,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Runs the tests of a KUTTL configuration or of test folders against a cluster.
-    Test(test_command::TestArgs),
+    Test(Box<test_command::TestArgs>),
+    /// Checks that the objects of files exist and match in the kubeconfig's cluster.
+    Assert(check_command::CheckArgs),
+    /// Checks that no object of the files exists (or matches) in the kubeconfig's cluster.
+    Errors(check_command::CheckArgs),
 }
 
 /// The exit code of a command line that cannot be run (KUTTL's is 255; 2 is the convention of
@@ -35,6 +40,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Test(args) => test_command::run(args),
+        Command::Test(args) => test_command::run(*args),
+        Command::Assert(args) => check_command::run(kuttl::Expectation::Present, args),
+        Command::Errors(args) => check_command::run(kuttl::Expectation::Absent, args),
     }
 }
