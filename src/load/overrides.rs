@@ -48,6 +48,31 @@ pub struct Overrides {
     pub template_vars: BTreeMap<String, serde_json::Value>,
 }
 
+/// Sets the settings both file formats hold under the same names.
+macro_rules! set_shared {
+    ($overrides:expr, $config:expr) => {
+        if !$overrides.test_dirs.is_empty() {
+            $config.test_dirs = $overrides.test_dirs.clone();
+        }
+        set(&mut $config.artifacts_dir, &$overrides.artifacts_dir);
+        set(&mut $config.skip_delete, &$overrides.skip_delete());
+        set(
+            &mut $config.skip_cluster_delete,
+            &$overrides.skip_cluster_delete,
+        );
+        set(&mut $config.parallel, &$overrides.parallel);
+        set(&mut $config.timeout, &$overrides.timeout);
+        set(&mut $config.report_format, &$overrides.report_format);
+        set(&mut $config.report_name, &$overrides.report_name);
+        set(
+            &mut $config.report_granularity,
+            &$overrides.report_granularity,
+        );
+        set(&mut $config.namespace, &$overrides.namespace);
+        $overrides.suppress(&mut $config.suppress);
+    };
+}
+
 fn set<T: Clone>(field: &mut T, value: &Option<T>) {
     if let Some(value) = value {
         *field = value.clone();
@@ -72,34 +97,19 @@ impl Overrides {
 
     /// Lays the settings over a `kuttl.dev/v1beta1` `TestSuite` (KUTTL's `kuttl-test.yaml`).
     pub(crate) fn apply_to_legacy(&self, config: &mut LegacyTestSuite) {
-        if !self.test_dirs.is_empty() {
-            config.test_dirs = self.test_dirs.clone();
-        }
         set(&mut config.crd_dir, &self.crd_dir);
         set(&mut config.manifest_dirs, &self.manifest_dirs);
         set(&mut config.start_control_plane, &self.start_control_plane);
         set(&mut config.start_kind, &self.start_kind);
         set(&mut config.kind_config, &self.kind_config);
         set(&mut config.kind_context, &self.kind_context);
-        set(&mut config.artifacts_dir, &self.artifacts_dir);
-        set(&mut config.skip_delete, &self.skip_delete());
-        set(&mut config.skip_cluster_delete, &self.skip_cluster_delete);
-        set(&mut config.parallel, &self.parallel);
-        set(&mut config.timeout, &self.timeout);
-        set(&mut config.report_format, &self.report_format);
-        set(&mut config.report_name, &self.report_name);
-        set(&mut config.report_granularity, &self.report_granularity);
-        set(&mut config.namespace, &self.namespace);
-        self.suppress(&mut config.suppress);
+        set_shared!(self, config);
     }
 
     /// Lays the settings over a `kuttl.dev/v1beta2` `TestCollection`: `--crd-dir` and
     /// `--manifest-dir` go into its `beforeCollection` hook, the run labels and template variables
     /// into its fields of those names.
     pub(crate) fn apply_to_collection(&self, config: &mut TestCollection) {
-        if !self.test_dirs.is_empty() {
-            config.test_dirs = self.test_dirs.clone();
-        }
         if self.crd_dir.is_some() || self.manifest_dirs.is_some() {
             let hook = config.before_collection.get_or_insert_with(Hook::default);
             set(&mut hook.crd_dir, &self.crd_dir);
@@ -112,16 +122,7 @@ impl Overrides {
         }
         set(&mut config.kind_cluster.config, &self.kind_config);
         set(&mut config.kind_cluster.context, &self.kind_context);
-        set(&mut config.artifacts_dir, &self.artifacts_dir);
-        set(&mut config.skip_delete, &self.skip_delete());
-        set(&mut config.skip_cluster_delete, &self.skip_cluster_delete);
-        set(&mut config.parallel, &self.parallel);
-        set(&mut config.timeout, &self.timeout);
-        set(&mut config.report_format, &self.report_format);
-        set(&mut config.report_name, &self.report_name);
-        set(&mut config.report_granularity, &self.report_granularity);
-        set(&mut config.namespace, &self.namespace);
-        self.suppress(&mut config.suppress);
+        set_shared!(self, config);
         self.apply_labels_and_vars(&mut config.test_run_labels, &mut config.template_vars);
     }
 
