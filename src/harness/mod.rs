@@ -7,6 +7,7 @@ mod interruption;
 mod lifecycle;
 mod loader;
 mod one_shot;
+mod progress;
 mod records;
 mod run_state;
 mod slots;
@@ -52,6 +53,8 @@ pub struct Harness {
     overrides: load::Overrides,
     /// Only cluster trials, of the tests whose name matches, if given (KUTTL's `--test`).
     cluster_trials_only: Option<Option<regex::Regex>>,
+    /// Print a live count of the cluster trials on a terminal's stderr.
+    live_count: bool,
     typed: Vec<trials::TypedTest>,
 }
 
@@ -97,6 +100,7 @@ impl Harness {
             overridden: overridden.is_some(),
             overrides: load::Overrides::default(),
             cluster_trials_only: None,
+            live_count: false,
             typed: Vec::new(),
         }
     }
@@ -110,8 +114,16 @@ impl Harness {
             overridden: false,
             overrides,
             cluster_trials_only: None,
+            live_count: false,
             typed: Vec::new(),
         }
+    }
+
+    /// Prints a live count of the cluster trials (running, passed, failed) on stderr once a
+    /// second while it changes, when stderr is a terminal and the output is not `--format json`.
+    pub fn with_live_count(mut self) -> Self {
+        self.live_count = true;
+        self
     }
 
     /// Runs the tests against the cluster alone, as KUTTL does: the offline load checks
@@ -236,6 +248,16 @@ impl Harness {
         // A weak handle: the run's state (and the folder of remote suites it owns) must go when
         // the run ends, while this task waits for a signal that never comes.
         run::RUNTIME.spawn(interruption::watch(Arc::downgrade(&state)));
+        if self.live_count
+            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && !matches!(args.format, Some(libtest_mimic::FormatSetting::Json))
+        {
+            let cluster_trials = running_cluster_trials(&planned, &args).count();
+            run::RUNTIME.spawn(progress::print_while_running(
+                Arc::downgrade(&state.progress),
+                cluster_trials,
+            ));
+        }
         let started = std::time::Instant::now();
         let trials = planned.into_iter().map(|p| p.trial).collect();
         let conclusion = libtest_mimic::run(&args, trials);
@@ -314,9 +336,7 @@ fn schedule(state: &RunState, planned: &[Planned], args: &mut Arguments) {
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    let running: Vec<&str> = planned
-        .iter()
-        .filter(|p| p.cluster && !args.is_filtered_out(&p.trial) && !args.is_ignored(&p.trial))
+    let running: Vec<&str> = running_cluster_trials(planned, args)
         .map(|p| p.suite.as_str())
         .collect();
     let parallel = args.test_threads.unwrap_or(1);
@@ -325,6 +345,16 @@ fn schedule(state: &RunState, planned: &[Planned], args: &mut Arguments) {
         state.loader.suite_has_hooks(suite)
     });
     state.set_schedule(Lifecycle::new(selected), Slots::new(parallel));
+}
+
+/// The cluster trials the command line runs.
+fn running_cluster_trials<'p>(
+    planned: &'p [Planned],
+    args: &Arguments,
+) -> impl Iterator<Item = &'p Planned> {
+    planned
+        .iter()
+        .filter(|p| p.cluster && !args.is_filtered_out(&p.trial) && !args.is_ignored(&p.trial))
 }
 
 /// What the end of a run produced, once every trial has ended.

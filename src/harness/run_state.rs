@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use super::hook_runner::HookRunner;
 use super::lifecycle::{Hooks, Lifecycle, Scope};
 use super::loader::Loader;
+use super::progress::Progress;
 use super::records::Records;
 use super::slots::{Place, Slots};
 use crate::cluster::{Cluster, ClusterError};
@@ -24,6 +25,8 @@ pub(crate) struct RunState {
     pub loader: Loader,
     /// What the run recorded.
     pub records: Records,
+    /// How many cluster trials run, passed and failed so far.
+    pub progress: Arc<Progress>,
     hooks: HookRunner,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, ClusterError>>,
     lifecycle: OnceLock<Lifecycle>,
@@ -41,6 +44,7 @@ impl RunState {
             loader: Loader::new(Arc::clone(&collection)),
             collection,
             records: Records::new(),
+            progress: Arc::default(),
             hooks: HookRunner::default(),
             cluster: tokio::sync::OnceCell::new(),
             lifecycle: OnceLock::new(),

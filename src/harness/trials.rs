@@ -278,12 +278,15 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     slot = state.slots().acquire(state.place(suite_name, test_name)) => slot,
                     () = run::until_interrupted() => return not_started(run::INTERRUPTED.to_string()),
                 };
+                state.progress.started();
                 let worked = run::work(cluster, id, body, settings, &trial_name).await;
                 drop(slot);
-                match worked {
+                let finished = match worked {
                     Ok(worked) => worked.clean_up().await,
                     Err(not_started) => not_started,
-                }
+                };
+                state.progress.ended(finished.0.is_ok());
+                finished
             })
             .catch_unwind()
             .await

@@ -195,8 +195,9 @@ pub(crate) fn run(args: TestArgs) -> ExitCode {
             return ExitCode::from(crate::EXIT_USAGE);
         }
     };
-    let harness =
-        Harness::from_command_line(plan.config, plan.overrides).cluster_trials_only(plan.test);
+    let harness = Harness::from_command_line(plan.config, plan.overrides)
+        .cluster_trials_only(plan.test)
+        .with_live_count();
     match harness.run_to_end(plan.libtest_args).0 {
         RunEnd::Passed => ExitCode::SUCCESS,
         RunEnd::Failed => ExitCode::from(1),
