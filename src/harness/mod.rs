@@ -261,7 +261,7 @@ impl Harness {
         let started = std::time::Instant::now();
         let trials = planned.into_iter().map(|p| p.trial).collect();
         let conclusion = libtest_mimic::run(&args, trials);
-        let outputs = conclude(&state, started.elapsed());
+        let outputs = conclude(&state, started.elapsed(), conclusion.num_ignored);
         let mut stderr = std::io::stderr().lock();
         let printed = outputs.print(&state, &split.dropped, &mut stderr);
         if run::interrupted() {
@@ -367,23 +367,25 @@ struct Outputs {
 }
 
 /// Runs the collection's after hook, writes coverage, shuts the run down and writes the reports.
-fn conclude(state: &RunState, elapsed: std::time::Duration) -> Outputs {
-    let (after_collection, coverage, note) = run::RUNTIME.block_on(async {
+fn conclude(state: &RunState, elapsed: std::time::Duration, ignored: u64) -> Outputs {
+    let (after_collection, coverage, server, note) = run::RUNTIME.block_on(async {
         let result = state.lifecycle().finish(state).await;
         let coverage = match state.collection.report.coverage {
             true => Some(state.write_coverage().await),
             false => None,
         };
-        (result, coverage, state.shut_down().await)
+        let server = state.server_version().await;
+        (result, coverage, server, state.shut_down().await)
     });
     let (tests, hooks) = state.records.all();
-    let report = report::write(
-        &state.collection.report,
-        &state.collection.name,
-        &tests,
-        &hooks,
-        elapsed,
-    );
+    let run = report::RunInfo {
+        name: &state.collection.name,
+        started: state.records.started(),
+        wall: elapsed,
+        ignored,
+        server: server.as_deref(),
+    };
+    let report = report::write(&state.collection.report, &run, &tests, &hooks);
     Outputs {
         after_collection,
         coverage,

@@ -26,6 +26,11 @@ impl Records {
         }
     }
 
+    /// When the run started.
+    pub(crate) fn started(&self) -> SystemTime {
+        self.started
+    }
+
     /// Records a cluster trial's outcome.
     pub(crate) fn test(&self, record: TestRecord) {
         lock(&self.tests).push(record);

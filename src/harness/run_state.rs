@@ -193,6 +193,19 @@ impl RunState {
         Ok(format!("{summary}\ncoverage: {}", path.display()))
     }
 
+    /// The API server's version (`gitVersion`), when the run reached one.
+    pub(crate) async fn server_version(&self) -> Option<String> {
+        let Some(Ok(cluster)) = self.cluster.get() else {
+            return None;
+        };
+        let client = cluster.client("report", None).ok()?;
+        let asked = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            client.apiserver_version(),
+        );
+        Some(asked.await.ok()?.ok()?.git_version)
+    }
+
     /// Stops the embedded control plane or deletes the kind cluster this run started (as
     /// `skipClusterDelete` says), and nothing else: an aborted run's last step.
     pub(crate) async fn stop_cluster(&self) -> Option<String> {

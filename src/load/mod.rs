@@ -33,4 +33,4 @@ pub use model::{
 pub use objects::objects_at;
 pub use overrides::Overrides;
 pub use remote::RemoteSuites;
-pub use report_settings::{Granularity, ReportFormat, ReportSettings};
+pub use report_settings::{Granularity, ReportFormat, ReportSettings, parse_formats};

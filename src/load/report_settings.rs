@@ -11,6 +11,8 @@ pub enum ReportFormat {
     Json,
     /// JUnit XML.
     Xml,
+    /// One self-contained HTML page (a kuttl-rs format).
+    Html,
 }
 
 /// One test case per test, or per step.
@@ -27,8 +29,8 @@ pub enum Granularity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReportSettings {
-    /// `None`: no report file.
-    pub format: Option<ReportFormat>,
+    /// The report files to write, in order; empty: none.
+    pub formats: Vec<ReportFormat>,
     /// The report file name without extension.
     pub name: String,
     /// Test cases per test or per step.
@@ -45,7 +47,7 @@ pub struct ReportSettings {
 impl Default for ReportSettings {
     fn default() -> Self {
         Self {
-            format: None,
+            formats: Vec::new(),
             name: "kuttl-report".into(),
             granularity: Granularity::Step,
             artifacts_dir: None,
@@ -73,7 +75,7 @@ impl ReportSettings {
     ) -> Result<Self, (&'static str, String)> {
         let path = |value: &str| (!value.is_empty()).then(|| base.join(value));
         Ok(Self {
-            format: parse_format(written.format).map_err(|err| ("reportFormat", err))?,
+            formats: parse_formats(written.format).map_err(|err| ("reportFormat", err))?,
             name: if written.name.is_empty() {
                 "kuttl-report".into()
             } else {
@@ -96,7 +98,7 @@ impl ReportSettings {
     /// A value that is not a format, a granularity or a boolean.
     pub fn with_env(mut self, env: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         if let Some(value) = env("KUTTL_REPORT_FORMAT") {
-            self.format = parse_format(&value)
+            self.formats = parse_formats(&value)
                 .map_err(|err| EnvError::new("KUTTL_REPORT_FORMAT", &value, err))?;
         }
         if let Some(value) = env("KUTTL_REPORT_NAME").filter(|v| !v.is_empty()) {
@@ -129,14 +131,30 @@ impl ReportSettings {
     }
 }
 
-/// `json` or `xml`, in any case (KUTTL's config file only knows exact `xml`); empty: no report.
-fn parse_format(value: &str) -> Result<Option<ReportFormat>, String> {
-    match value.to_ascii_lowercase().as_str() {
-        "" => Ok(None),
-        "json" => Ok(Some(ReportFormat::Json)),
-        "xml" => Ok(Some(ReportFormat::Xml)),
-        _ => Err(format!("{value:?} is not a report format (json or xml)")),
+/// `json`, `xml` or `html` in any case (KUTTL's config file only knows exact `xml`), or several
+/// separated by commas (`xml,html`); empty: no report.
+pub fn parse_formats(value: &str) -> Result<Vec<ReportFormat>, String> {
+    let mut formats = Vec::new();
+    for name in value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        let format = match name.to_ascii_lowercase().as_str() {
+            "json" => ReportFormat::Json,
+            "xml" => ReportFormat::Xml,
+            "html" => ReportFormat::Html,
+            _ => {
+                return Err(format!(
+                    "{name:?} is not a report format (json, xml or html, or several separated by commas)"
+                ));
+            }
+        };
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
     }
+    Ok(formats)
 }
 
 fn parse_granularity(value: &str) -> Result<Granularity, String> {
@@ -158,15 +176,17 @@ mod tests {
     use super::*;
 
     #[rstest]
-    #[case("", None)]
-    #[case("json", Some(ReportFormat::Json))]
-    #[case("JSON", Some(ReportFormat::Json))]
-    #[case("XML", Some(ReportFormat::Xml))]
-    fn report_format_is_case_insensitive(
+    #[case("", &[])]
+    #[case("json", &[ReportFormat::Json])]
+    #[case("JSON", &[ReportFormat::Json])]
+    #[case("XML", &[ReportFormat::Xml])]
+    #[case("html", &[ReportFormat::Html])]
+    #[case("xml, HTML,xml", &[ReportFormat::Xml, ReportFormat::Html])]
+    fn report_formats_are_case_insensitive_and_may_be_several(
         #[case] value: &str,
-        #[case] expected: Option<ReportFormat>,
+        #[case] expected: &[ReportFormat],
     ) {
-        assert_eq!(parse_format(value), Ok(expected));
+        assert_eq!(parse_formats(value), Ok(expected.to_vec()));
     }
 
     #[test]
@@ -181,7 +201,7 @@ mod tests {
         let settings = ReportSettings::default()
             .with_env(|name| env.get(name).map(|v| v.to_string()))
             .unwrap();
-        assert_eq!(settings.format, Some(ReportFormat::Xml));
+        assert_eq!(settings.formats, [ReportFormat::Xml]);
         assert_eq!(
             (settings.name.as_str(), settings.granularity),
             ("ci", Granularity::Test)
@@ -194,7 +214,7 @@ mod tests {
     #[case(
         "KUTTL_REPORT_FORMAT",
         "yaml",
-        "invalid value \"yaml\" for environment variable KUTTL_REPORT_FORMAT: \"yaml\" is not a report format (json or xml)"
+        "invalid value \"yaml\" for environment variable KUTTL_REPORT_FORMAT: \"yaml\" is not a report format (json, xml or html, or several separated by commas)"
     )]
     #[case(
         "KUTTL_REPORT_GRANULARITY",

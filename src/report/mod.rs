@@ -3,6 +3,7 @@
 
 mod artifacts;
 mod coverage;
+mod html;
 mod json;
 mod junit;
 mod openapi;
@@ -17,22 +18,24 @@ pub(crate) use openapi::Index as OperationIndex;
 use crate::load::{ReportFormat, ReportSettings};
 use crate::run::{HookRecord, TestRecord};
 
-/// Writes the report file (when a format is set) and the per-test artifacts (when an artifacts
+pub(crate) use html::RunInfo;
+
+/// Writes the report files (one per format set) and the per-test artifacts (when an artifacts
 /// folder is set). Returns what was written, for the user.
 pub(crate) fn write(
     settings: &ReportSettings,
-    run_name: &str,
+    run: &RunInfo<'_>,
     tests: &[TestRecord],
     hooks: &[HookRecord],
-    total: Duration,
 ) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     let dir = settings.artifacts_dir.clone().unwrap_or_default();
-    if let Some(format) = settings.format {
-        let suites = tree::build(tests, hooks, settings.granularity);
+    let suites = tree::build(tests, hooks, settings.granularity);
+    for format in &settings.formats {
         let (text, extension) = match format {
-            ReportFormat::Json => (json::render(run_name, &suites, total), "json"),
-            ReportFormat::Xml => (junit::render(run_name, &suites, total), "xml"),
+            ReportFormat::Json => (json::render(run.name, &suites, run.wall), "json"),
+            ReportFormat::Xml => (junit::render(run.name, &suites, run.wall), "xml"),
+            ReportFormat::Html => (html::render(run, tests, hooks), "html"),
         };
         std::fs::create_dir_all(&dir)
             .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
@@ -111,6 +114,16 @@ mod tests {
             assertions: 2,
             failure: failure.map(str::to_string),
             last_error: failure.and_then(|f| f.lines().last()).map(str::to_string),
+        }
+    }
+
+    fn run_info() -> RunInfo<'static> {
+        RunInfo {
+            name: "run",
+            started: SystemTime::UNIX_EPOCH + Duration::from_secs(9),
+            wall: Duration::from_secs(1),
+            ignored: 0,
+            server: Some("v1.28.7"),
         }
     }
 
@@ -298,11 +311,11 @@ mod tests {
         let (tests, hooks) = records();
         let dir = tempfile::tempdir().unwrap();
         let settings = ReportSettings {
-            format: Some(ReportFormat::Json),
+            formats: vec![ReportFormat::Json],
             artifacts_dir: Some(dir.path().to_path_buf()),
             ..ReportSettings::default()
         };
-        let written = write(&settings, "run", &tests, &hooks, Duration::from_secs(1)).unwrap();
+        let written = write(&settings, &run_info(), &tests, &hooks).unwrap();
         assert_eq!(
             written,
             [

@@ -54,7 +54,7 @@ pub(crate) struct TestArgs {
     /// Where reports and per-test artifacts go (default: the working directory).
     #[arg(long, value_name = "DIR")]
     artifacts_dir: Option<String>,
-    /// Write a report: json or xml (JUnit).
+    /// Write a report: json, xml (JUnit) or html, or several separated by commas.
     #[arg(long, value_name = "FORMAT")]
     report: Option<String>,
     /// The report's file name, without extension (default kuttl-report).
@@ -113,10 +113,8 @@ impl TestArgs {
             return Err("--namespace must not be empty".into());
         }
         let report_format = self.report.map(|format| format.to_lowercase());
-        if let Some(format) = report_format.as_deref()
-            && !matches!(format, "json" | "xml")
-        {
-            return Err(format!("--report: {format:?} is not json or xml"));
+        if let Some(format) = report_format.as_deref() {
+            kuttl::load::parse_formats(format).map_err(|err| format!("--report: {err}"))?;
         }
         if let Some(granularity) = self.report_granularity.as_deref()
             && !matches!(granularity, "step" | "test")
@@ -301,7 +299,7 @@ mod tests {
     #[rstest]
     #[case::nothing_to_run(&[], "no test directories provided")]
     #[case::empty_namespace(&["--namespace", "", "e2e"], "--namespace must not be empty")]
-    #[case::report_format(&["--report", "html", "e2e"], "--report: \"html\" is not json or xml")]
+    #[case::report_format(&["--report", "yaml", "e2e"], "--report: \"yaml\" is not a report format")]
     #[case::granularity(&["--report-granularity", "case", "e2e"], "--report-granularity: \"case\" is not step or test")]
     #[case::two_clusters(&["--start-control-plane", "--kind-config", "k.yaml", "e2e"], "exclude each other")]
     #[case::labels(&["--test-run-labels", "novalue", "e2e"], "--test-run-labels:")]
