@@ -186,12 +186,13 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}
 header{padding:12px 20px;background:#f6f8fa;border-bottom:1px solid #d0d7de}
 h1{font-size:18px;margin:0 0 6px}
 .meta span{margin-right:16px;color:#57606a}
-.count{font-weight:600;margin-right:14px}.passed{color:#1a7f37}.failed{color:#cf222e}.ignored{color:#9a6700}
+.count{font-weight:600;margin-right:14px}.count.passed,td.passed{color:#1a7f37}.count.failed,td.failed{color:#cf222e}.count.ignored{color:#9a6700}
 section{padding:10px 20px}
 h2{font-size:15px;margin:8px 0}
 #timeline{position:relative;border:1px solid #d0d7de;background:#fafbfc;overflow:hidden}
 .bar{position:absolute;height:14px;border-radius:2px;font-size:10px;overflow:hidden;white-space:nowrap;cursor:pointer}
-.bar.work{background:#54aeff}.bar.work.failed{background:#ff8182}.bar.cleanup{background:#d0d7de}
+.bar.work{background:#54aeff;z-index:1}.bar.work.failed{background:#ff8182}
+.bar.cleanup{background:#8c959f;height:3px;transform:translateY(12px)}
 .bar.hook{background:#c297ff}.bar.hook.failed{background:#ff8182}
 #tip{position:fixed;display:none;background:#24292f;color:#fff;padding:4px 8px;border-radius:4px;font-size:12px;pointer-events:none;z-index:9}
 .filters{display:flex;gap:10px;align-items:center;margin-bottom:8px}
@@ -223,7 +224,7 @@ D.tests.forEach(t=>{const n=t.suite+"::"+t.name;
  if(t.end>t.work_end)bar("cleanup",t.lane+1,t.work_end,t.end,"",n+": cleanup "+secs(t.end-t.work_end));});
 tl.addEventListener("mousemove",e=>{const t=e.target.dataset&&e.target.dataset.tip;if(!t){tip.style.display="none";return;}tip.textContent=t;tip.style.display="block";tip.style.left=e.clientX+12+"px";tip.style.top=e.clientY+12+"px";});
 tl.addEventListener("mouseleave",()=>tip.style.display="none");
-document.body.append(el("section",{},el("h2",{},"Timeline (lane 0: hooks; then one lane per slot; grey: cleanup)"),tl));
+document.body.append(el("section",{},el("h2",{},"Timeline (top lane: hooks; then one lane per slot; a test's work in blue or red, its cleanup as the grey line under it)"),tl));
 const suites=[...new Set(D.tests.map(t=>t.suite))].sort();
 const status=el("select",{id:"status"},el("option",{value:""},"all"),el("option",{value:"failed"},"failed"),el("option",{value:"passed"},"passed"));
 const suite=el("select",{id:"suite"},el("option",{value:""},"all suites"),...suites.map(s=>el("option",{value:s},s)));
@@ -247,10 +248,13 @@ new IntersectionObserver(es=>{if(es.some(e=>e.isIntersecting))more();}).observe(
 [status,suite].forEach(x=>x.onchange=apply);search.oninput=apply;
 const openTest=t=>{status.value="";suite.value="";search.value=t.suite+"::"+t.name;apply();const d=list.firstChild;if(d){d.open=true;d.scrollIntoView();}};
 apply();
+document.body.dataset.renderedMs=Math.round(performance.now());
 "#;
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use crate::run::StepRecord;
 
     use super::*;
@@ -386,5 +390,11 @@ mod tests {
         };
         let html = render(&run, &tests, &[]);
         assert!(html.len() < 5 << 20, "{} bytes", html.len());
+        // Kept for measuring how fast a browser opens it (README, "HTML report").
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/html-report-1000-tests.html");
+        if std::fs::create_dir_all(path.parent().unwrap()).is_ok() {
+            let _ = std::fs::write(&path, &html);
+        }
+        eprintln!("{}: {} bytes", path.display(), html.len());
     }
 }
