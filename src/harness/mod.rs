@@ -384,6 +384,9 @@ fn conclude(state: &RunState, elapsed: std::time::Duration, ignored: u64) -> Out
         wall: elapsed,
         ignored,
         server: server.as_deref(),
+        coverage_summary: coverage
+            .as_ref()
+            .and_then(|summary| summary.as_deref().ok()),
     };
     let report = report::write(&state.collection.report, &run, &tests, &hooks);
     Outputs {

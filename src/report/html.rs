@@ -4,10 +4,12 @@
 //!
 //! The list renders lazily, in batches as it is scrolled, so 10,000 tests open as fast as 100.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use super::coverage::CoverageFile;
 use crate::run::{HookRecord, TestRecord};
 
 /// What the report says of the run as a whole.
@@ -19,6 +21,8 @@ pub(crate) struct RunInfo<'a> {
     pub ignored: u64,
     /// The API server's version, when the run reached one.
     pub server: Option<&'a str>,
+    /// The coverage summary (with the baseline's delta), when coverage is on.
+    pub coverage_summary: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -32,6 +36,14 @@ struct Data<'a> {
     lanes: usize,
     tests: Vec<Test<'a>>,
     hooks: Vec<Hook<'a>>,
+    coverage: Option<Coverage<'a>>,
+}
+
+#[derive(Serialize)]
+struct Coverage<'a> {
+    summary: &'a str,
+    /// Per test or hook: operationId → requests.
+    operations: &'a BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 #[derive(Serialize)]
@@ -83,8 +95,13 @@ fn offset(origin: SystemTime, time: SystemTime) -> u128 {
     time.duration_since(origin).unwrap_or_default().as_millis()
 }
 
-/// Renders the report.
-pub(crate) fn render(run: &RunInfo<'_>, tests: &[TestRecord], hooks: &[HookRecord]) -> String {
+/// Renders the report; `coverage` is the run's `coverage.json`, when coverage is on.
+pub(crate) fn render(
+    run: &RunInfo<'_>,
+    tests: &[TestRecord],
+    hooks: &[HookRecord],
+    coverage: Option<&CoverageFile>,
+) -> String {
     let at = |time| offset(run.started, time);
     let mut ordered: Vec<&TestRecord> = tests.iter().collect();
     ordered.sort_by_key(|t| (t.started, t.suite.clone(), t.test.clone()));
@@ -148,6 +165,10 @@ pub(crate) fn render(run: &RunInfo<'_>, tests: &[TestRecord], hooks: &[HookRecor
                 failure: hook.failure.as_deref(),
             })
             .collect(),
+        coverage: coverage.map(|file| Coverage {
+            summary: run.coverage_summary.unwrap_or_default(),
+            operations: &file.tests,
+        }),
     };
     // `<` never appears raw inside the script element, so no text can end it early.
     let json = serde_json::to_string(&data)
@@ -231,13 +252,16 @@ const suite=el("select",{id:"suite"},el("option",{value:""},"all suites"),...sui
 const search=el("input",{id:"search",type:"search",placeholder:"search by name"});
 const list=el("div",{id:"tests"}),sentinel=el("div",{id:"more"});
 document.body.append(el("section",{},el("h2",{},"Tests"),el("div",{class:"filters"},status,suite,search),list,sentinel));
+const ops=n=>D.coverage&&D.coverage.operations[n]?Object.entries(D.coverage.operations[n]).map(([op,c])=>op+" ×"+c).join("\n"):"";
+if(D.coverage){const rows=Object.entries(D.coverage.operations).map(([n,o])=>el("tr",{},el("td",{},n),el("td",{},Object.keys(o).length+" operations")));
+ document.body.append(el("section",{id:"coverage"},el("h2",{},"API coverage"),el("pre",{},D.coverage.summary),el("table",{class:"steps"},...rows)));}
 const coloured=text=>{const pre=el("pre");let inDiff=false;for(const line of text.split("\n")){const t=line.trimStart();if(t.startsWith("--- ")||t.startsWith("+++ "))inDiff=true;
  const cls=!inDiff?"":t.startsWith("@@")?"hunk":t.startsWith("+")&&!t.startsWith("+++")?"add":t.startsWith("-")&&!t.startsWith("---")?"del":"";
  if(inDiff&&t==="")inDiff=false;pre.append(cls?el("span",{class:cls},line):line,"\n");}return pre;};
 const body=t=>{const d=el("div");const rows=t.steps.map(s=>el("tr",{},el("td",{},s.label),el("td",{},secs(s.end-s.start)),el("td",{class:s.failure?"failed":"passed"},s.failure?"failed":"ok")));
  if(rows.length)d.append(el("table",{class:"steps"},...rows));
  const part=(title,text)=>{if(text){d.append(el("h3",{},title),coloured(text));}};
- part("setup failed",t.setup_failure);t.steps.forEach(s=>part("step "+s.label,s.failure));part("cleanup failed",t.cleanup_failure);part("events",t.events);part("log",t.log);return d;};
+ part("setup failed",t.setup_failure);t.steps.forEach(s=>part("step "+s.label,s.failure));part("cleanup failed",t.cleanup_failure);part("events",t.events);part("log",t.log);part("API operations",ops(t.suite+"::"+t.name));return d;};
 const item=t=>{const d=el("details",{class:"test "+(t.failed?"failed":"passed"),id:"t-"+t.suite+"::"+t.name},el("summary",{},(t.failed?"✗ ":"✓ ")+t.suite+"::"+t.name+"  "+secs(t.end-t.start)));
  let filled=false;const fill=()=>{if(!filled){filled=true;d.append(body(t));}};d.addEventListener("toggle",fill);if(t.failed){d.open=true;fill();}return d;};
 let shown=[],next=0;const BATCH=200;
@@ -311,8 +335,16 @@ mod tests {
             wall: Duration::from_secs(9),
             ignored: 2,
             server: Some("v1.28.7"),
+            coverage_summary: Some("3 of 400 eligible endpoints hit"),
         };
-        let html = render(&run, &tests, &hooks);
+        let coverage = CoverageFile {
+            tests: BTreeMap::from([(
+                "apps::web".to_string(),
+                BTreeMap::from([("readAppsV1NamespacedDeployment".to_string(), 4)]),
+            )]),
+            ..CoverageFile::default()
+        };
+        let html = render(&run, &tests, &hooks, Some(&coverage));
         // The page loads nothing: no URL anywhere, no element that fetches outside the data.
         let data_text = serde_json::to_string(&data_of(&html)).unwrap();
         assert!(!html.contains("http://") && !html.contains("https://"));
@@ -368,6 +400,14 @@ mod tests {
         assert_eq!(first["work_end"], 2_000);
         assert_eq!(first["end"], 4_000);
         assert_eq!(data["hooks"][0]["name"], "beforeCollection");
+        assert_eq!(
+            data["coverage"]["operations"]["apps::web"]["readAppsV1NamespacedDeployment"],
+            4
+        );
+        assert_eq!(
+            data["coverage"]["summary"],
+            "3 of 400 eligible endpoints hit"
+        );
     }
 
     #[test]
@@ -387,8 +427,9 @@ mod tests {
             wall: Duration::from_secs(70),
             ignored: 0,
             server: None,
+            coverage_summary: None,
         };
-        let html = render(&run, &tests, &[]);
+        let html = render(&run, &tests, &[], None);
         assert!(html.len() < 5 << 20, "{} bytes", html.len());
         // Kept for measuring how fast a browser opens it (README, "HTML report").
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/html-report-1000-tests.html");

@@ -35,7 +35,14 @@ pub(crate) fn write(
         let (text, extension) = match format {
             ReportFormat::Json => (json::render(run.name, &suites, run.wall), "json"),
             ReportFormat::Xml => (junit::render(run.name, &suites, run.wall), "xml"),
-            ReportFormat::Html => (html::render(run, tests, hooks), "html"),
+            ReportFormat::Html => {
+                // The coverage this run wrote, as `coverage.json` holds it.
+                let coverage = settings
+                    .coverage
+                    .then(|| coverage::read_baseline(&dir.join("coverage.json")).ok())
+                    .flatten();
+                (html::render(run, tests, hooks, coverage.as_ref()), "html")
+            }
         };
         std::fs::create_dir_all(&dir)
             .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
@@ -124,6 +131,7 @@ mod tests {
             wall: Duration::from_secs(1),
             ignored: 0,
             server: Some("v1.28.7"),
+            coverage_summary: None,
         }
     }
 
