@@ -19,8 +19,8 @@ const V1: &str = "apiVersion: kuttl.dev/v1beta1\nkind: TestSuite\ntestDirs: [e2e
 #[rstest]
 #[case::default_v2(V2, ClusterSource::Kubeconfig)]
 #[case::default_v1(V1, ClusterSource::Kubeconfig)]
-#[case::control_plane(&format!("{V2}controlPlane:\n  start: true\n  args: [--v=2]\n"), ClusterSource::ControlPlane { args: vec!["--v=2".into()] })]
-#[case::legacy_control_plane(&format!("{V1}startControlPlane: true\ncontrolPlaneArgs: [--v=3]\n"), ClusterSource::ControlPlane { args: vec!["--v=3".into()] })]
+#[case::control_plane(&format!("{V2}controlPlane:\n  start: true\n  args: [--v=2]\n"), ClusterSource::ControlPlane { args: vec!["--v=2".into()], version: None })]
+#[case::legacy_control_plane(&format!("{V1}startControlPlane: true\ncontrolPlaneArgs: [--v=3]\n"), ClusterSource::ControlPlane { args: vec!["--v=3".into()], version: None })]
 #[case::kind(&format!("{V2}kindCluster:\n  start: true\n  containers: [app:dev]\n"), ClusterSource::Kind(KindSettings { name: "kind".into(), config: None, containers: vec!["app:dev".into()] }))]
 #[case::legacy_kind_config_implies_start(&format!("{V1}kindConfig: kind.yaml\nkindContext: e2e\n"), ClusterSource::Kind(KindSettings { name: "e2e".into(), config: Some(std::env::current_dir().unwrap().join("kind.yaml")), containers: vec![] }))]
 fn reads_the_cluster_source(#[case] yaml: &str, #[case] expected: ClusterSource) {

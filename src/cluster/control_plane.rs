@@ -15,6 +15,7 @@ use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType}
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
+use super::envtest_assets::AssetsError;
 use super::error::ControlPlaneError;
 
 /// The environment variable naming the folder with `etcd` and `kube-apiserver`.
@@ -35,10 +36,17 @@ pub(crate) struct ControlPlane {
 
 impl ControlPlane {
     /// Starts etcd, then kube-apiserver with `extra_args`, and waits until the API server is ready.
-    pub(crate) async fn start(extra_args: &[String]) -> Result<Self, ControlPlaneError> {
-        let assets = std::env::var_os(ASSETS_ENV)
-            .map(PathBuf::from)
-            .ok_or(ControlPlaneError::NoAssets(ASSETS_ENV))?;
+    /// The binaries come from `KUBEBUILDER_ASSETS`, else from `fetched` (envtest binaries fetched
+    /// before the run, see [`super::envtest_binaries`]).
+    pub(crate) async fn start(
+        extra_args: &[String],
+        fetched: Option<&Result<PathBuf, AssetsError>>,
+    ) -> Result<Self, ControlPlaneError> {
+        let assets = match (std::env::var_os(ASSETS_ENV), fetched) {
+            (Some(assets), _) => PathBuf::from(assets),
+            (None, Some(fetched)) => fetched.clone()?,
+            (None, None) => return Err(ControlPlaneError::NoAssets(ASSETS_ENV)),
+        };
         let binary = |name: &'static str| -> Result<PathBuf, ControlPlaneError> {
             let path = assets.join(name);
             path.is_file()

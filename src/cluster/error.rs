@@ -1,6 +1,8 @@
 //! Why the cluster side failed, by what failed: callers can tell a missing cluster from a broken
 //! kubeconfig or a control plane that did not start, and the messages say what to do.
 
+use super::envtest_assets::AssetsError;
+
 /// What to do when there is no cluster to talk to.
 const NO_CLUSTER_HINT: &str = "(hint: point KUBECONFIG at a cluster, set controlPlane.start with KUBEBUILDER_ASSETS, or run only the offline checks with plain `cargo test`)";
 
@@ -60,6 +62,9 @@ pub(crate) enum ControlPlaneError {
     /// kube-apiserver did not answer `/readyz` in time.
     #[error("kube-apiserver was not ready within {0}s")]
     NotReady(u64),
+    /// No `KUBEBUILDER_ASSETS`, and the envtest binaries could not be fetched.
+    #[error(transparent)]
+    Assets(#[from] AssetsError),
     /// A start-up failure, with the tails of etcd's and kube-apiserver's logs.
     #[error("{failure}\n{logs}")]
     WithLogs {

@@ -5,9 +5,11 @@
 mod control_plane;
 mod discovery;
 mod endpoint;
+mod envtest_assets;
 mod error;
 mod kind;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +20,7 @@ use kube::{Client, Config};
 
 pub(crate) use discovery::{CrdVerdict, Resolved, Resolver, crd_for};
 pub(crate) use endpoint::{Endpoint, Requests};
+pub(crate) use envtest_assets::AssetsError;
 pub(crate) use error::ClusterError;
 
 use crate::load::ClusterSource;
@@ -55,6 +58,7 @@ impl Cluster {
     pub(crate) async fn connect(
         source: &ClusterSource,
         coverage: bool,
+        envtest: Option<&Result<PathBuf, AssetsError>>,
     ) -> Result<Self, ClusterError> {
         let (config, kubeconfig, started) = match source {
             ClusterSource::Kubeconfig => {
@@ -67,8 +71,10 @@ impl Cluster {
                     .and_then(|kubeconfig| serde_json::to_string_pretty(&kubeconfig).ok());
                 (config, kubeconfig, None)
             }
-            ClusterSource::ControlPlane { args } => {
-                let plane = ControlPlane::start(args).await?;
+            ClusterSource::ControlPlane { args, .. } => {
+                let plane = ControlPlane::start(args, envtest)
+                    .await
+                    .map_err(ClusterError::from)?;
                 let config = endpoint::config_from_yaml(&plane.kubeconfig).await?;
                 let kubeconfig = Some(plane.kubeconfig.clone());
                 (
@@ -207,4 +213,38 @@ async fn probe(config: &Config) -> Result<(), String> {
             PROBE_TIMEOUT.as_secs()
         )),
     }
+}
+
+/// Where envtest binaries come from when `KUTTL_ENVTEST_INDEX` is unset.
+const INDEX_ENV: &str = "KUTTL_ENVTEST_INDEX";
+
+/// Fetches the envtest binaries an embedded control plane will need, when `source` starts one and
+/// `KUBEBUILDER_ASSETS` is unset (`None` otherwise): the version of `controlPlane.version` from
+/// `KUTTL_ENVTEST_INDEX` (a URL or a file; default setup-envtest's index) into setup-envtest's
+/// cache. Progress goes to stderr; call it before libtest prints anything.
+pub(crate) fn envtest_binaries(
+    source: &ClusterSource,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<Result<PathBuf, AssetsError>> {
+    let ClusterSource::ControlPlane { version, .. } = source else {
+        return None;
+    };
+    if env("KUBEBUILDER_ASSETS").is_some_and(|assets| !assets.is_empty()) {
+        return None;
+    }
+    let index = env(INDEX_ENV)
+        .filter(|index| !index.is_empty())
+        .unwrap_or_else(|| envtest_assets::DEFAULT_INDEX.to_string());
+    let Some(cache) = envtest_assets::default_cache(&env) else {
+        return Some(Err(AssetsError::Cache {
+            path: "(no HOME or XDG_DATA_HOME)".into(),
+            reason: "setup-envtest's cache folder is unknown".into(),
+        }));
+    };
+    Some(envtest_assets::ensure(
+        version.as_deref(),
+        &index,
+        &cache,
+        &mut std::io::stderr().lock(),
+    ))
 }

@@ -108,6 +108,9 @@ pub struct ControlPlane {
     pub attach_output: bool,
     /// Extra kube-apiserver arguments.
     pub args: Vec<String>,
+    /// The envtest version fetched when `KUBEBUILDER_ASSETS` is unset: `1.33`, `1.33.x` or exact;
+    /// empty: the newest (a kuttl-rs field).
+    pub version: String,
 }
 
 /// Settings of a kind cluster created for the run.

@@ -245,6 +245,10 @@ impl Harness {
             );
         }
         schedule(&state, &planned, &mut args);
+        if running_cluster_trials(&planned, &args).next().is_some() {
+            // Downloads print progress: before libtest's first line, not inside its stream.
+            state.fetch_envtest();
+        }
         // A weak handle: the run's state (and the folder of remote suites it owns) must go when
         // the run ends, while this task waits for a signal that never comes.
         run::RUNTIME.spawn(interruption::watch(Arc::downgrade(&state)));

@@ -26,7 +26,7 @@ pub fn check_files(
         objects.extend(load::objects_at(entry).map_err(|err| err.to_string())?);
     }
     run::RUNTIME.block_on(async {
-        let cluster = Cluster::connect(&ClusterSource::Kubeconfig, false)
+        let cluster = Cluster::connect(&ClusterSource::Kubeconfig, false, None)
             .await
             .map_err(|err| err.to_string())?;
         run::check_once(Arc::new(cluster), objects, expectation, namespace, timeout).await

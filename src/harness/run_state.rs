@@ -3,6 +3,7 @@
 //! cluster connection with the collection's shared namespace.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
@@ -12,7 +13,7 @@ use super::loader::Loader;
 use super::progress::Progress;
 use super::records::Records;
 use super::slots::{Place, Slots};
-use crate::cluster::{Cluster, ClusterError};
+use crate::cluster::{AssetsError, Cluster, ClusterError};
 use crate::load::Collection;
 use crate::report;
 use crate::run::{self, NamespaceError};
@@ -29,6 +30,8 @@ pub(crate) struct RunState {
     pub progress: Arc<Progress>,
     hooks: HookRunner,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, ClusterError>>,
+    /// The envtest binaries fetched before the run, when an embedded control plane needs them.
+    envtest: OnceLock<Option<Result<PathBuf, AssetsError>>>,
     lifecycle: OnceLock<Lifecycle>,
     /// How many tests work at once (`parallel`).
     slots: OnceLock<Slots>,
@@ -47,6 +50,7 @@ impl RunState {
             progress: Arc::default(),
             hooks: HookRunner::default(),
             cluster: tokio::sync::OnceCell::new(),
+            envtest: OnceLock::new(),
             lifecycle: OnceLock::new(),
             slots: OnceLock::new(),
             shared_namespace: tokio::sync::OnceCell::new(),
@@ -58,12 +62,27 @@ impl RunState {
     pub(crate) async fn cluster(&self) -> Result<Arc<Cluster>, ClusterError> {
         self.cluster
             .get_or_init(|| async {
-                Cluster::connect(&self.collection.cluster, self.collection.report.coverage)
-                    .await
-                    .map(Arc::new)
+                let envtest = self.envtest.get().and_then(Option::as_ref);
+                Cluster::connect(
+                    &self.collection.cluster,
+                    self.collection.report.coverage,
+                    envtest,
+                )
+                .await
+                .map(Arc::new)
             })
             .await
             .clone()
+    }
+
+    /// Fetches the envtest binaries the collection's embedded control plane needs (see
+    /// [`crate::cluster::envtest_binaries`]), once, before any trial prints.
+    pub(crate) fn fetch_envtest(&self) {
+        self.envtest.get_or_init(|| {
+            crate::cluster::envtest_binaries(&self.collection.cluster, |name| {
+                std::env::var(name).ok()
+            })
+        });
     }
 
     /// The collection's shared namespace, created by the first test that needs it (a namespace that

@@ -145,10 +145,12 @@ pub fn read_with(path: Option<&Path>, overrides: &Overrides) -> Result<Collectio
 fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -> Settings {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cluster = cluster_source(
-        config
-            .control_plane
-            .start
-            .then(|| config.control_plane.args.clone()),
+        config.control_plane.start.then(|| {
+            (
+                config.control_plane.args.clone(),
+                non_empty(&config.control_plane.version),
+            )
+        }),
         config.kind_cluster.start.then(|| KindSettings {
             name: non_empty_or(&config.kind_cluster.context, "kind"),
             config: (!config.kind_cluster.config.is_empty())
@@ -217,7 +219,7 @@ fn from_legacy(
     let cluster = cluster_source(
         config
             .start_control_plane
-            .then(|| config.control_plane_args.clone()),
+            .then(|| (config.control_plane_args.clone(), None)),
         start_kind.then(|| KindSettings {
             name: non_empty_or(&config.kind_context, "kind"),
             config: (!config.kind_config.is_empty()).then(|| cwd.join(&config.kind_config)),
@@ -261,16 +263,20 @@ fn from_legacy(
 /// The cluster a run uses: a control plane (with these API server arguments), a kind cluster, or
 /// the kubeconfig; `fields` names the two settings that cannot both be on.
 fn cluster_source(
-    control_plane: Option<Vec<String>>,
+    control_plane: Option<(Vec<String>, Option<String>)>,
     kind: Option<KindSettings>,
     fields: &str,
 ) -> Result<ClusterSource, String> {
     match (control_plane, kind) {
         (Some(_), Some(_)) => Err(format!("{fields}: a run uses one cluster; set one of them")),
-        (Some(args), None) => Ok(ClusterSource::ControlPlane { args }),
+        (Some((args, version)), None) => Ok(ClusterSource::ControlPlane { args, version }),
         (None, Some(kind)) => Ok(ClusterSource::Kind(kind)),
         (None, None) => Ok(ClusterSource::Kubeconfig),
     }
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    (!value.is_empty()).then(|| value.to_string())
 }
 
 fn non_empty_or(value: &str, default: &str) -> String {

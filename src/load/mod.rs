@@ -33,4 +33,5 @@ pub use model::{
 pub use objects::objects_at;
 pub use overrides::Overrides;
 pub use remote::RemoteSuites;
+pub(crate) use remote::{download, is_url};
 pub use report_settings::{Granularity, ReportFormat, ReportSettings, parse_formats};

@@ -151,11 +151,14 @@ pub struct LoadedHook {
 pub enum ClusterSource {
     /// The current kubeconfig (`KUBECONFIG`, `~/.kube/config`, in-cluster).
     Kubeconfig,
-    /// etcd and kube-apiserver started from `KUBEBUILDER_ASSETS`, with these extra API server
-    /// arguments.
+    /// etcd and kube-apiserver started from `KUBEBUILDER_ASSETS` (or, without it, from envtest
+    /// binaries fetched as setup-envtest does), with these extra API server arguments.
     ControlPlane {
         /// Extra kube-apiserver arguments.
         args: Vec<String>,
+        /// The envtest version to fetch when `KUBEBUILDER_ASSETS` is unset (`1.33`, `1.33.x`,
+        /// `1.33.2`); `None`: the newest.
+        version: Option<String>,
     },
     /// A kind cluster created for the run.
     Kind(KindSettings),

@@ -42,6 +42,19 @@ pub(crate) fn fetch_text(url: &str) -> Result<String, String> {
         .map_err(|err| format!("GET {url}: {err}"))
 }
 
+/// Largest archive read whole from a URL (envtest's are about 100 MB).
+const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
+
+/// The body at `url`, whole (an envtest archive). `HTTPS_PROXY` and friends are honoured.
+pub(crate) fn download(url: &str) -> Result<Vec<u8>, String> {
+    get(url)?
+        .body_mut()
+        .with_config()
+        .limit(MAX_ARCHIVE_BYTES)
+        .read_to_vec()
+        .map_err(|err| format!("GET {url}: {err}"))
+}
+
 /// GET with kuttl-rs's User-Agent; anything but 200 OK is an error, as in KUTTL.
 fn get(url: &str) -> Result<ureq::http::Response<ureq::Body>, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
