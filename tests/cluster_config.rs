@@ -51,3 +51,63 @@ fn one_cluster_source_at_a_time(#[case] yaml: &str, #[case] expected: &str) {
     let err = read(yaml).unwrap_err();
     assert!(err.contains(expected), "{err}");
 }
+
+#[test]
+fn auto_starts_a_control_plane_only_when_no_cluster_is_configured() {
+    let auto = read(&format!(
+        "{V2}controlPlane:\n  start: auto\n  version: \"1.28\"\n"
+    ))
+    .unwrap()
+    .cluster;
+    let plane = ClusterSource::ControlPlane {
+        args: vec![],
+        version: Some("1.28".into()),
+    };
+    assert_eq!(
+        auto,
+        ClusterSource::Auto {
+            args: vec![],
+            version: Some("1.28".into())
+        }
+    );
+    let env = |vars: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        }
+    };
+    assert_eq!(
+        auto.clone().decided(env(&[("HOME", "/nonexistent")])),
+        plane
+    );
+    assert_eq!(
+        auto.clone().decided(env(&[("KUBECONFIG", "/k.yaml")])),
+        ClusterSource::Kubeconfig
+    );
+    assert_eq!(
+        auto.clone()
+            .decided(env(&[("KUBERNETES_SERVICE_HOST", "10.0.0.1")])),
+        ClusterSource::Kubeconfig
+    );
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".kube")).unwrap();
+    std::fs::write(home.path().join(".kube/config"), "").unwrap();
+    let home_path = home.path().to_str().unwrap().to_string();
+    let with_home = move |name: &str| (name == "HOME").then(|| home_path.clone());
+    assert_eq!(auto.decided(with_home), ClusterSource::Kubeconfig);
+}
+
+#[test]
+fn start_is_true_false_or_auto() {
+    let err = read(&format!("{V2}controlPlane:\n  start: sometimes\n")).unwrap_err();
+    assert!(
+        err.contains("\"sometimes\" is not true, false or auto"),
+        "{err}"
+    );
+    let both = read(&format!(
+        "{V2}controlPlane:\n  start: auto\nkindCluster:\n  start: true\n"
+    ))
+    .unwrap_err();
+    assert!(both.contains("a run uses one cluster"), "{both}");
+}

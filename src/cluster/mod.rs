@@ -38,8 +38,9 @@ pub(crate) struct Cluster {
     pub resolver: Arc<Resolver>,
     /// A control plane or kind cluster this run started, stopped by [`Cluster::shutdown`].
     started: Mutex<Option<Started>>,
-    /// Whether a namespace controller deletes namespaces (an API server alone has none).
-    deletes_namespaces: bool,
+    /// An embedded control plane this run started: an API server alone, with no controllers and
+    /// no nodes.
+    embedded: bool,
     /// Whether tests record their requests (coverage is on).
     coverage: bool,
     /// Clusters named by steps' kubeconfigs in which this run created the shared namespace.
@@ -60,8 +61,11 @@ impl Cluster {
         coverage: bool,
         envtest: Option<&Result<PathBuf, AssetsError>>,
     ) -> Result<Self, ClusterError> {
+        // `controlPlane.start: auto` is normally decided with the environment's overrides already.
+        let source = &source.clone().decided(|name| std::env::var(name).ok());
         let (config, kubeconfig, started) = match source {
-            ClusterSource::Kubeconfig => {
+            // A decided source is never `Auto`.
+            ClusterSource::Kubeconfig | ClusterSource::Auto { .. } => {
                 let config = Config::infer()
                     .await
                     .map_err(|err| ClusterError::NotConfigured(err.to_string()))?;
@@ -102,7 +106,7 @@ impl Cluster {
             endpoint: Arc::new(Endpoint::new(config)?),
             kubeconfig,
             resolver: Arc::default(),
-            deletes_namespaces: !matches!(started, Some(Started::ControlPlane(_))),
+            embedded: matches!(started, Some(Started::ControlPlane(_))),
             coverage,
             started: Mutex::new(started),
             shared_elsewhere: Mutex::default(),
@@ -139,7 +143,15 @@ impl Cluster {
     /// Whether deleted namespaces go away: an API server alone has no namespace controller, so
     /// waiting for it would only time out.
     pub(crate) fn deletes_namespaces(&self) -> bool {
-        self.deletes_namespaces
+        !self.embedded
+    }
+
+    /// Why tests that need nodes that run pods cannot run here, if they cannot: an embedded control
+    /// plane has none.
+    pub(crate) fn lacks_nodes(&self) -> Option<&'static str> {
+        self.embedded.then_some(
+            "this run's cluster is an embedded control plane (an API server alone), with no nodes",
+        )
     }
 
     /// A client whose requests carry the test's User-Agent and, when coverage is on, are recorded

@@ -102,8 +102,8 @@ pub struct MaskField {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct ControlPlane {
-    /// Start it for the run.
-    pub start: bool,
+    /// Start it for the run: `true`, `false`, or `auto` (only when no cluster is configured).
+    pub start: Start,
     /// Send its logs to the run's log.
     pub attach_output: bool,
     /// Extra kube-apiserver arguments.
@@ -111,6 +111,43 @@ pub struct ControlPlane {
     /// The envtest version fetched when `KUBEBUILDER_ASSETS` is unset: `1.33`, `1.33.x` or exact;
     /// empty: the newest (a kuttl-rs field).
     pub version: String,
+}
+
+/// `controlPlane.start`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Start {
+    /// Use the configured cluster.
+    #[default]
+    No,
+    /// Start an embedded control plane.
+    Yes,
+    /// Start one only when no cluster is configured: no `KUBECONFIG`, no `~/.kube/config`, not
+    /// running in a cluster (a kuttl-rs value).
+    Auto,
+}
+
+impl From<bool> for Start {
+    fn from(start: bool) -> Self {
+        if start { Self::Yes } else { Self::No }
+    }
+}
+
+impl<'de> Deserialize<'de> for Start {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Word(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Flag(start) => Ok(start.into()),
+            Written::Word(word) if word == "auto" => Ok(Self::Auto),
+            Written::Word(word) => Err(serde::de::Error::custom(format!(
+                "{word:?} is not true, false or auto"
+            ))),
+        }
+    }
 }
 
 /// Settings of a kind cluster created for the run.

@@ -17,6 +17,8 @@ pub struct TestSuite {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Step timeout in seconds for this suite's tests; overrides the collection's.
     pub timeout: i64,
+    /// What the suite's tests need of the cluster: `nodes` (nodes that run pods). A kuttl-rs field.
+    pub requires: Vec<String>,
     /// Runs once before the suite's first selected test.
     pub before_suite: Option<Hook>,
     /// Runs once after the suite's last selected test.

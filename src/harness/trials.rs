@@ -242,6 +242,14 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     Ok(cluster) => cluster,
                     Err(err) => return not_started(err.to_string()),
                 };
+                if suite.requires_nodes
+                    && let Some(why) = cluster.lacks_nodes()
+                {
+                    return not_started(format!(
+                        "not run: the suite needs a cluster with nodes that run pods (requires: [nodes] in its {}), and {why}; point KUBECONFIG at a cluster with nodes",
+                        crate::load::suite::SUITE_FILE
+                    ));
+                }
                 if let Err(hook_failure) = lifecycle.enter(suite_name, &*state).await {
                     return not_started(match run::interrupted() {
                         true => run::INTERRUPTED.to_string(),

@@ -14,7 +14,7 @@ use super::overrides::Overrides;
 use super::remote::{self, RemoteSuites};
 use super::report_settings::{ReportSettings, Written};
 use crate::config::yaml::{self, RawDocument};
-use crate::config::{LegacyTestSuite, TestCollection};
+use crate::config::{LegacyTestSuite, Start, TestCollection};
 use gostd::Glob;
 
 use crate::mask::{MaskField, Masks};
@@ -45,7 +45,8 @@ struct Settings {
 
 /// The collection with the environment's overrides on top of the file's settings: the report
 /// settings (`KUTTL_REPORT_*`, `KUTTL_ARTIFACTS_DIR`, `KUTTL_COVERAGE*`), the run's labels
-/// (`KUTTL_TEST_RUN_LABELS`) and the template variables (`KUTTL_TEMPLATE_VARS`).
+/// (`KUTTL_TEST_RUN_LABELS`) and the template variables (`KUTTL_TEMPLATE_VARS`); and
+/// `controlPlane.start: auto` decided (see [`ClusterSource::decided`]).
 ///
 /// # Errors
 ///
@@ -57,6 +58,7 @@ pub fn with_env(
     collection.report = collection.report.with_env(&env)?;
     collection.run_labels = super::run_labels::with_env(collection.run_labels, &env)?;
     collection.template_vars = super::template_vars::with_env(collection.template_vars, &env)?;
+    collection.cluster = collection.cluster.decided(&env);
     Ok(collection)
 }
 
@@ -144,13 +146,13 @@ pub fn read_with(path: Option<&Path>, overrides: &Overrides) -> Result<Collectio
 
 fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -> Settings {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let plane = (
+        config.control_plane.args.clone(),
+        non_empty(&config.control_plane.version),
+    );
+    let auto = config.control_plane.start == Start::Auto;
     let cluster = cluster_source(
-        config.control_plane.start.then(|| {
-            (
-                config.control_plane.args.clone(),
-                non_empty(&config.control_plane.version),
-            )
-        }),
+        (config.control_plane.start == Start::Yes).then(|| plane.clone()),
         config.kind_cluster.start.then(|| KindSettings {
             name: non_empty_or(&config.kind_cluster.context, "kind"),
             config: (!config.kind_cluster.config.is_empty())
@@ -158,7 +160,18 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
             containers: config.kind_cluster.containers.clone(),
         }),
         "controlPlane.start and kindCluster.start",
-    );
+    )
+    .and_then(|cluster| match (auto, cluster) {
+        (false, cluster) => Ok(cluster),
+        (true, ClusterSource::Kubeconfig) => Ok(ClusterSource::Auto {
+            args: plane.0,
+            version: plane.1,
+        }),
+        (true, _) => Err(
+            "controlPlane.start: auto and kindCluster.start: a run uses one cluster; set one of them"
+                .to_string(),
+        ),
+    });
     let report = ReportSettings::from_file(
         &Written {
             format: &config.report_format,

@@ -162,6 +162,36 @@ pub enum ClusterSource {
     },
     /// A kind cluster created for the run.
     Kind(KindSettings),
+    /// `controlPlane.start: auto`: the kubeconfig's cluster when one is configured, else an embedded
+    /// control plane as [`ClusterSource::ControlPlane`] (decided by [`collection::with_env`]).
+    ///
+    /// [`collection::with_env`]: super::collection::with_env
+    Auto {
+        /// Extra kube-apiserver arguments, if it starts one.
+        args: Vec<String>,
+        /// The envtest version to fetch, if it starts one.
+        version: Option<String>,
+    },
+}
+
+impl ClusterSource {
+    /// `Auto` decided for an environment (`env`, and whether `~/.kube/config` exists): the
+    /// kubeconfig when `KUBECONFIG` is set, `~/.kube/config` exists or the process runs in a
+    /// cluster; else the embedded control plane. Other sources stay as they are.
+    pub fn decided(self, env: impl Fn(&str) -> Option<String>) -> Self {
+        let Self::Auto { args, version } = self else {
+            return self;
+        };
+        let set = |name: &str| env(name).is_some_and(|value| !value.is_empty());
+        let home_config = env("HOME")
+            .filter(|home| !home.is_empty())
+            .is_some_and(|home| std::path::Path::new(&home).join(".kube/config").is_file());
+        if set("KUBECONFIG") || home_config || set("KUBERNETES_SERVICE_HOST") {
+            Self::Kubeconfig
+        } else {
+            Self::ControlPlane { args, version }
+        }
+    }
 }
 
 /// How to create a kind cluster for the run.
@@ -192,6 +222,9 @@ pub struct SuiteDir {
 pub struct Suite {
     /// Step timeout in seconds for this suite's tests, when the suite sets one.
     pub timeout: Option<i64>,
+    /// The suite's tests need nodes that run pods (`requires: [nodes]`): with an embedded control
+    /// plane they fail at once, saying so.
+    pub requires_nodes: bool,
     /// Runs before the suite's first selected test.
     pub before: Option<LoadedHook>,
     /// Runs after the suite's last selected test.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{Hook, LegacyTestSuite, TestCollection};
+use crate::config::{Hook, LegacyTestSuite, Start, TestCollection};
 
 /// The settings a command line gives; `None` (or empty) where it gives none.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -115,7 +115,10 @@ impl Overrides {
             set(&mut hook.crd_dir, &self.crd_dir);
             set(&mut hook.manifest_dirs, &self.manifest_dirs);
         }
-        set(&mut config.control_plane.start, &self.start_control_plane);
+        set(
+            &mut config.control_plane.start,
+            &self.start_control_plane.map(Start::from),
+        );
         set(&mut config.kind_cluster.start, &self.start_kind);
         if self.kind_config.is_some() {
             config.kind_cluster.start = true;

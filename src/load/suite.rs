@@ -38,7 +38,12 @@ pub fn read(suite_dir: &Path) -> Result<Suite, LoadError> {
             )
             .into());
         }
-        (true, false) => read_suite_file(&path, suite_dir, &mut suite.warnings)?,
+        (true, false) => read_suite_file(
+            &path,
+            suite_dir,
+            &mut suite.warnings,
+            &mut suite.requires_nodes,
+        )?,
         (false, true) => read_legacy_file(&legacy_path, suite_dir, &mut suite.warnings)?,
     };
     suite.timeout = (timeout != 0).then_some(timeout);
@@ -57,6 +62,7 @@ fn read_suite_file(
     path: &Path,
     suite_dir: &Path,
     warnings: &mut Vec<Warning>,
+    requires_nodes: &mut bool,
 ) -> Result<Settings, LoadError> {
     let text = documents::read_text(path)?;
     let mut settings = (0, None, None);
@@ -71,6 +77,18 @@ fn read_suite_file(
             ));
         }
         let config: TestSuite = documents::typed(path, &doc, warnings)?;
+        for need in &config.requires {
+            if need != "nodes" {
+                return Err(Diagnostic::at(
+                    path,
+                    crate::config::yaml::key_line(&doc, "requires"),
+                    0,
+                    format!("requires: {need:?} is not something a suite can require (nodes)"),
+                )
+                .into());
+            }
+        }
+        *requires_nodes = config.requires.iter().any(|need| need == "nodes");
         settings = (
             config.timeout,
             hook::declared(
@@ -142,4 +160,31 @@ fn unexpected(path: &Path, line: usize, value: &serde_json::Value, expected: &st
         ),
     )
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite_with(text: &str) -> Result<Suite, String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(SUITE_FILE),
+            format!("apiVersion: kuttl.dev/v1beta2\nkind: TestSuite\n{text}"),
+        )
+        .unwrap();
+        read(dir.path()).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn a_suite_may_require_nodes_and_nothing_else() {
+        assert!(suite_with("requires: [nodes]\n").unwrap().requires_nodes);
+        assert!(!suite_with("timeout: 5\n").unwrap().requires_nodes);
+        let err = suite_with("requires: [gpus]\n").unwrap_err();
+        assert!(
+            err.contains(":3:")
+                && err.contains("requires: \"gpus\" is not something a suite can require"),
+            "{err}"
+        );
+    }
 }
