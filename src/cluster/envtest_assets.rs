@@ -272,7 +272,22 @@ fn read(location: &str, progress: &mut dyn Write) -> Result<Vec<u8>, String> {
         return std::fs::read(location).map_err(|err| format!("{location}: {err}"));
     }
     let _ = writeln!(progress, "downloading {location}");
-    crate::load::download(location)
+    let mut reported = 0;
+    crate::load::download(location, &mut |read, length| {
+        // A line at each tenth of a download whose length is known.
+        if let Some(length) = length.filter(|&length| length > 0) {
+            let tenth = read * 10 / length;
+            if tenth > reported {
+                reported = tenth;
+                let _ = writeln!(
+                    progress,
+                    "downloading {location}: {}% of {:.1} MB",
+                    tenth * 10,
+                    length as f64 / 1e6
+                );
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -418,7 +433,7 @@ mod tests {
         );
         let progress = String::from_utf8(progress).unwrap();
         assert!(
-            progress.contains("downloading") && progress.contains("cached in"),
+            progress.contains("tar.gz: 100% of 0.0 MB") && progress.contains("cached in"),
             "{progress}"
         );
         let served = server.requests();

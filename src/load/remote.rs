@@ -45,14 +45,34 @@ pub(crate) fn fetch_text(url: &str) -> Result<String, String> {
 /// Largest archive read whole from a URL (envtest's are about 100 MB).
 const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
 
-/// The body at `url`, whole (an envtest archive). `HTTPS_PROXY` and friends are honoured.
-pub(crate) fn download(url: &str) -> Result<Vec<u8>, String> {
-    get(url)?
-        .body_mut()
-        .with_config()
+/// The body at `url`, whole (an envtest archive); `progress` gets the bytes read so far and the
+/// length the server announced, as they grow. `HTTPS_PROXY` and friends are honoured.
+pub(crate) fn download(
+    url: &str,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Vec<u8>, String> {
+    let response = get(url)?;
+    let length = response
+        .headers()
+        .get("content-length")
+        .and_then(|value| value.to_str().ok()?.parse().ok());
+    let mut body = response
+        .into_body()
+        .into_with_config()
         .limit(MAX_ARCHIVE_BYTES)
-        .read_to_vec()
-        .map_err(|err| format!("GET {url}: {err}"))
+        .reader();
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0; 1 << 16];
+    loop {
+        let read = body
+            .read(&mut chunk)
+            .map_err(|err| format!("GET {url}: {err}"))?;
+        if read == 0 {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&chunk[..read]);
+        progress(bytes.len() as u64, length);
+    }
 }
 
 /// GET with kuttl-rs's User-Agent; anything but 200 OK is an error, as in KUTTL.
