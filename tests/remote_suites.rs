@@ -109,7 +109,7 @@ impl Fixture {
         std::fs::write(
             collection.path().join("kuttl.yaml"),
             format!(
-                "apiVersion: kuttl.dev/v1beta2\nkind: TestCollection\ntestDirs:\n  - {base}/suites/e2e.tgz\n  - {base}/suites/plain.tar\n  - {base}/suites/missing.tgz\n"
+                "apiVersion: kuttl.dev/v1beta2\nkind: TestCollection\ncontrolPlane:\n  start: auto\ntestDirs:\n  - {base}/suites/e2e.tgz\n  - {base}/suites/plain.tar\n  - {base}/suites/missing.tgz\n"
             ),
         )
         .unwrap();

@@ -54,7 +54,7 @@ fn suppressed_events_are_left_out_of_the_failure() {
     std::fs::write(
         &path,
         format!(
-            "apiVersion: kuttl.dev/v1beta2\nkind: TestCollection\ntestDirs: [{}]\ntimeout: 3\nsuppress: [events]\n",
+            "apiVersion: kuttl.dev/v1beta2\nkind: TestCollection\ntestDirs: [{}]\ntimeout: 3\nsuppress: [events]\ncontrolPlane:\n  start: auto\n",
             suite.display()
         ),
     )
