@@ -11,7 +11,8 @@
 //!   runs in one pool of `parallel`, as in KUTTL. Trials are queued in suite order, so a trial
 //!   waiting for its suite's turn only ever waits on trials already running.
 //! - Under nextest's process-per-test mode each process runs one trial: before hooks run once per
-//!   nextest run, coordinated through lock files keyed on `NEXTEST_RUN_ID`; after hooks do not run.
+//!   nextest run, coordinated through lock files keyed on `NEXTEST_RUN_ID`; after hooks run when
+//!   the nextest run has ended, in the reaper the first process starts (`reaper.rs`).
 //!
 //! What a hook does is behind [`Hooks`], so this coordination is tested without a cluster.
 
@@ -153,6 +154,10 @@ impl Lifecycle {
             return Ok(());
         };
         if let Mode::ProcessPerTest(dir) = &self.mode {
+            match super::reaper::start_once(dir) {
+                Ok(Some(line)) | Err(line) => eprintln!("{line}"),
+                Ok(None) => {}
+            }
             once_per_run(dir, "beforeCollection", hooks.run(&Scope::BeforeCollection)).await?;
             let scope = Scope::BeforeSuite(suite.into());
             return once_per_run(dir, &format!("beforeSuite-{suite}"), hooks.run(&scope)).await;

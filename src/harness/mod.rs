@@ -8,6 +8,7 @@ mod lifecycle;
 mod loader;
 mod one_shot;
 mod progress;
+mod reaper;
 mod records;
 mod run_state;
 mod slots;
@@ -15,7 +16,7 @@ mod trials;
 
 use std::future::Future;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -223,6 +224,18 @@ impl Harness {
     /// Runs with the given command line (program name first) and says how the run ended, with
     /// the exit code a test target gives (libtest's, `101` on failure).
     pub fn run_to_end(self, argv: impl IntoIterator<Item = String>) -> (RunEnd, ExitCode) {
+        if let Some(dir) = std::env::var_os(reaper::REAPER_ENV) {
+            return match self.read_collection() {
+                Ok(collection) => match reaper::run(collection, Path::new(&dir)) {
+                    code if code == ExitCode::SUCCESS => (RunEnd::Passed, code),
+                    code => (RunEnd::Failed, code),
+                },
+                Err((name, message)) => {
+                    println!("the after hooks cannot run: {name}: {message}");
+                    (RunEnd::Failed, ExitCode::FAILURE)
+                }
+            };
+        }
         let split = args::split(argv);
         let mut args = Arguments::from_iter(split.mimic);
         let collection = match self.read_collection() {

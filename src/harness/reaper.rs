@@ -1,0 +1,122 @@
+//! After hooks under nextest. nextest runs each test in a process of its own and tells tests
+//! nothing when the run ends, so the first test process of a run starts a detached copy of the
+//! test binary, the reaper: it waits for the nextest runner (the test processes' parent) to exit,
+//! then runs the after hook of every scope whose before hook ran on this machine (suites in the
+//! collection's order, then the collection), and removes the run's folder. Its output goes to
+//! `<run folder>.log`, which the first test's output names.
+//!
+//! Linux only: the reaper watches the runner through `/proc`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+#[cfg(target_os = "linux")]
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use super::lifecycle::{Hooks, Scope};
+use super::run_state::RunState;
+use crate::load::Collection;
+
+/// Set in the reaper's environment: the run's folder.
+pub(crate) const REAPER_ENV: &str = "KUTTL_RS_REAPER";
+/// Set in the reaper's environment: the process id of the nextest runner it waits for.
+const WATCH_ENV: &str = "KUTTL_RS_REAPER_WATCH";
+
+/// How often the reaper looks whether the runner is still there.
+const POLL: Duration = Duration::from_millis(500);
+
+/// The reaper's log: beside the run's folder, which it removes.
+pub(crate) fn log_path(dir: &Path) -> PathBuf {
+    dir.with_extension("log")
+}
+
+/// Elsewhere there is no reaper: after hooks do not run under nextest.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn start_once(_dir: &Path) -> Result<Option<String>, String> {
+    Ok(None)
+}
+
+/// Starts the reaper for the run folder `dir`, once per run (the first caller wins): a copy of
+/// this test binary in a process group of its own, its output in [`log_path`]. Returns a line for
+/// the test's output when this call started it.
+#[cfg(target_os = "linux")]
+pub(crate) fn start_once(dir: &Path) -> Result<Option<String>, String> {
+    let fail =
+        |err: std::io::Error| format!("starting the after-hook reaper in {}: {err}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let marker = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join("reaper"));
+    match marker {
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+        Err(err) => return Err(fail(err)),
+    }
+    let log_file = log_path(dir);
+    let log = std::fs::File::create(&log_file).map_err(fail)?;
+    let mut command = Command::new(std::env::current_exe().map_err(fail)?);
+    command
+        .env(REAPER_ENV, dir)
+        .env(WATCH_ENV, std::os::unix::process::parent_id().to_string())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(fail)?)
+        .stderr(log);
+    // Its own process group: nextest's end of a test does not reach it.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command.spawn().map_err(fail)?;
+    Ok(Some(format!(
+        "after hooks run when this nextest run ends; their log: {}",
+        log_file.display()
+    )))
+}
+
+/// Whether process `pid` still runs.
+fn running(pid: &str) -> bool {
+    Path::new("/proc").join(pid).exists()
+}
+
+/// The reaper's work; `collection` is the run's, `dir` the run's folder.
+pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
+    if let Ok(pid) = std::env::var(WATCH_ENV) {
+        while running(&pid) {
+            std::thread::sleep(POLL);
+        }
+    }
+    println!("the nextest run has ended; running the after hooks owed");
+    let ran = |key: &str| dir.join(format!("{key}.result")).is_file();
+    let mut owed: Vec<Scope> = collection
+        .suites
+        .iter()
+        .filter(|suite| ran(&format!("beforeSuite-{}", suite.name)))
+        .map(|suite| Scope::AfterSuite(suite.name.clone()))
+        .collect();
+    if ran("beforeCollection") {
+        owed.push(Scope::AfterCollection);
+    }
+    let state = RunState::new(collection);
+    let failed = crate::run::RUNTIME.block_on(async {
+        let mut failed = false;
+        for scope in &owed {
+            if let Err(err) = state.run(scope).await {
+                failed = true;
+                println!("error: {}:\n{err}", super::interruption::hook_name(scope));
+            }
+        }
+        if let Some(note) = state.shut_down().await {
+            println!("{note}");
+        }
+        failed
+    });
+    for line in state.records.hook_trace() {
+        println!("{line}");
+    }
+    if let Err(err) = std::fs::remove_dir_all(dir) {
+        println!("cannot remove {}: {err}", dir.display());
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
