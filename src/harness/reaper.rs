@@ -76,6 +76,20 @@ fn running(pid: &str) -> bool {
     Path::new("/proc").join(pid).exists()
 }
 
+/// The after hooks of the scopes whose before hook ran (its result file is in `dir`): the
+/// suites' in the collection's order, then the collection's.
+fn owed<'a>(suites: impl Iterator<Item = &'a str>, dir: &Path) -> Vec<Scope> {
+    let ran = |key: &str| dir.join(format!("{key}.result")).is_file();
+    let mut owed: Vec<Scope> = suites
+        .filter(|suite| ran(&format!("beforeSuite-{suite}")))
+        .map(|suite| Scope::AfterSuite(suite.to_string()))
+        .collect();
+    if ran("beforeCollection") {
+        owed.push(Scope::AfterCollection);
+    }
+    owed
+}
+
 /// The reaper's work; `collection` is the run's, `dir` the run's folder.
 pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
     if let Ok(pid) = std::env::var(WATCH_ENV) {
@@ -84,16 +98,10 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
         }
     }
     println!("the nextest run has ended; running the after hooks owed");
-    let ran = |key: &str| dir.join(format!("{key}.result")).is_file();
-    let mut owed: Vec<Scope> = collection
-        .suites
-        .iter()
-        .filter(|suite| ran(&format!("beforeSuite-{}", suite.name)))
-        .map(|suite| Scope::AfterSuite(suite.name.clone()))
-        .collect();
-    if ran("beforeCollection") {
-        owed.push(Scope::AfterCollection);
-    }
+    let owed = owed(
+        collection.suites.iter().map(|suite| suite.name.as_str()),
+        dir,
+    );
     let state = RunState::new(collection);
     let failed = crate::run::RUNTIME.block_on(async {
         let mut failed = false;
@@ -118,5 +126,35 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_hooks_are_owed_where_before_hooks_ran_suites_first() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(owed(["core", "hooks"].into_iter(), dir.path()).is_empty());
+        for key in ["beforeSuite-hooks", "beforeCollection", "beforeSuite-core"] {
+            std::fs::write(dir.path().join(format!("{key}.result")), "done\nok").unwrap();
+        }
+        assert_eq!(
+            owed(["core", "hooks", "apps"].into_iter(), dir.path()),
+            [
+                Scope::AfterSuite("core".into()),
+                Scope::AfterSuite("hooks".into()),
+                Scope::AfterCollection
+            ]
+        );
+    }
+
+    #[test]
+    fn the_log_sits_beside_the_run_folder() {
+        assert_eq!(
+            log_path(Path::new("/tmp/kuttl-rs-1234")),
+            Path::new("/tmp/kuttl-rs-1234.log")
+        );
     }
 }
