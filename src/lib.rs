@@ -45,9 +45,11 @@
 //! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,
 //!   hooks, the clusters steps name by kubeconfig, failure messages. It records outcomes and never
 //!   prints.
-//! - `cluster`: the connection (kubeconfig, embedded control plane or kind), per-test clients on one
+//! - `cluster`: the connection (kubeconfig, embedded control plane with envtest binaries fetched
+//!   when `KUBEBUILDER_ASSETS` is unset, or kind), per-test clients on one
 //!   connection pool per API server, the discovery cache.
-//! - `report`: JSON and JUnit reports, per-test artifacts, API endpoint coverage.
+//! - `report`: JSON, JUnit and HTML reports, per-test artifacts, API endpoint coverage.
+//! - `mask`: Secret values and `maskFields` masked wherever an object is shown.
 //! - [`TestContext`]: what typed Rust tests receive ([`Harness::typed_test`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
