@@ -70,6 +70,26 @@ pub(crate) async fn until_interrupted() {
     let _ = signals.wait_for(|count| *count > 0).await;
 }
 
+/// The name prefix of the temporary folders that hold a test's private files (its kubeconfig
+/// copy): one per process, so that an aborted run, which exits without their destructors, can
+/// remove them all.
+pub(crate) fn private_folder_prefix() -> String {
+    format!("kuttl-rs-{}-", std::process::id())
+}
+
+/// Removes every private folder of this process (see [`private_folder_prefix`]).
+fn remove_private_folders() {
+    let prefix = private_folder_prefix();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Counts an interrupting signal; returns how many came so far.
 pub(crate) fn signal() -> u32 {
     let mut count = 0;
@@ -129,9 +149,11 @@ impl Registry {
         Registration(id)
     }
 
-    /// Aborting: kills every registered background command and lists, per registered test, its
-    /// namespace and the cluster-scoped objects it created that are still there.
+    /// Aborting: kills every registered background command, removes the tests' private folders,
+    /// and lists, per registered test, its namespace and the cluster-scoped objects it created that
+    /// are still there.
     pub(crate) fn abort(&self) -> Vec<String> {
+        remove_private_folders();
         let entries: Vec<Entry> = self.lock().drain().map(|(_, entry)| entry).collect();
         let mut left = Vec::new();
         for entry in entries {

@@ -72,7 +72,7 @@ impl TestState {
     ) -> Result<Self, SetupError> {
         let requests = record_requests.then(Requests::default);
         let kubeconfig_dir = tempfile::Builder::new()
-            .prefix("kuttl-rs-")
+            .prefix(&interrupt::private_folder_prefix())
             .tempdir()
             .map_err(|err| SetupError::Files(format!("cannot create a temporary folder: {err}")))?;
         let kubeconfig = write_kubeconfig(cluster.kubeconfig(), kubeconfig_dir.path())
