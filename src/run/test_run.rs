@@ -134,6 +134,17 @@ pub(crate) async fn work(
             Err(INTERRUPTED.to_string())
         }
     };
+    // A test stopped mid-step has no record of that step: the reports show where it stopped.
+    if interrupt::interrupted() && outcome.is_err() && !record.failed() {
+        record.steps.push(StepRecord {
+            label: "interrupted".into(),
+            started: SystemTime::now(),
+            duration: std::time::Duration::ZERO,
+            assertions: 0,
+            failure: Some(INTERRUPTED.to_string()),
+            last_error: Some(INTERRUPTED.to_string()),
+        });
+    }
     let message = match &outcome {
         Ok(()) => String::new(),
         // The namespace's events would only delay the teardown.
