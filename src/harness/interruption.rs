@@ -8,7 +8,6 @@ use std::io::Write;
 use std::sync::Weak;
 use std::time::Duration;
 
-use super::lifecycle::Scope;
 use super::run_state::RunState;
 use crate::run;
 
@@ -51,7 +50,7 @@ async fn abort(state: Weak<RunState>, why: &str) {
                 .lifecycle()
                 .owed_after_hooks()
                 .iter()
-                .map(|scope| format!("left undone: {} did not run", hook_name(scope))),
+                .map(|scope| format!("left undone: {} did not run", scope.name())),
         );
         match tokio::time::timeout(ABORT_STOP_LIMIT, state.stop_cluster()).await {
             Ok(Some(note)) => lines.push(note),
@@ -68,16 +67,6 @@ async fn abort(state: Weak<RunState>, why: &str) {
     }
     let _ = stderr.flush();
     std::process::exit(i32::from(EXIT_INTERRUPTED));
-}
-
-/// The name a hook runs under: `afterCollection`, `<suite>::afterSuite`.
-pub(crate) fn hook_name(scope: &Scope) -> String {
-    match scope {
-        Scope::BeforeCollection => "beforeCollection".into(),
-        Scope::AfterCollection => "afterCollection".into(),
-        Scope::BeforeSuite(suite) => format!("{suite}::beforeSuite"),
-        Scope::AfterSuite(suite) => format!("{suite}::afterSuite"),
-    }
 }
 
 /// SIGINT and SIGTERM (Ctrl-C alone where there are no Unix signals).

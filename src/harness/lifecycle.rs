@@ -12,7 +12,8 @@
 //!   waiting for its suite's turn only ever waits on trials already running.
 //! - Under nextest's process-per-test mode each process runs one trial: before hooks run once per
 //!   nextest run, coordinated through lock files keyed on `NEXTEST_RUN_ID`; after hooks run when
-//!   the nextest run has ended, in the reaper the first process starts (`reaper.rs`).
+//!   the nextest run has ended, in the reaper the first process starts (`reaper.rs`, started by
+//!   the harness before its trials).
 //!
 //! What a hook does is behind [`Hooks`], so this coordination is tested without a cluster.
 
@@ -32,6 +33,32 @@ pub(crate) enum Scope {
     AfterCollection,
     BeforeSuite(String),
     AfterSuite(String),
+}
+
+impl Scope {
+    /// The name a hook runs under: `afterCollection`, `<suite>::afterSuite`.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Self::BeforeCollection => "beforeCollection".into(),
+            Self::AfterCollection => "afterCollection".into(),
+            Self::BeforeSuite(suite) => format!("{suite}::beforeSuite"),
+            Self::AfterSuite(suite) => format!("{suite}::afterSuite"),
+        }
+    }
+}
+
+/// Under nextest's process-per-test mode, the folder through which the run's processes share
+/// their before hooks' results (`$TMPDIR/kuttl-rs-<NEXTEST_RUN_ID>`); `None` otherwise.
+pub(crate) fn nextest_run_dir() -> Option<PathBuf> {
+    match (
+        std::env::var("NEXTEST_EXECUTION_MODE").as_deref(),
+        std::env::var("NEXTEST_RUN_ID"),
+    ) {
+        (Ok("process-per-test"), Ok(run_id)) => {
+            Some(std::env::temp_dir().join(format!("kuttl-rs-{run_id}")))
+        }
+        _ => None,
+    }
 }
 
 /// Runs the hook of a scope (`Ok` when the scope has none).
@@ -115,15 +142,7 @@ impl Lifecycle {
     /// A lifecycle for the selected trials: each suite in the collection's order. Suites with no
     /// trial to run are left out.
     pub(crate) fn new(selected: impl IntoIterator<Item = SelectedSuite>) -> Self {
-        let mode = match (
-            std::env::var("NEXTEST_EXECUTION_MODE").as_deref(),
-            std::env::var("NEXTEST_RUN_ID"),
-        ) {
-            (Ok("process-per-test"), Ok(run_id)) => {
-                Mode::ProcessPerTest(std::env::temp_dir().join(format!("kuttl-rs-{run_id}")))
-            }
-            _ => Mode::InProcess,
-        };
+        let mode = nextest_run_dir().map_or(Mode::InProcess, Mode::ProcessPerTest);
         Self::with_mode(mode, selected)
     }
 
@@ -154,10 +173,6 @@ impl Lifecycle {
             return Ok(());
         };
         if let Mode::ProcessPerTest(dir) = &self.mode {
-            match super::reaper::start_once(dir) {
-                Ok(Some(line)) | Err(line) => eprintln!("{line}"),
-                Ok(None) => {}
-            }
             once_per_run(dir, "beforeCollection", hooks.run(&Scope::BeforeCollection)).await?;
             let scope = Scope::BeforeSuite(suite.into());
             return once_per_run(dir, &format!("beforeSuite-{suite}"), hooks.run(&scope)).await;

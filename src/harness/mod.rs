@@ -259,8 +259,9 @@ impl Harness {
         }
         schedule(&state, &planned, &mut args);
         if running_cluster_trials(&planned, &args).next().is_some() {
-            // Downloads print progress: before libtest's first line, not inside its stream.
+            // Both may print: before libtest's first line, not inside its stream.
             state.fetch_envtest();
+            start_reaper();
         }
         // A weak handle: the run's state (and the folder of remote suites it owns) must go when
         // the run ends, while this task waits for a signal that never comes.
@@ -364,6 +365,17 @@ fn schedule(state: &RunState, planned: &[Planned], args: &mut Arguments) {
     state.set_schedule(Lifecycle::new(selected), Slots::new(parallel));
 }
 
+/// Under nextest, starts the run's after-hook reaper (the first process of the run does).
+fn start_reaper() {
+    let Some(dir) = lifecycle::nextest_run_dir() else {
+        return;
+    };
+    match reaper::start_once(&dir) {
+        Ok(Some(line)) | Err(line) => eprintln!("{line}"),
+        Ok(None) => {}
+    }
+}
+
 /// The cluster trials the command line runs.
 fn running_cluster_trials<'p>(
     planned: &'p [Planned],
@@ -401,14 +413,15 @@ fn conclude(state: &RunState, elapsed: std::time::Duration, ignored: u64) -> Out
         wall: elapsed,
         ignored,
         server: server.as_deref(),
-        coverage_summary: coverage
-            .as_ref()
-            .and_then(|summary| summary.as_deref().ok()),
+        coverage: match &coverage {
+            Some(Ok((summary, Some(file)))) => Some((summary.as_str(), file)),
+            _ => None,
+        },
     };
     let report = report::write(&state.collection.report, &run, &tests, &hooks);
     Outputs {
         after_collection,
-        coverage,
+        coverage: coverage.map(|written| written.map(|(summary, _)| summary)),
         note,
         report,
     }

@@ -13,6 +13,8 @@ use std::process::ExitCode;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use std::io::Write;
+
 use super::lifecycle::{Hooks, Scope};
 use super::run_state::RunState;
 use crate::load::Collection;
@@ -90,14 +92,26 @@ fn owed<'a>(suites: impl Iterator<Item = &'a str>, dir: &Path) -> Vec<Scope> {
     owed
 }
 
-/// The reaper's work; `collection` is the run's, `dir` the run's folder.
+/// The reaper's work; `collection` is the run's, `dir` the run's folder. What it does goes to
+/// the log beside the folder (its stdout and stderr go there too, for anything else).
 pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
+    let mut log: Box<dyn Write> = match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log_path(dir))
+    {
+        Ok(file) => Box::new(file),
+        Err(_) => Box::new(std::io::stderr()),
+    };
     if let Ok(pid) = std::env::var(WATCH_ENV) {
         while running(&pid) {
             std::thread::sleep(POLL);
         }
     }
-    println!("the nextest run has ended; running the after hooks owed");
+    let _ = writeln!(
+        log,
+        "the nextest run has ended; running the after hooks owed"
+    );
     let owed = owed(
         collection.suites.iter().map(|suite| suite.name.as_str()),
         dir,
@@ -108,19 +122,19 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
         for scope in &owed {
             if let Err(err) = state.run(scope).await {
                 failed = true;
-                println!("error: {}:\n{err}", super::interruption::hook_name(scope));
+                let _ = writeln!(log, "error: {}:\n{err}", scope.name());
             }
         }
         if let Some(note) = state.shut_down().await {
-            println!("{note}");
+            let _ = writeln!(log, "{note}");
         }
         failed
     });
     for line in state.records.hook_trace() {
-        println!("{line}");
+        let _ = writeln!(log, "{line}");
     }
     if let Err(err) = std::fs::remove_dir_all(dir) {
-        println!("cannot remove {}: {err}", dir.display());
+        let _ = writeln!(log, "cannot remove {}: {err}", dir.display());
     }
     if failed {
         ExitCode::FAILURE

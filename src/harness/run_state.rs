@@ -14,7 +14,7 @@ use super::progress::Progress;
 use super::records::Records;
 use super::slots::{Place, Slots};
 use crate::cluster::{AssetsError, Cluster, ClusterError};
-use crate::load::Collection;
+use crate::load::{Collection, Masks};
 use crate::report;
 use crate::run::{self, NamespaceError};
 
@@ -28,6 +28,8 @@ pub(crate) struct RunState {
     pub records: Records,
     /// How many cluster trials run, passed and failed so far.
     pub progress: Arc<Progress>,
+    /// The collection's masks, shared by every test and hook.
+    pub masks: Arc<Masks>,
     hooks: HookRunner,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, ClusterError>>,
     /// The envtest binaries fetched before the run, when an embedded control plane needs them.
@@ -43,11 +45,13 @@ impl RunState {
     /// The state of a run of `collection` (its environment overrides already applied).
     pub(crate) fn new(collection: Collection) -> Self {
         let collection = Arc::new(collection);
+        let masks = Arc::new(collection.masks.clone());
         Self {
             loader: Loader::new(Arc::clone(&collection)),
             collection,
             records: Records::new(),
             progress: Arc::default(),
+            masks,
             hooks: HookRunner::default(),
             cluster: tokio::sync::OnceCell::new(),
             envtest: OnceLock::new(),
@@ -186,9 +190,14 @@ impl RunState {
             None => Ok(()),
             Some(hook) => {
                 let cluster = self.cluster().await.map_err(|err| err.to_string())?;
-                let masks = Arc::new(self.collection.masks.clone());
                 self.hooks
-                    .run(&hook, suite, cluster, (timeout, masks), &self.records)
+                    .run(
+                        &hook,
+                        suite,
+                        cluster,
+                        (timeout, Arc::clone(&self.masks)),
+                        &self.records,
+                    )
                     .await
             }
         };
@@ -201,15 +210,20 @@ impl RunState {
     /// Maps every test's and hook's requests to the cluster's OpenAPI operations and writes
     /// `coverage.json`; returns the summary for the user. Needs the cluster, so it comes before
     /// [`RunState::shut_down`].
-    pub(crate) async fn write_coverage(&self) -> Result<String, String> {
+    pub(crate) async fn write_coverage(
+        &self,
+    ) -> Result<(String, Option<report::CoverageFile>), String> {
         let Some(Ok(cluster)) = self.cluster.get() else {
-            return Ok("coverage: no test reached the cluster".into());
+            return Ok(("coverage: no test reached the cluster".into(), None));
         };
         let spec = cluster.openapi_v2().await.map_err(|err| err.to_string())?;
         let (tests, hooks) = self.records.all();
-        let (path, summary) =
+        let (path, summary, file) =
             report::write_coverage(&self.collection.report, &spec, &tests, &hooks)?;
-        Ok(format!("{summary}\ncoverage: {}", path.display()))
+        Ok((
+            format!("{summary}\ncoverage: {}", path.display()),
+            Some(file),
+        ))
     }
 
     /// The API server's version (`gitVersion`), when the run reached one.

@@ -264,7 +264,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
                     skip_delete: state.collection.skip_delete,
                     show_events: !state.collection.suppress_events,
-                    masks: Arc::new(state.collection.masks.clone()),
+                    masks: Arc::clone(&state.masks),
                     shared_namespace,
                     namespace,
                 };

@@ -163,9 +163,7 @@ pub enum ClusterSource {
     /// A kind cluster created for the run.
     Kind(KindSettings),
     /// `controlPlane.start: auto`: the kubeconfig's cluster when one is configured, else an embedded
-    /// control plane as [`ClusterSource::ControlPlane`] (decided by [`collection::with_env`]).
-    ///
-    /// [`collection::with_env`]: super::collection::with_env
+    /// control plane as [`ClusterSource::ControlPlane`] (decided by `collection::with_env`).
     Auto {
         /// Extra kube-apiserver arguments, if it starts one.
         args: Vec<String>,

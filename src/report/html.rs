@@ -21,8 +21,9 @@ pub(crate) struct RunInfo<'a> {
     pub ignored: u64,
     /// The API server's version, when the run reached one.
     pub server: Option<&'a str>,
-    /// The coverage summary (with the baseline's delta), when coverage is on.
-    pub coverage_summary: Option<&'a str>,
+    /// The coverage summary (with the baseline's delta) and `coverage.json`'s content, when
+    /// coverage is on and was written.
+    pub coverage: Option<(&'a str, &'a CoverageFile)>,
 }
 
 #[derive(Serialize)]
@@ -95,13 +96,8 @@ fn offset(origin: SystemTime, time: SystemTime) -> u128 {
     time.duration_since(origin).unwrap_or_default().as_millis()
 }
 
-/// Renders the report; `coverage` is the run's `coverage.json`, when coverage is on.
-pub(crate) fn render(
-    run: &RunInfo<'_>,
-    tests: &[TestRecord],
-    hooks: &[HookRecord],
-    coverage: Option<&CoverageFile>,
-) -> String {
+/// Renders the report.
+pub(crate) fn render(run: &RunInfo<'_>, tests: &[TestRecord], hooks: &[HookRecord]) -> String {
     let at = |time| offset(run.started, time);
     let mut ordered: Vec<&TestRecord> = tests.iter().collect();
     ordered.sort_by_key(|t| (t.started, t.suite.clone(), t.test.clone()));
@@ -165,8 +161,8 @@ pub(crate) fn render(
                 failure: hook.failure.as_deref(),
             })
             .collect(),
-        coverage: coverage.map(|file| Coverage {
-            summary: run.coverage_summary.unwrap_or_default(),
+        coverage: run.coverage.map(|(summary, file)| Coverage {
+            summary,
             operations: &file.tests,
         }),
     };
@@ -335,7 +331,7 @@ mod tests {
             wall: Duration::from_secs(9),
             ignored: 2,
             server: Some("v1.28.7"),
-            coverage_summary: Some("3 of 400 eligible endpoints hit"),
+            coverage: None,
         };
         let coverage = CoverageFile {
             tests: BTreeMap::from([(
@@ -344,7 +340,11 @@ mod tests {
             )]),
             ..CoverageFile::default()
         };
-        let html = render(&run, &tests, &hooks, Some(&coverage));
+        let run = RunInfo {
+            coverage: Some(("3 of 400 eligible endpoints hit", &coverage)),
+            ..run
+        };
+        let html = render(&run, &tests, &hooks);
         // The page loads nothing: no URL anywhere, no element that fetches outside the data.
         let data_text = serde_json::to_string(&data_of(&html)).unwrap();
         assert!(!html.contains("http://") && !html.contains("https://"));
@@ -427,9 +427,9 @@ mod tests {
             wall: Duration::from_secs(70),
             ignored: 0,
             server: None,
-            coverage_summary: None,
+            coverage: None,
         };
-        let html = render(&run, &tests, &[], None);
+        let html = render(&run, &tests, &[]);
         assert!(html.len() < 5 << 20, "{} bytes", html.len());
         // Kept for measuring how fast a browser opens it (README, "HTML report").
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/html-report-1000-tests.html");

@@ -12,7 +12,7 @@ mod tree;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use coverage::CoverageFile;
+pub(crate) use coverage::CoverageFile;
 pub(crate) use openapi::Index as OperationIndex;
 
 use crate::load::{ReportFormat, ReportSettings};
@@ -35,14 +35,7 @@ pub(crate) fn write(
         let (text, extension) = match format {
             ReportFormat::Json => (json::render(run.name, &suites, run.wall), "json"),
             ReportFormat::Xml => (junit::render(run.name, &suites, run.wall), "xml"),
-            ReportFormat::Html => {
-                // The coverage this run wrote, as `coverage.json` holds it.
-                let coverage = settings
-                    .coverage
-                    .then(|| coverage::read_baseline(&dir.join("coverage.json")).ok())
-                    .flatten();
-                (html::render(run, tests, hooks, coverage.as_ref()), "html")
-            }
+            ReportFormat::Html => (html::render(run, tests, hooks), "html"),
         };
         std::fs::create_dir_all(&dir)
             .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
@@ -60,13 +53,14 @@ pub(crate) fn write(
 
 /// Maps every test's and hook's recorded requests to the API server's OpenAPI operations (`spec`)
 /// and writes `coverage.json` (into the artifacts folder, else the working directory); returns its
-/// path and the summary line, compared with the settings' baseline when there is one.
+/// path, the summary line (compared with the settings' baseline when there is one) and what it
+/// holds.
 pub(crate) fn write_coverage(
     settings: &ReportSettings,
     spec: &serde_json::Value,
     tests: &[TestRecord],
     hooks: &[HookRecord],
-) -> Result<(PathBuf, String), String> {
+) -> Result<(PathBuf, String, CoverageFile), String> {
     let baseline = settings
         .coverage_baseline
         .as_deref()
@@ -88,7 +82,8 @@ pub(crate) fn write_coverage(
     let path = dir.join("coverage.json");
     let text = serde_json::to_string_pretty(&file).map_err(|err| err.to_string())?;
     std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    Ok((path, file.describe(baseline.as_ref())))
+    let summary = file.describe(baseline.as_ref());
+    Ok((path, summary, file))
 }
 
 /// Seconds with three decimals, as KUTTL writes times.
@@ -131,7 +126,7 @@ mod tests {
             wall: Duration::from_secs(1),
             ignored: 0,
             server: Some("v1.28.7"),
-            coverage_summary: None,
+            coverage: None,
         }
     }
 
