@@ -13,7 +13,8 @@
 //! - Under nextest's process-per-test mode each process runs one trial: before hooks run once per
 //!   nextest run, coordinated through lock files keyed on `NEXTEST_RUN_ID`; after hooks run when
 //!   the nextest run has ended, in the reaper the first process starts (`reaper.rs`, started by
-//!   the harness before its trials).
+//!   the harness before its trials). With a run id, several machines share one run's hooks
+//!   through Leases in the cluster (`shared_run`).
 //!
 //! What a hook does is behind [`Hooks`], so this coordination is tested without a cluster.
 
@@ -67,6 +68,15 @@ pub(crate) trait Hooks: Sync {
         &'a self,
         scope: &'a Scope,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+    /// Runs the before hook of `scope` once for every machine of a run spread over several
+    /// (`shared_run.rs`); on one machine, as [`Hooks::run`].
+    fn run_once_for_all_machines<'a>(
+        &'a self,
+        scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        self.run(scope)
+    }
 
     /// Whether the run was interrupted: then no before hook starts, and trials that have not
     /// entered their scope fail with this message. After hooks still run.
@@ -173,9 +183,11 @@ impl Lifecycle {
             return Ok(());
         };
         if let Mode::ProcessPerTest(dir) = &self.mode {
-            once_per_run(dir, "beforeCollection", hooks.run(&Scope::BeforeCollection)).await?;
+            let collection = hooks.run_once_for_all_machines(&Scope::BeforeCollection);
+            once_per_run(dir, "beforeCollection", collection).await?;
             let scope = Scope::BeforeSuite(suite.into());
-            return once_per_run(dir, &format!("beforeSuite-{suite}"), hooks.run(&scope)).await;
+            let suite_hook = hooks.run_once_for_all_machines(&scope);
+            return once_per_run(dir, &format!("beforeSuite-{suite}"), suite_hook).await;
         }
         let fixture = &self.suites[index];
         if fixture.hooked {

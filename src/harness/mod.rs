@@ -11,6 +11,7 @@ mod progress;
 mod reaper;
 mod records;
 mod run_state;
+mod shared_run;
 mod slots;
 mod trials;
 

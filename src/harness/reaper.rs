@@ -17,6 +17,7 @@ use std::io::Write;
 
 use super::lifecycle::{Hooks, Scope};
 use super::run_state::RunState;
+use super::shared_run::{AfterTurn, SharedRun};
 use crate::load::Collection;
 
 /// Set in the reaper's environment: the run's folder.
@@ -93,53 +94,181 @@ fn owed<'a>(suites: impl Iterator<Item = &'a str>, dir: &Path) -> Vec<Scope> {
 }
 
 /// The reaper's work; `collection` is the run's, `dir` the run's folder. What it does goes to
-/// the log beside the folder (its stdout and stderr go there too, for anything else).
+/// the log beside the folder (its stdout and stderr go there too, for anything else) and, while
+/// it can be opened, to the nextest runner's stderr.
 pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
-    let mut log: Box<dyn Write> = match std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(log_path(dir))
-    {
-        Ok(file) => Box::new(file),
-        Err(_) => Box::new(std::io::stderr()),
-    };
-    if let Ok(pid) = std::env::var(WATCH_ENV) {
-        while running(&pid) {
-            std::thread::sleep(POLL);
-        }
-    }
-    let _ = writeln!(
-        log,
-        "the nextest run has ended; running the after hooks owed"
-    );
-    let owed = owed(
-        collection.suites.iter().map(|suite| suite.name.as_str()),
-        dir,
-    );
+    let watched = std::env::var(WATCH_ENV).ok();
+    let mut log = Log::open(dir, watched.as_deref());
     let state = RunState::new(collection);
     let failed = crate::run::RUNTIME.block_on(async {
-        let mut failed = false;
-        for scope in &owed {
-            if let Err(err) = state.run(scope).await {
-                failed = true;
-                let _ = writeln!(log, "error: {}:\n{err}", scope.name());
+        let failed = match state.shared_run() {
+            None => {
+                if let Some(pid) = &watched {
+                    while running(pid) {
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+                log.say("the nextest run has ended; running the after hooks owed");
+                let suites = state.collection.suites.iter().map(|s| s.name.as_str());
+                run_hooks(&state, &owed(suites, dir), &mut log).await
             }
-        }
+            Some(Err(err)) => {
+                log.say(&format!(
+                    "error: the run shared by several machines: {err}; no after hook ran"
+                ));
+                true
+            }
+            Some(Ok(run)) => end_shared_run(&state, run, watched.as_deref(), &mut log).await,
+        };
         if let Some(note) = state.shut_down().await {
-            let _ = writeln!(log, "{note}");
+            log.say(&note);
         }
         failed
     });
     for line in state.records.hook_trace() {
-        let _ = writeln!(log, "{line}");
+        log.say(&line);
     }
     if let Err(err) = std::fs::remove_dir_all(dir) {
-        let _ = writeln!(log, "cannot remove {}: {err}", dir.display());
+        log.say(&format!("cannot remove {}: {err}", dir.display()));
     }
     if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Runs the after hooks `owed`, in order; whether one failed.
+async fn run_hooks(state: &RunState, owed: &[Scope], log: &mut Log) -> bool {
+    let mut failed = false;
+    for scope in owed {
+        // The hooks that ran are listed with their outcome at the end (`hook_trace`).
+        if let Err(err) = state.run(scope).await {
+            failed = true;
+            log.say(&format!("error: {}:\n{err}", scope.name()));
+        }
+    }
+    failed
+}
+
+/// This machine's end of a run spread over several: it joins the run, renews its Lease while the
+/// nextest runner `watched` lives, then waits for the other machines; the first to see them all
+/// ended runs the after hooks owed anywhere and deletes the run's Leases. Whether it failed.
+async fn end_shared_run(
+    state: &RunState,
+    run: &SharedRun,
+    watched: Option<&str>,
+    log: &mut Log,
+) -> bool {
+    let coordinator = match state.coordinator(run).await {
+        Ok(coordinator) => coordinator,
+        Err(err) => {
+            log.say(&format!(
+                "error: the shared run {}: {err}; no after hook ran",
+                run.run_id
+            ));
+            return true;
+        }
+    };
+    match coordinator.join().await {
+        Ok(()) => log.say(&format!(
+            "machine {} joined run {:?} (Leases in namespace {}, {} s each)",
+            run.machine, run.run_id, run.namespace, run.lease_seconds
+        )),
+        Err(err) => log.say(&format!("error: joining the shared run: {err}")),
+    }
+    let renew_every = run.lease_duration() / 3;
+    let mut renewed = tokio::time::Instant::now();
+    while watched.is_some_and(running) {
+        tokio::time::sleep(POLL).await;
+        if renewed.elapsed() >= renew_every {
+            renewed = tokio::time::Instant::now();
+            match coordinator.renew_machine().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    log.say("this machine's Lease is gone: another machine counted it as gone")
+                }
+                Err(err) => log.say(&format!("error: renewing this machine's Lease: {err}")),
+            }
+        }
+    }
+    if let Err(err) = coordinator.finish_machine().await {
+        log.say(&format!("error: {err}"));
+    }
+    log.say("this machine's tests have ended; waiting for the run's other machines");
+    let suites: Vec<&str> = state
+        .collection
+        .suites
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let turn = coordinator.after_turn(&suites, |line| log.say(&line)).await;
+    match turn {
+        Ok(AfterTurn::Theirs { holder }) => {
+            log.say(&format!("machine {holder} runs the after hooks"));
+            false
+        }
+        Ok(AfterTurn::Mine { owed, machines }) => {
+            log.say(&format!(
+                "every machine has ended (finished: {}; gone: {}); running the after hooks owed",
+                machines.finished.join(", "),
+                if machines.gone.is_empty() {
+                    "none".to_string()
+                } else {
+                    machines.gone.join(", ")
+                },
+            ));
+            let failed = run_hooks(state, &owed, log).await;
+            match coordinator.clean_up().await {
+                Ok(count) => log.say(&format!("deleted the run's {count} Leases")),
+                Err(err) => log.say(&format!("error: {err}")),
+            }
+            failed
+        }
+        Err(err) => {
+            log.say(&format!(
+                "error: waiting for the run's other machines: {err}; no after hook ran"
+            ));
+            true
+        }
+    }
+}
+
+/// Where the reaper says what it does: its log file, and the nextest runner's stderr while that
+/// can be written (a terminal, or a CI step's pipe, which then stays open until the reaper ends).
+struct Log {
+    file: Box<dyn Write + Send>,
+    runner: Option<std::fs::File>,
+}
+
+impl Log {
+    fn open(dir: &Path, watched: Option<&str>) -> Self {
+        let file: Box<dyn Write + Send> = match std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(log_path(dir))
+        {
+            Ok(file) => Box::new(file),
+            Err(_) => Box::new(std::io::stderr()),
+        };
+        let runner = watched.and_then(|pid| {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(Path::new("/proc").join(pid).join("fd/2"))
+                .ok()
+        });
+        Self { file, runner }
+    }
+
+    /// Writes `line`, timed, to the log and the runner's stderr.
+    fn say(&mut self, line: &str) {
+        let time = chrono::Utc::now().format("%H:%M:%S%.3f");
+        let _ = writeln!(self.file, "{time} {line}");
+        if let Some(runner) = &mut self.runner
+            && writeln!(runner, "kuttl-rs after hooks: {line}").is_err()
+        {
+            self.runner = None;
+        }
     }
 }
 

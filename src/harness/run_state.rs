@@ -12,6 +12,7 @@ use super::lifecycle::{Hooks, Lifecycle, Scope};
 use super::loader::Loader;
 use super::progress::Progress;
 use super::records::Records;
+use super::shared_run::{self, Coordinator, KubeLeases, SettingsError, SharedRun};
 use super::slots::{Place, Slots};
 use crate::cluster::{AssetsError, Cluster, ClusterError};
 use crate::load::{Collection, Masks};
@@ -39,6 +40,8 @@ pub(crate) struct RunState {
     slots: OnceLock<Slots>,
     /// The collection's shared namespace: whether this run created it.
     shared_namespace: tokio::sync::OnceCell<Result<bool, NamespaceError>>,
+    /// The run spread over several machines this process takes part in, if any.
+    shared_run: Option<Result<SharedRun, SettingsError>>,
 }
 
 impl RunState {
@@ -46,6 +49,7 @@ impl RunState {
     pub(crate) fn new(collection: Collection) -> Self {
         let collection = Arc::new(collection);
         let masks = Arc::new(collection.masks.clone());
+        let shared_run = shared_run::for_this_process(&collection);
         Self {
             loader: Loader::new(Arc::clone(&collection)),
             collection,
@@ -58,6 +62,46 @@ impl RunState {
             lifecycle: OnceLock::new(),
             slots: OnceLock::new(),
             shared_namespace: tokio::sync::OnceCell::new(),
+            shared_run,
+        }
+    }
+
+    /// The run spread over several machines this process takes part in, if any.
+    pub(crate) fn shared_run(&self) -> Option<&Result<SharedRun, SettingsError>> {
+        self.shared_run.as_ref()
+    }
+
+    /// This machine's side of the shared run `run`, talking to the run's cluster.
+    pub(crate) async fn coordinator(
+        &self,
+        run: &SharedRun,
+    ) -> Result<Coordinator<KubeLeases>, ClusterError> {
+        let client = self.cluster().await?.client("kuttl-rs shared run", None)?;
+        Ok(Coordinator::new(
+            KubeLeases::new(client, &run.namespace),
+            run.clone(),
+        ))
+    }
+
+    /// The before hook of `scope`, once for all the machines of the shared run.
+    async fn run_hook_for_all_machines(&self, scope: &Scope) -> Result<(), String> {
+        let hooked = match scope {
+            Scope::BeforeSuite(suite) | Scope::AfterSuite(suite) => {
+                self.loader.suite_has_hooks(suite)
+            }
+            Scope::BeforeCollection | Scope::AfterCollection => {
+                self.collection.before.is_some() || self.collection.after.is_some()
+            }
+        };
+        match &self.shared_run {
+            None => self.run_hook(scope).await,
+            // A scope without hooks needs no Lease.
+            Some(_) if !hooked => self.run_hook(scope).await,
+            Some(Err(err)) => Err(format!("the run shared by several machines: {err}")),
+            Some(Ok(run)) => {
+                let coordinator = self.coordinator(run).await.map_err(|err| err.to_string())?;
+                coordinator.before_once(scope, self.run_hook(scope)).await
+            }
         }
     }
 
@@ -286,6 +330,13 @@ impl Hooks for RunState {
         scope: &'a Scope,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(self.run_hook(scope))
+    }
+
+    fn run_once_for_all_machines<'a>(
+        &'a self,
+        scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(self.run_hook_for_all_machines(scope))
     }
 
     fn stopped(&self) -> Option<&'static str> {

@@ -1,0 +1,383 @@
+//! What a shared run's Leases say: who holds a before hook and with what outcome, which machines
+//! still run, which after hooks are owed. Pure functions of the Leases and the time.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+
+use super::super::lifecycle::Scope;
+use super::{RUN_LABEL, SharedRun};
+
+/// Label: what a Lease stands for (`machine`, `before`, `after`).
+const ROLE_LABEL: &str = "kuttl-rs.dev/role";
+/// Annotation of a before Lease: the suite whose hook it carries (absent: the collection's).
+const SUITE: &str = "kuttl-rs.dev/suite";
+/// Annotation of a before Lease once its hook ended: `ok` or `failed`.
+const OUTCOME: &str = "kuttl-rs.dev/outcome";
+/// Annotation of a before Lease whose hook failed: the message.
+const ERROR: &str = "kuttl-rs.dev/error";
+/// Annotation of a machine Lease once the machine's nextest run ended: when.
+const FINISHED: &str = "kuttl-rs.dev/finished";
+
+/// What a Lease stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Machine,
+    Before,
+    After,
+}
+
+impl Role {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Machine => "machine",
+            Self::Before => "before",
+            Self::After => "after",
+        }
+    }
+}
+
+/// A new Lease of the run, held by this machine since `now`.
+pub(crate) fn new_lease(run: &SharedRun, name: &str, role: Role, now: Timestamp) -> Lease {
+    Lease {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(run.namespace.clone()),
+            labels: Some(BTreeMap::from([
+                (RUN_LABEL.to_string(), run.key.clone()),
+                (ROLE_LABEL.to_string(), role.label().to_string()),
+                (
+                    "app.kubernetes.io/managed-by".to_string(),
+                    "kuttl-rs".to_string(),
+                ),
+            ])),
+            annotations: Some(BTreeMap::from([(
+                "kuttl-rs.dev/run-id".to_string(),
+                run.run_id.clone(),
+            )])),
+            ..ObjectMeta::default()
+        },
+        spec: Some(LeaseSpec {
+            holder_identity: Some(run.machine.clone()),
+            lease_duration_seconds: Some(run.lease_seconds),
+            acquire_time: Some(MicroTime(now)),
+            renew_time: Some(MicroTime(now)),
+            lease_transitions: Some(0),
+            ..LeaseSpec::default()
+        }),
+    }
+}
+
+/// A new before Lease for `scope`, held by this machine.
+pub(crate) fn new_before_lease(run: &SharedRun, scope: &Scope, now: Timestamp) -> Lease {
+    let mut lease = new_lease(run, &run.before_lease(scope), Role::Before, now);
+    if let Scope::BeforeSuite(suite) = scope {
+        annotate(&mut lease, SUITE, suite);
+    }
+    lease
+}
+
+fn annotate(lease: &mut Lease, key: &str, value: &str) {
+    lease
+        .metadata
+        .annotations
+        .get_or_insert_default()
+        .insert(key.to_string(), value.to_string());
+}
+
+fn annotation<'l>(lease: &'l Lease, key: &str) -> Option<&'l str> {
+    lease
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+fn role(lease: &Lease) -> Option<&str> {
+    lease
+        .metadata
+        .labels
+        .as_ref()?
+        .get(ROLE_LABEL)
+        .map(String::as_str)
+}
+
+/// The Lease's holder identity.
+pub(crate) fn holder(lease: &Lease) -> &str {
+    lease
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.holder_identity.as_deref())
+        .unwrap_or("(no holder)")
+}
+
+/// Renews `lease` for its holder at `now`.
+pub(crate) fn renewed(mut lease: Lease, now: Timestamp) -> Lease {
+    lease.spec.get_or_insert_default().renew_time = Some(MicroTime(now));
+    lease
+}
+
+/// `lease`, taken over by `run`'s machine at `now` (its holder has expired).
+pub(crate) fn taken_over(mut lease: Lease, run: &SharedRun, now: Timestamp) -> Lease {
+    let spec = lease.spec.get_or_insert_default();
+    spec.holder_identity = Some(run.machine.clone());
+    spec.acquire_time = Some(MicroTime(now));
+    spec.renew_time = Some(MicroTime(now));
+    spec.lease_transitions = Some(spec.lease_transitions.unwrap_or(0) + 1);
+    lease
+}
+
+/// A before Lease with its hook's outcome written in.
+pub(crate) fn with_outcome(mut lease: Lease, result: &Result<(), String>, now: Timestamp) -> Lease {
+    match result {
+        Ok(()) => annotate(&mut lease, OUTCOME, "ok"),
+        Err(err) => {
+            annotate(&mut lease, OUTCOME, "failed");
+            annotate(&mut lease, ERROR, err);
+        }
+    }
+    renewed(lease, now)
+}
+
+/// A machine Lease marked as finished at `now`.
+pub(crate) fn finished(mut lease: Lease, now: Timestamp) -> Lease {
+    annotate(&mut lease, FINISHED, &now.to_string());
+    renewed(lease, now)
+}
+
+/// Whether the Lease's holder has not renewed it within its duration, at `now`. A Lease without
+/// a renewal time counts from when it was acquired; one with neither has expired.
+pub(crate) fn expired(lease: &Lease, now: Timestamp) -> bool {
+    let Some(spec) = &lease.spec else {
+        return true;
+    };
+    let Some(MicroTime(last)) = spec.renew_time.as_ref().or(spec.acquire_time.as_ref()) else {
+        return true;
+    };
+    let duration = SignedDuration::from_secs(spec.lease_duration_seconds.unwrap_or(0).into());
+    last.checked_add(duration).is_ok_and(|until| until < now)
+}
+
+/// A before hook, as its Lease tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BeforeSeen {
+    /// Its holder runs it and renews the Lease.
+    Running { holder: String },
+    /// Its holder stopped renewing the Lease before the hook ended: another machine takes over.
+    Abandoned { holder: String },
+    /// It ended, on machine `holder`.
+    Done {
+        holder: String,
+        result: Result<(), String>,
+    },
+}
+
+pub(crate) fn before_seen(lease: &Lease, now: Timestamp) -> BeforeSeen {
+    let holder = holder(lease).to_string();
+    match annotation(lease, OUTCOME) {
+        Some("ok") => BeforeSeen::Done {
+            holder,
+            result: Ok(()),
+        },
+        Some(_) => BeforeSeen::Done {
+            holder,
+            result: Err(annotation(lease, ERROR)
+                .unwrap_or("the before hook failed")
+                .to_string()),
+        },
+        None if expired(lease, now) => BeforeSeen::Abandoned { holder },
+        None => BeforeSeen::Running { holder },
+    }
+}
+
+/// The machines of the run, by their Leases.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Machines {
+    /// Still running their tests (their Lease is renewed).
+    pub running: Vec<String>,
+    /// Their nextest run ended.
+    pub finished: Vec<String>,
+    /// Stopped renewing their Lease without finishing: counted as gone.
+    pub gone: Vec<String>,
+}
+
+impl Machines {
+    pub(crate) fn read(leases: &[Lease], now: Timestamp) -> Self {
+        let mut machines = Self::default();
+        for lease in leases.iter().filter(|l| role(l) == Some("machine")) {
+            let holder = holder(lease).to_string();
+            if annotation(lease, FINISHED).is_some() {
+                machines.finished.push(holder);
+            } else if expired(lease, now) {
+                machines.gone.push(holder);
+            } else {
+                machines.running.push(holder);
+            }
+        }
+        machines
+    }
+
+    /// How many machines have joined the run.
+    pub(crate) fn joined(&self) -> usize {
+        self.running.len() + self.finished.len() + self.gone.len()
+    }
+
+    /// Whether every machine has ended, and (when the run says how many take part) all of them
+    /// have joined.
+    pub(crate) fn all_ended(&self, expected: Option<usize>) -> bool {
+        self.running.is_empty() && expected.is_none_or(|expected| self.joined() >= expected)
+    }
+}
+
+/// Whether someone holds the run's `after` Lease.
+pub(crate) fn after_taken(leases: &[Lease]) -> Option<&str> {
+    leases
+        .iter()
+        .find(|lease| role(lease) == Some("after"))
+        .map(holder)
+}
+
+/// The after hooks owed: one per before Lease of the run (its hook started on some machine),
+/// suites in `suite_order`, then the collection's.
+pub(crate) fn owed(leases: &[Lease], suite_order: &[&str]) -> Vec<Scope> {
+    let before: Vec<Option<&str>> = leases
+        .iter()
+        .filter(|lease| role(lease) == Some("before"))
+        .map(|lease| annotation(lease, SUITE))
+        .collect();
+    let mut owed: Vec<Scope> = suite_order
+        .iter()
+        .filter(|suite| before.contains(&Some(suite)))
+        .map(|suite| Scope::AfterSuite(suite.to_string()))
+        .collect();
+    if before.contains(&None) {
+        owed.push(Scope::AfterCollection);
+    }
+    owed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(machine: &str) -> SharedRun {
+        SharedRun::from_env(
+            |name| (name == super::super::RUN_ID_ENV).then(|| "r1".to_string()),
+            "suites",
+            machine,
+            "host",
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + seconds).unwrap()
+    }
+
+    #[test]
+    fn a_lease_expires_its_duration_after_the_last_renewal() {
+        let lease = new_lease(&run("a"), "l", Role::Machine, at(0));
+        assert!(!expired(&lease, at(60)));
+        assert!(expired(&lease, at(61)));
+        let lease = renewed(lease, at(50));
+        assert!(!expired(&lease, at(110)));
+        assert!(expired(&lease, at(111)));
+        assert!(expired(&Lease::default(), at(0)));
+    }
+
+    #[test]
+    fn a_before_lease_runs_then_tells_its_outcome_or_is_abandoned() {
+        let scope = Scope::BeforeSuite("hooks".into());
+        let lease = new_before_lease(&run("a"), &scope, at(0));
+        let holder = "host/a".to_string();
+        assert_eq!(
+            before_seen(&lease, at(10)),
+            BeforeSeen::Running {
+                holder: holder.clone()
+            }
+        );
+        assert_eq!(
+            before_seen(&lease, at(61)),
+            BeforeSeen::Abandoned {
+                holder: holder.clone()
+            }
+        );
+        let failed = with_outcome(lease.clone(), &Err("exit status 1".into()), at(5));
+        // An ended hook's outcome holds whatever the time.
+        assert_eq!(
+            before_seen(&failed, at(1000)),
+            BeforeSeen::Done {
+                holder: holder.clone(),
+                result: Err("exit status 1".into())
+            }
+        );
+        let taken = taken_over(lease, &run("b"), at(70));
+        assert_eq!(
+            before_seen(&taken, at(71)),
+            BeforeSeen::Running {
+                holder: "host/b".into()
+            }
+        );
+        assert_eq!(taken.spec.as_ref().unwrap().lease_transitions, Some(1));
+        let ok = with_outcome(taken, &Ok(()), at(75));
+        assert_eq!(
+            before_seen(&ok, at(80)),
+            BeforeSeen::Done {
+                holder: "host/b".into(),
+                result: Ok(())
+            }
+        );
+    }
+
+    #[test]
+    fn machines_are_running_finished_or_gone_and_the_run_ends_when_none_runs() {
+        let a = new_lease(&run("a"), "ma", Role::Machine, at(0));
+        let b = new_lease(&run("b"), "mb", Role::Machine, at(0));
+        let hook = new_before_lease(&run("a"), &Scope::BeforeCollection, at(0));
+        let seen = Machines::read(&[a.clone(), b.clone(), hook], at(30));
+        assert_eq!(seen.running, ["host/a", "host/b"]);
+        assert!(!seen.all_ended(None));
+
+        let a = finished(a, at(40));
+        let seen = Machines::read(&[a.clone(), b.clone()], at(50));
+        assert_eq!((seen.finished.len(), seen.running.len()), (1, 1));
+        assert!(!seen.all_ended(None));
+
+        // b stopped renewing at 0: gone after 60 s, and the run has ended.
+        let seen = Machines::read(&[a.clone(), b.clone()], at(61));
+        assert_eq!(seen.gone, ["host/b"]);
+        assert!(seen.all_ended(None));
+        assert!(seen.all_ended(Some(2)));
+        // Three machines take part and only two joined: not yet.
+        assert!(!seen.all_ended(Some(3)));
+        // A finished machine stays finished whatever the time.
+        assert_eq!(Machines::read(&[a], at(10_000)).finished, ["host/a"]);
+    }
+
+    #[test]
+    fn after_hooks_are_owed_where_any_machine_started_a_before_hook() {
+        let (a, b) = (run("a"), run("b"));
+        let leases = [
+            new_before_lease(&b, &Scope::BeforeSuite("hooks".into()), at(0)),
+            new_lease(&a, "ma", Role::Machine, at(0)),
+            new_before_lease(&a, &Scope::BeforeCollection, at(0)),
+            new_before_lease(&a, &Scope::BeforeSuite("core".into()), at(0)),
+        ];
+        assert_eq!(
+            owed(&leases, &["core", "apps", "hooks"]),
+            [
+                Scope::AfterSuite("core".into()),
+                Scope::AfterSuite("hooks".into()),
+                Scope::AfterCollection
+            ]
+        );
+        assert_eq!(owed(&leases[1..2], &["core"]), []);
+        assert_eq!(after_taken(&leases), None);
+        let after = new_lease(&b, &b.after_lease(), Role::After, at(0));
+        assert_eq!(after_taken(&[after]), Some("host/b"));
+    }
+}
