@@ -41,7 +41,8 @@
 //! - the `gostd` crate (`crates/gostd`): Go's `os.Expand`, `filepath.Match` and `filepath.Clean`,
 //!   shared by loading, the engine and the template engine.
 //! - `harness`: libtest-mimic trials, command-line handling, run-wide state (loading, hook
-//!   running, records), the lifecycle hooks as shared fixtures, and the `parallel` slots.
+//!   running, records), the lifecycle hooks as shared fixtures, and the `parallel` slots; under
+//!   nextest, the reaper that runs after hooks and the Leases several machines share a run by.
 //! - `run`: the engine — namespaces, step order, apply, watch-driven assert windows, commands,
 //!   hooks, the clusters steps name by kubeconfig, failure messages. It records outcomes and never
 //!   prints.

@@ -310,6 +310,8 @@ impl Harness {
         );
         let collection = load::collection::read_with(self.collection.as_deref(), &self.overrides)
             .map_err(|err| (name, err.to_string()))?;
+        shared_run::check_env(|name| std::env::var(name).ok())
+            .map_err(|err| ("environment".to_string(), err.to_string()))?;
         load::collection::with_env(collection, |name| std::env::var(name).ok())
             .map_err(|err| ("environment".to_string(), err.to_string()))
     }

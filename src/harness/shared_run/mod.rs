@@ -94,6 +94,50 @@ pub(crate) fn run_id(env: impl Fn(&str) -> Option<String>) -> Option<String> {
     None
 }
 
+/// Checks the shared run's variables other than the run id, set or not: a bad value is an error
+/// on every run, not only on the machines of a shared one.
+pub(crate) fn check_env(env: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+    settings(&env).map(|_| ())
+}
+
+/// The Lease duration in seconds, the number of machines and the Leases' namespace.
+fn settings(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(i32, Option<usize>, String), SettingsError> {
+    let lease_seconds = match env(LEASE_SECONDS_ENV) {
+        None => DEFAULT_LEASE_SECONDS,
+        Some(value) => value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|seconds| *seconds > 0)
+            .ok_or(SettingsError {
+                variable: LEASE_SECONDS_ENV,
+                value,
+                expected: "a whole number of seconds above 0",
+            })?,
+    };
+    let machines = match env(MACHINES_ENV) {
+        None => None,
+        Some(value) => Some(
+            value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|machines| *machines > 0)
+                .ok_or(SettingsError {
+                    variable: MACHINES_ENV,
+                    value,
+                    expected: "a number of machines above 0",
+                })?,
+        ),
+    };
+    let namespace = env(LEASE_NAMESPACE_ENV)
+        .filter(|namespace| !namespace.is_empty())
+        .unwrap_or_else(|| DEFAULT_LEASE_NAMESPACE.to_string());
+    Ok((lease_seconds, machines, namespace))
+}
+
 fn is_index((k, n): (&str, &str)) -> bool {
     k.parse::<u32>().is_ok() && n.parse::<u32>().is_ok()
 }
@@ -101,47 +145,17 @@ fn is_index((k, n): (&str, &str)) -> bool {
 impl SharedRun {
     /// The shared run this machine takes part in, if the environment names one. `collection`
     /// tells runs of different collections apart under one run id; `nextest_run_id` and
-    /// `hostname` name this machine.
+    /// `hostname` name this machine. The other variables are checked with or without a run id.
     pub(crate) fn from_env(
         env: impl Fn(&str) -> Option<String>,
         collection: &str,
         nextest_run_id: &str,
         hostname: &str,
     ) -> Result<Option<Self>, SettingsError> {
+        let (lease_seconds, machines, namespace) = settings(&env)?;
         let Some(run_id) = run_id(&env) else {
             return Ok(None);
         };
-        let lease_seconds = match env(LEASE_SECONDS_ENV) {
-            None => DEFAULT_LEASE_SECONDS,
-            Some(value) => value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|seconds| *seconds > 0)
-                .ok_or(SettingsError {
-                    variable: LEASE_SECONDS_ENV,
-                    value,
-                    expected: "a whole number of seconds above 0",
-                })?,
-        };
-        let machines = match env(MACHINES_ENV) {
-            None => None,
-            Some(value) => Some(
-                value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|machines| *machines > 0)
-                    .ok_or(SettingsError {
-                        variable: MACHINES_ENV,
-                        value,
-                        expected: "a number of machines above 0",
-                    })?,
-            ),
-        };
-        let namespace = env(LEASE_NAMESPACE_ENV)
-            .filter(|namespace| !namespace.is_empty())
-            .unwrap_or_else(|| DEFAULT_LEASE_NAMESPACE.to_string());
         Ok(Some(Self {
             key: short_digest(&format!("{run_id}\n{collection}"), 10),
             run_id,
@@ -315,11 +329,13 @@ mod tests {
             err.to_string(),
             "KUTTL_LEASE_SECONDS=\"0\": a whole number of seconds above 0"
         );
-        let err = run(&[(RUN_ID_ENV, "r1"), (MACHINES_ENV, "two")]).unwrap_err();
+        let err = run(&[(MACHINES_ENV, "two")]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "KUTTL_RUN_MACHINES=\"two\": a number of machines above 0"
         );
+        assert_eq!(check_env(env(&[(MACHINES_ENV, "two")])), Err(err));
+        assert_eq!(check_env(env(&[(MACHINES_ENV, "2")])), Ok(()));
     }
 
     #[test]
