@@ -208,6 +208,10 @@ async fn end_shared_run(
             log.say(&format!("machine {holder} runs the after hooks"));
             false
         }
+        Ok(AfterTurn::Ended) => {
+            log.say("another machine has run the after hooks and deleted the run's Leases");
+            false
+        }
         Ok(AfterTurn::Mine { owed, machines }) => {
             log.say(&format!(
                 "every machine has ended (finished: {}; gone: {}); running the after hooks owed",

@@ -25,6 +25,9 @@ pub(crate) enum AfterTurn {
     },
     /// The machine that holds the run's `after` Lease.
     Theirs { holder: String },
+    /// Another machine has already run the after hooks and deleted the run's Leases, this
+    /// machine's with them.
+    Ended,
 }
 
 /// This machine's side of a shared run.
@@ -193,7 +196,8 @@ impl<S: LeaseStore> Coordinator<S> {
     /// Waits until no machine of the run is running, then decides who runs the after hooks: the
     /// first machine to create the run's `after` Lease. When the run says how many machines take
     /// part, it also waits for them to join, at most one Lease duration after every machine
-    /// that joined has ended. `say` gets each new state of the wait.
+    /// that joined has ended. A machine whose own Lease is gone finds the run already ended.
+    /// `say` gets each new state of the wait.
     pub(crate) async fn after_turn(
         &self,
         suite_order: &[&str],
@@ -204,6 +208,13 @@ impl<S: LeaseStore> Coordinator<S> {
         let mut said = String::new();
         loop {
             let leases = self.store.list(&selector).await?;
+            let mine = self.run.machine_lease();
+            if !leases
+                .iter()
+                .any(|l| l.metadata.name.as_ref() == Some(&mine))
+            {
+                return Ok(AfterTurn::Ended);
+            }
             if let Some(holder) = seen::after_taken(&leases) {
                 return Ok(AfterTurn::Theirs {
                     holder: holder.to_string(),
@@ -502,6 +513,30 @@ mod tests {
         );
         assert_eq!(a.clean_up().await.unwrap(), 5);
         assert!(store.names().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_machine_that_finds_the_run_already_ended_runs_no_after_hook() {
+        let (store, clock) = (MemoryLeases::default(), Clock::new());
+        let (a, b) = (
+            machine(&store, "a", &clock, Some("2")),
+            machine(&store, "b", &clock, Some("2")),
+        );
+        a.join().await.unwrap();
+        b.join().await.unwrap();
+        a.finish_machine().await.unwrap();
+        // b ends, runs the after hooks and deletes the Leases between two of a's reads.
+        let b_ends = async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            b.finish_machine().await.unwrap();
+            let turn = b.after_turn(&[], |_| {}).await.unwrap();
+            b.clean_up().await.unwrap();
+            turn
+        };
+        let (a_turn, b_turn) = tokio::join!(a.after_turn(&[], |_| {}), b_ends);
+        assert!(matches!(b_turn, AfterTurn::Mine { .. }), "{b_turn:?}");
+        assert_eq!(a_turn.unwrap(), AfterTurn::Ended);
+        assert!(store.names().is_empty(), "{:?}", store.names());
     }
 
     #[tokio::test(start_paused = true)]
