@@ -342,6 +342,18 @@ mod tests {
         }
     }
 
+    /// Machines `a` and `b` of one run.
+    fn pair<'s>(
+        store: &'s MemoryLeases,
+        clock: &Clock,
+        expected: Option<&str>,
+    ) -> (Coordinator<&'s MemoryLeases>, Coordinator<&'s MemoryLeases>) {
+        (
+            machine(store, "a", clock, expected),
+            machine(store, "b", clock, expected),
+        )
+    }
+
     impl<S: LeaseStore> LeaseStore for &S {
         fn get(
             &self,
@@ -380,10 +392,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_before_hook_runs_once_across_machines_and_all_get_its_outcome() {
         let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = (
-            machine(&store, "a", &clock, None),
-            machine(&store, "b", &clock, None),
-        );
+        let (a, b) = pair(&store, &clock, None);
         let runs = AtomicUsize::new(0);
         let scope = Scope::BeforeSuite("hooks".into());
         let (ra, rb) = tokio::join!(
@@ -405,10 +414,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_holder_renews_a_long_hook_so_nobody_takes_it_over() {
         let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = (
-            machine(&store, "a", &clock, None),
-            machine(&store, "b", &clock, None),
-        );
+        let (a, b) = pair(&store, &clock, None);
         let runs = AtomicUsize::new(0);
         let scope = Scope::BeforeCollection;
         // The hook takes 100 s, the Lease 30 s: the wall clock moves with tokio's paused time.
@@ -432,10 +438,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_before_hook_whose_holder_died_is_taken_over_after_the_lease_expires() {
         let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = (
-            machine(&store, "a", &clock, None),
-            machine(&store, "b", &clock, None),
-        );
+        let (a, b) = pair(&store, &clock, None);
         let scope = Scope::BeforeSuite("hooks".into());
         // a took the Lease and died: it is never renewed.
         assert!(
@@ -466,10 +469,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_last_machine_to_end_runs_the_after_hooks_once_and_cleans_up() {
         let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = (
-            machine(&store, "a", &clock, None),
-            machine(&store, "b", &clock, None),
-        );
+        let (a, b) = pair(&store, &clock, None);
         a.join().await.unwrap();
         b.join().await.unwrap();
         let runs = AtomicUsize::new(0);
@@ -518,10 +518,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_machine_that_finds_the_run_already_ended_runs_no_after_hook() {
         let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = (
-            machine(&store, "a", &clock, Some("2")),
-            machine(&store, "b", &clock, Some("2")),
-        );
+        let (a, b) = pair(&store, &clock, Some("2"));
         a.join().await.unwrap();
         b.join().await.unwrap();
         a.finish_machine().await.unwrap();
@@ -542,10 +539,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_machine_that_stops_renewing_counts_as_gone_after_the_lease_duration() {
         let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = (
-            machine(&store, "a", &clock, None),
-            machine(&store, "b", &clock, None),
-        );
+        let (a, b) = pair(&store, &clock, None);
         a.join().await.unwrap();
         b.join().await.unwrap();
         a.finish_machine().await.unwrap();
