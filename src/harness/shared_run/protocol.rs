@@ -8,9 +8,9 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::jiff::Timestamp;
 
 use super::super::lifecycle::Scope;
-use super::SharedRun;
 use super::leases::{LeaseError, LeaseStore};
 use super::seen::{self, BeforeSeen, Machines, Role};
+use super::settings::SharedRun;
 
 /// How often a waiting machine reads the Leases again.
 const POLL: Duration = Duration::from_secs(1);

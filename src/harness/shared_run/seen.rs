@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 use super::super::lifecycle::Scope;
-use super::{RUN_LABEL, SharedRun};
+use super::settings::{RUN_LABEL, SharedRun};
 
 /// Label: what a Lease stands for (`machine`, `before`, `after`).
 const ROLE_LABEL: &str = "kuttl-rs.dev/role";
@@ -265,7 +265,7 @@ mod tests {
 
     fn run(machine: &str) -> SharedRun {
         SharedRun::from_env(
-            |name| (name == super::super::RUN_ID_ENV).then(|| "r1".to_string()),
+            |name| (name == super::super::settings::RUN_ID_ENV).then(|| "r1".to_string()),
             "suites",
             machine,
             "host",
