@@ -259,10 +259,11 @@ impl Harness {
             );
         }
         schedule(&state, &planned, &mut args);
+        let mut records_for_reaper = None;
         if running_cluster_trials(&planned, &args).next().is_some() {
             // Both may print: before libtest's first line, not inside its stream.
             state.fetch_envtest();
-            start_reaper();
+            records_for_reaper = start_reaper();
         }
         // A weak handle: the run's state (and the folder of remote suites it owns) must go when
         // the run ends, while this task waits for a signal that never comes.
@@ -280,7 +281,12 @@ impl Harness {
         let started = std::time::Instant::now();
         let trials = planned.into_iter().map(|p| p.trial).collect();
         let conclusion = libtest_mimic::run(&args, trials);
-        let outputs = conclude(&state, started.elapsed(), conclusion.num_ignored);
+        let outputs = conclude(
+            &state,
+            started.elapsed(),
+            conclusion.num_ignored,
+            records_for_reaper.as_deref(),
+        );
         let mut stderr = std::io::stderr().lock();
         let printed = outputs.print(&state, &split.dropped, &mut stderr);
         if run::interrupted() {
@@ -369,14 +375,19 @@ fn schedule(state: &RunState, planned: &[Planned], args: &mut Arguments) {
 }
 
 /// Under nextest, starts the run's after-hook reaper (the first process of the run does).
-fn start_reaper() {
-    let Some(dir) = lifecycle::nextest_run_dir() else {
-        return;
-    };
+/// Returns the folder where this process leaves its records for the reaper, which writes the
+/// run's reports; `None` when no reaper runs.
+fn start_reaper() -> Option<PathBuf> {
+    let dir = lifecycle::nextest_run_dir()?;
     match reaper::start_once(&dir) {
-        Ok(Some(line)) | Err(line) => eprintln!("{line}"),
+        Ok(Some(line)) => eprintln!("{line}"),
         Ok(None) => {}
+        Err(line) => {
+            eprintln!("{line}");
+            return None;
+        }
     }
+    reaper::records_dir(&dir)
 }
 
 /// The cluster trials the command line runs.
@@ -398,11 +409,18 @@ struct Outputs {
     report: Result<Vec<PathBuf>, String>,
 }
 
-/// Runs the collection's after hook, writes coverage, shuts the run down and writes the reports.
-fn conclude(state: &RunState, elapsed: std::time::Duration, ignored: u64) -> Outputs {
+/// Runs the collection's after hook, writes coverage, shuts the run down and writes the reports;
+/// with `records_for_reaper` (under nextest), saves the records there instead of writing coverage
+/// and reports, which the reaper writes for the whole run.
+fn conclude(
+    state: &RunState,
+    elapsed: std::time::Duration,
+    ignored: u64,
+    records_for_reaper: Option<&Path>,
+) -> Outputs {
     let (after_collection, coverage, server, note) = run::RUNTIME.block_on(async {
         let result = state.lifecycle().finish(state).await;
-        let coverage = match state.collection.report.coverage {
+        let coverage = match state.collection.report.coverage && records_for_reaper.is_none() {
             true => Some(state.write_coverage().await),
             false => None,
         };
@@ -421,7 +439,17 @@ fn conclude(state: &RunState, elapsed: std::time::Duration, ignored: u64) -> Out
             _ => None,
         },
     };
-    let report = report::write(&state.collection.report, &run, &tests, &hooks);
+    let report = match records_for_reaper {
+        None => report::write(&state.collection.report, &run, &tests, &hooks),
+        Some(dir) => {
+            let file = dir.join(format!("{}.json", std::process::id()));
+            state
+                .records
+                .save(&file)
+                .map(|()| Vec::new())
+                .map_err(|err| format!("saving this test's records in {}: {err}", file.display()))
+        }
+    };
     Outputs {
         after_collection,
         coverage: coverage.map(|written| written.map(|(summary, _)| summary)),

@@ -33,6 +33,12 @@ pub(crate) fn log_path(dir: &Path) -> PathBuf {
     dir.with_extension("log")
 }
 
+/// Where the run's test processes leave their records for the reaper, which writes the run's
+/// reports from them; `None` where there is no reaper.
+pub(crate) fn records_dir(dir: &Path) -> Option<PathBuf> {
+    cfg!(target_os = "linux").then(|| dir.join("records"))
+}
+
 /// Elsewhere there is no reaper: after hooks do not run under nextest.
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn start_once(_dir: &Path) -> Result<Option<String>, String> {
@@ -100,8 +106,9 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
     let watched = std::env::var(WATCH_ENV).ok();
     let mut log = Log::open(dir, watched.as_deref());
     let state = RunState::new(collection);
+    let started = std::time::Instant::now();
     let failed = crate::run::RUNTIME.block_on(async {
-        let failed = match state.shared_run() {
+        match state.shared_run() {
             None => {
                 if let Some(pid) = &watched {
                     while running(pid) {
@@ -119,23 +126,35 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
                 true
             }
             Some(Ok(run)) => end_shared_run(&state, run, watched.as_deref(), &mut log).await,
-        };
-        if let Some(note) = state.shut_down().await {
-            log.say(&note);
         }
-        failed
     });
-    for line in state.records.hook_trace() {
-        log.say(&line);
-    }
+    let reported = write_reports(&state, dir, started.elapsed(), &mut log);
     if let Err(err) = std::fs::remove_dir_all(dir) {
         log.say(&format!("cannot remove {}: {err}", dir.display()));
     }
-    if failed {
+    if failed || !reported {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Writes the run's reports (and coverage) from the records the test processes left and the after
+/// hooks', as a run under `cargo test` does, and shuts the run down; says what it wrote. Whether
+/// all went well.
+fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &mut Log) -> bool {
+    if let Some(records) = records_dir(dir)
+        && let Err(err) = state.records.add_saved(&records)
+    {
+        log.say(&format!("error: {err}"));
+    }
+    let outputs = super::conclude(state, elapsed, 0, None);
+    let mut printed = Vec::new();
+    let ok = outputs.print(state, &[], &mut printed);
+    for line in String::from_utf8_lossy(&printed).lines() {
+        log.say(line);
+    }
+    ok
 }
 
 /// Runs the after hooks `owed`, in order; whether one failed.

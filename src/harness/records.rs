@@ -1,6 +1,7 @@
 //! What a run recorded for its reports: every cluster trial's outcome, the tests whose files did
 //! not load, and every hook that ran.
 
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -60,6 +61,45 @@ impl Records {
         (tests, lock(&self.hooks).clone())
     }
 
+    /// Saves the records to `file`, for the process that writes the run's reports (under
+    /// nextest, each test runs in a process of its own).
+    pub(crate) fn save(&self, file: &Path) -> std::io::Result<()> {
+        let saved = Saved {
+            tests: lock(&self.tests).clone(),
+            load_failures: lock(&self.load_failures).clone(),
+            hooks: lock(&self.hooks).clone(),
+        };
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(file, serde_json::to_vec(&saved)?)
+    }
+
+    /// Adds the records saved in each file of `dir` (none when it does not exist); returns how
+    /// many files it read, or the first that could not be.
+    pub(crate) fn add_saved(&self, dir: &Path) -> Result<usize, String> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(format!("reading {}: {err}", dir.display())),
+        };
+        let mut read = 0;
+        for entry in entries {
+            let path = entry
+                .map_err(|err| format!("reading {}: {err}", dir.display()))?
+                .path();
+            let saved: Saved = std::fs::read(&path)
+                .map_err(|err| err.to_string())
+                .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|err| err.to_string()))
+                .map_err(|err| format!("reading the records in {}: {err}", path.display()))?;
+            lock(&self.tests).extend(saved.tests);
+            lock(&self.load_failures).extend(saved.load_failures);
+            lock(&self.hooks).extend(saved.hooks);
+            read += 1;
+        }
+        Ok(read)
+    }
+
     /// One line per hook that ran: name, file, outcome, duration and start time.
     pub(crate) fn hook_trace(&self) -> Vec<String> {
         lock(&self.hooks)
@@ -85,9 +125,82 @@ impl Records {
     }
 }
 
+/// Records as one process saves them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    tests: Vec<TestRecord>,
+    load_failures: Vec<TestRecord>,
+    hooks: Vec<HookRecord>,
+}
+
 /// Locks a mutex, recovering the data of a poisoned one (a panicking trial must not lose records).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::run::StepRecord;
+
+    fn test_record(test: &str, failure: Option<&str>) -> TestRecord {
+        let mut record =
+            TestRecord::not_started("core", test, SystemTime::UNIX_EPOCH, String::new());
+        record.setup_failure = None;
+        record.steps.push(StepRecord {
+            label: "0-apply".into(),
+            started: SystemTime::UNIX_EPOCH + Duration::from_millis(1500),
+            duration: Duration::from_millis(250),
+            assertions: 2,
+            failure: failure.map(str::to_string),
+            last_error: failure.map(str::to_string),
+        });
+        record
+    }
+
+    #[test]
+    fn records_saved_by_several_processes_come_back_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Records::new();
+        first.test(test_record("a", None));
+        first.hook(HookRecord {
+            name: "beforeCollection".into(),
+            suite: None,
+            source: "kuttl.yaml:3".into(),
+            started: SystemTime::UNIX_EPOCH,
+            duration: Duration::from_secs(1),
+            failure: Some("exit status 3".into()),
+            requests: vec![("GET".into(), "/api/v1/namespaces".into())],
+        });
+        first.save(&dir.path().join("records/1.json")).unwrap();
+        let second = Records::new();
+        second.test(test_record("b", Some("value mismatch")));
+        second.load_failure(test_record("c", Some("bad file")));
+        second.save(&dir.path().join("records/2.json")).unwrap();
+
+        let merged = Records::new();
+        assert_eq!(merged.add_saved(&dir.path().join("records")), Ok(2));
+        let (mut tests, hooks) = merged.all();
+        tests.sort_by(|x, y| x.test.cmp(&y.test));
+        let names: Vec<&str> = tests.iter().map(|t| t.test.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert!(!tests[0].failed() && tests[1].failed());
+        assert_eq!(
+            tests[1].steps[0].started,
+            SystemTime::UNIX_EPOCH + Duration::from_millis(1500)
+        );
+        assert_eq!(hooks[0].failure.as_deref(), Some("exit status 3"));
+        assert_eq!(hooks[0].requests.len(), 1);
+        // No folder: nothing saved; a broken file: an error that names it.
+        assert_eq!(merged.add_saved(&dir.path().join("none")), Ok(0));
+        std::fs::write(dir.path().join("records/3.json"), "{").unwrap();
+        let err = Records::new()
+            .add_saved(&dir.path().join("records"))
+            .unwrap_err();
+        assert!(err.contains("records/3.json"), "{err}");
+    }
 }

@@ -1,10 +1,11 @@
 //! What the engine emits: one record per test (with its steps) and per hook that ran. Reports,
-//! artifacts and coverage are made from these.
+//! artifacts and coverage are made from these. Under nextest, each test process saves its records
+//! for the process that writes the run's reports (serde).
 
 use std::time::{Duration, SystemTime};
 
 /// One test's outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TestRecord {
     pub suite: String,
     pub test: String,
@@ -55,7 +56,7 @@ impl TestRecord {
 }
 
 /// One step's outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StepRecord {
     /// `<index>-<name>`.
     pub label: String,
@@ -70,7 +71,7 @@ pub(crate) struct StepRecord {
 }
 
 /// One hook that ran.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct HookRecord {
     /// `beforeCollection`, `apps::afterSuite`, …
     pub name: String,
