@@ -148,6 +148,14 @@ fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &mut Log)
     {
         log.say(&format!("error: {err}"));
     }
+    // Coverage maps the requests onto the API server's operations: connect to it, unless the
+    // run's cluster is one a connection would start (the test processes' clusters are gone).
+    if state.collection.report.coverage
+        && matches!(state.collection.cluster, crate::load::ClusterSource::Kubeconfig)
+        && let Err(err) = crate::run::RUNTIME.block_on(state.cluster())
+    {
+        log.say(&format!("error: coverage: {err}"));
+    }
     let outputs = super::conclude(state, elapsed, 0, None);
     let mut printed = Vec::new();
     let ok = outputs.print(state, &[], &mut printed);
