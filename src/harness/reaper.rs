@@ -151,7 +151,10 @@ fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &mut Log)
     // Coverage maps the requests onto the API server's operations: connect to it, unless the
     // run's cluster is one a connection would start (the test processes' clusters are gone).
     if state.collection.report.coverage
-        && matches!(state.collection.cluster, crate::load::ClusterSource::Kubeconfig)
+        && matches!(
+            state.collection.cluster,
+            crate::load::ClusterSource::Kubeconfig
+        )
         && let Err(err) = crate::run::RUNTIME.block_on(state.cluster())
     {
         log.say(&format!("error: coverage: {err}"));
