@@ -77,21 +77,23 @@ impl Records {
 
     /// Adds the records saved in each file of `dir` (none when it does not exist); returns how
     /// many files it read, or the first that could not be.
-    pub(crate) fn add_saved(&self, dir: &Path) -> Result<usize, String> {
+    pub(crate) fn add_saved(&self, dir: &Path) -> Result<usize, SavedRecordsError> {
+        let fail = |path: &Path, message: String| SavedRecordsError {
+            path: path.to_path_buf(),
+            message,
+        };
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(err) => return Err(format!("reading {}: {err}", dir.display())),
+            Err(err) => return Err(fail(dir, err.to_string())),
         };
         let mut read = 0;
         for entry in entries {
-            let path = entry
-                .map_err(|err| format!("reading {}: {err}", dir.display()))?
-                .path();
+            let path = entry.map_err(|err| fail(dir, err.to_string()))?.path();
             let saved: Saved = std::fs::read(&path)
                 .map_err(|err| err.to_string())
                 .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|err| err.to_string()))
-                .map_err(|err| format!("reading the records in {}: {err}", path.display()))?;
+                .map_err(|message| fail(&path, message))?;
             lock(&self.tests).extend(saved.tests);
             lock(&self.load_failures).extend(saved.load_failures);
             lock(&self.hooks).extend(saved.hooks);
@@ -123,6 +125,14 @@ impl Records {
             })
             .collect()
     }
+}
+
+/// Saved records that could not be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("reading the saved test records in {}: {message}", path.display())]
+pub(crate) struct SavedRecordsError {
+    path: std::path::PathBuf,
+    message: String,
 }
 
 /// Records as one process saves them.
@@ -183,7 +193,7 @@ mod tests {
         second.save(&dir.path().join("records/2.json")).unwrap();
 
         let merged = Records::new();
-        assert_eq!(merged.add_saved(&dir.path().join("records")), Ok(2));
+        assert_eq!(merged.add_saved(&dir.path().join("records")).unwrap(), 2);
         let (mut tests, hooks) = merged.all();
         tests.sort_by(|x, y| x.test.cmp(&y.test));
         let names: Vec<&str> = tests.iter().map(|t| t.test.as_str()).collect();
@@ -196,11 +206,12 @@ mod tests {
         assert_eq!(hooks[0].failure.as_deref(), Some("exit status 3"));
         assert_eq!(hooks[0].requests.len(), 1);
         // No folder: nothing saved; a broken file: an error that names it.
-        assert_eq!(merged.add_saved(&dir.path().join("none")), Ok(0));
+        assert_eq!(merged.add_saved(&dir.path().join("none")).unwrap(), 0);
         std::fs::write(dir.path().join("records/3.json"), "{").unwrap();
         let err = Records::new()
             .add_saved(&dir.path().join("records"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("records/3.json"), "{err}");
     }
 }
