@@ -133,9 +133,13 @@ async fn create(
     value: &Value,
     scope: &str,
 ) -> Result<(), kube::Error> {
-    let object: DynamicObject =
-        serde_json::from_value(value.clone()).map_err(kube::Error::SerdeError)?;
-    let created = target.api.create(&PostParams::default(), &object).await?;
+    // The document as written, not read into `ObjectMeta` first: the API server judges it and
+    // says what is wrong (a number as a label value), as KUTTL's unstructured create does.
+    let body = serde_json::to_vec(value).map_err(kube::Error::SerdeError)?;
+    let request = kube::core::Request::new(target.api.resource_url())
+        .create(&PostParams::default(), body)
+        .map_err(kube::Error::BuildRequest)?;
+    let created: DynamicObject = target.api.clone().into_client().request(request).await?;
     let name = created.metadata.name.unwrap_or_default();
     let id = target.id(&name);
     ctx.test.log.line(scope, &format!("{id} created"));
