@@ -203,7 +203,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 11 passed; 12 failed;"),
+            .contains("test result: FAILED. 12 passed; 13 failed;"),
         "{}",
         RUN.output
     );
@@ -286,4 +286,22 @@ fn mask_fields_mask_a_config_map_key_and_leave_the_rest() {
         ],
     );
     assert_nowhere(&written_failure("masked-configmap"), "cm-token-Xy7-live");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_number_as_a_label_value_fails_with_the_api_servers_reason() {
+    assert_eq!(
+        RUN.outcome("failing::numeric-label"),
+        Some("FAILED"),
+        "{}",
+        RUN.output
+    );
+    assert_contains(
+        RUN.failure_of("failing::numeric-label"),
+        &[
+            "applying /v1, Kind=ConfigMap numeric-label failed (tests/fixtures/failing/failing/numeric-label/00-configmap.yaml:1)",
+            "cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
+        ],
+    );
 }
