@@ -1,9 +1,12 @@
-//! After hooks under nextest. nextest runs each test in a process of its own and tells tests
-//! nothing when the run ends, so the first test process of a run starts a detached copy of the
-//! test binary, the reaper: it waits for the nextest runner (the test processes' parent) to exit,
-//! then runs the after hook of every scope whose before hook ran on this machine (suites in the
-//! collection's order, then the collection), and removes the run's folder. Its output goes to
-//! `<run folder>.log`, which the first test's output names.
+//! After hooks and reports under nextest. nextest runs each test in a process of its own and
+//! tells tests nothing when the run ends, so the first test process of a run starts a detached
+//! copy of the test binary, the reaper: it waits for the nextest runner (the test processes'
+//! parent) to exit, then runs the after hook of every scope whose before hook ran on this machine
+//! (suites in the collection's order, then the collection) — or, in a run shared by several
+//! machines (`shared_run`), takes its turn with the other machines through the cluster's Leases —
+//! writes the run's reports from the records the test processes left, and removes the run's
+//! folder. Its output goes to `<run folder>.log`, which the first test's output names, and to the
+//! runner's stderr while it can.
 //!
 //! Linux only: the reaper watches the runner through `/proc`.
 
