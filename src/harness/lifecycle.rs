@@ -70,7 +70,7 @@ pub(crate) trait Hooks: Sync {
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 
     /// Runs the before hook of `scope` once for every machine of a run spread over several
-    /// (`shared_run.rs`); on one machine, as [`Hooks::run`].
+    /// (`shared_run`); on one machine, as [`Hooks::run`].
     fn run_once_for_all_machines<'a>(
         &'a self,
         scope: &'a Scope,
