@@ -85,22 +85,26 @@ impl RunState {
 
     /// The before hook of `scope`, once for all the machines of the shared run.
     async fn run_hook_for_all_machines(&self, scope: &Scope) -> Result<(), String> {
-        let hooked = match scope {
+        match &self.shared_run {
+            None => self.run_hook(scope).await,
+            // A scope without hooks needs no Lease.
+            Some(_) if !self.scope_has_hooks(scope) => self.run_hook(scope).await,
+            Some(Err(err)) => Err(format!("the run shared by several machines: {err}")),
+            Some(Ok(run)) => {
+                let coordinator = self.coordinator(run).await.map_err(|err| err.to_string())?;
+                coordinator.before_once(scope, self.run_hook(scope)).await
+            }
+        }
+    }
+
+    /// Whether the scope's suite (or the collection) declares a before or an after hook.
+    fn scope_has_hooks(&self, scope: &Scope) -> bool {
+        match scope {
             Scope::BeforeSuite(suite) | Scope::AfterSuite(suite) => {
                 self.loader.suite_has_hooks(suite)
             }
             Scope::BeforeCollection | Scope::AfterCollection => {
                 self.collection.before.is_some() || self.collection.after.is_some()
-            }
-        };
-        match &self.shared_run {
-            None => self.run_hook(scope).await,
-            // A scope without hooks needs no Lease.
-            Some(_) if !hooked => self.run_hook(scope).await,
-            Some(Err(err)) => Err(format!("the run shared by several machines: {err}")),
-            Some(Ok(run)) => {
-                let coordinator = self.coordinator(run).await.map_err(|err| err.to_string())?;
-                coordinator.before_once(scope, self.run_hook(scope)).await
             }
         }
     }
