@@ -210,6 +210,22 @@ impl Cluster {
     pub(crate) fn kubeconfig(&self) -> Option<&str> {
         self.kubeconfig.as_deref()
     }
+
+    /// A cluster at `url` (plain HTTP, no credentials) for offline tests against a stand-in API
+    /// server; `embedded`: as an embedded control plane, without a namespace controller.
+    #[cfg(test)]
+    pub(crate) fn for_tests(url: &str, embedded: bool) -> Self {
+        let config = Config::new(url.parse().expect("a URL"));
+        Self {
+            endpoint: Arc::new(Endpoint::new(config).expect("a client for a plain URL")),
+            kubeconfig: None,
+            resolver: Arc::default(),
+            started: Mutex::default(),
+            embedded,
+            coverage: false,
+            shared_elsewhere: Mutex::default(),
+        }
+    }
 }
 
 /// Checks that the API server answers within [`PROBE_TIMEOUT`].

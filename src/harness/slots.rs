@@ -1,7 +1,8 @@
-//! The `parallel` slots of a run: how many tests do work (namespace creation and steps) at once.
+//! The `parallel` slots of a run: how many tests do work (namespace creation, steps, and deleting
+//! what other tests can see) at once.
 //!
-//! A test holds a slot only while it works; its cleanup (waiting for the namespace controller)
-//! runs outside, so the run's libtest threads outnumber the slots. A free slot goes to the waiting
+//! A test gives its slot away before its own namespace finalizes (waiting for the namespace
+//! controller, see `run::test_run`), so the run's libtest threads outnumber the slots. A free slot goes to the waiting
 //! test that comes first in the run's order (suite order, then name), so the order tests start in
 //! does not depend on which thread got there first.
 

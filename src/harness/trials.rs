@@ -281,16 +281,15 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     name: test_name,
                     dir,
                 };
-                // The slot is held while the test works, not while its namespace finalizes.
+                // The slot is held while the test works and withdraws what other tests can see,
+                // not while its own namespace finalizes.
                 let slot = tokio::select! {
                     slot = state.slots().acquire(state.place(suite_name, test_name)) => slot,
                     () = run::until_interrupted() => return not_started(run::INTERRUPTED.to_string()),
                 };
                 state.progress.started();
-                let worked = run::work(cluster, id, body, settings, &trial_name).await;
-                drop(slot);
-                let finished = match worked {
-                    Ok(worked) => worked.clean_up().await,
+                let finished = match run::work(cluster, id, body, settings, &trial_name).await {
+                    Ok(worked) => worked.clean_up(slot).await,
                     Err(not_started) => not_started,
                 };
                 state.progress.ended(finished.0.is_ok());

@@ -147,7 +147,7 @@ async fn create(
         api: target.api.clone(),
         name,
         id,
-        cluster_scoped: target.namespace.is_none(),
+        reach: ctx.reach(target),
     });
     Ok(())
 }

@@ -4,7 +4,12 @@
 use std::sync::{Arc, Mutex};
 
 use kube::Api;
-use kube::api::DynamicObject;
+use kube::api::{DeleteParams, DynamicObject};
+use tokio::time::Instant;
+
+use super::gone::{self, Deletion, NotGone, Waited};
+use super::interrupt;
+use super::log::TestLog;
 
 /// An object the test created.
 pub(crate) struct Created {
@@ -12,9 +17,22 @@ pub(crate) struct Created {
     pub name: String,
     /// KUTTL's id: `Kind:namespace/name`, `Kind:/name` when cluster-scoped.
     pub id: String,
-    /// Not in any namespace (a CRD, a ClusterRole, a Namespace): deleting the test's namespace
-    /// does not delete it.
-    pub cluster_scoped: bool,
+    /// Who can see it, and so when its deletion must be over.
+    pub reach: Reach,
+}
+
+/// Who can see an object a test created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// In the test's own namespace on the run's cluster: no other test looks there, and the object
+    /// goes with the namespace.
+    OwnNamespace,
+    /// Anywhere else (cluster-scoped, in another namespace or the run's shared one, on a step's
+    /// cluster): other tests can see it, so it must be gone before the test gives its slot away.
+    Shared,
+    /// A namespace on an API server without a namespace controller: seen by others, but it never
+    /// finishes terminating, so its deletion is sent and not waited for.
+    SharedNeverFinalized,
 }
 
 /// The objects of one test, shared with the interruption registry.
@@ -29,22 +47,82 @@ pub(crate) fn take(created: &CreatedObjects) -> Vec<Created> {
     )
 }
 
-/// The ids of the cluster-scoped objects in `created`.
-pub(crate) fn cluster_scoped_ids(created: &CreatedObjects) -> Vec<String> {
-    ids(created, |object| object.cluster_scoped)
-}
-
-/// The ids of every object in `created`.
-pub(crate) fn all_ids(created: &CreatedObjects) -> Vec<String> {
-    ids(created, |_| true)
-}
-
-fn ids(created: &CreatedObjects, wanted: impl Fn(&Created) -> bool) -> Vec<String> {
+/// The ids of the objects in `created` that do not go with the test's namespace.
+pub(crate) fn shared_ids(created: &CreatedObjects) -> Vec<String> {
     created
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .iter()
-        .filter(|object| wanted(object))
+        .filter(|object| object.reach != Reach::OwnNamespace)
         .map(|object| object.id.clone())
         .collect()
+}
+
+/// Deletes `objects` (oldest first as given) newest first, KUTTL's order, so that a custom
+/// resource goes before its definition. Then waits, for all at once, until every [`Reach::Shared`]
+/// one is gone or `deadline` passes. Objects in the test's own namespace go with it: their
+/// deletion is sent, not waited for. `Err` names each object that could not be deleted or did not
+/// go, one per line.
+pub(crate) async fn delete(
+    objects: Vec<Created>,
+    deadline: Instant,
+    log: &TestLog,
+    trial_name: &str,
+) -> Result<(), String> {
+    let mut failures = Vec::new();
+    let mut deleted = Vec::new();
+    let params = DeleteParams::default();
+    for object in objects.into_iter().rev() {
+        let deletion = gone::delete(&object.api, &object.name, &params, deadline).await;
+        match (deletion, object.reach) {
+            (Ok(Deletion::AlreadyGone), _) => {}
+            (Ok(Deletion::Accepted), Reach::OwnNamespace) => {}
+            (Ok(Deletion::Accepted), _) => {
+                log.line(
+                    "cleanup",
+                    &format!("{} deleted (outside the test's namespace)", object.id),
+                );
+                interrupt::note(|| format!("deleted {} (created by {trial_name})", object.id));
+                deleted.push(object);
+            }
+            (Err(reason), Reach::OwnNamespace) => log.line(
+                "cleanup",
+                &format!("deleting {} failed: {reason}", object.id),
+            ),
+            (Err(reason), _) => failures.push(format!("deleting {} failed: {reason}", object.id)),
+        }
+    }
+    let waiting: Vec<&Created> = deleted
+        .iter()
+        .filter(|object| object.reach == Reach::Shared)
+        .collect();
+    let waits = waiting
+        .iter()
+        .map(|object| gone::wait(&object.api, &object.name, deadline));
+    for (object, waited) in waiting.iter().zip(futures::future::join_all(waits).await) {
+        match waited {
+            Ok(Waited::Gone) => log.line("cleanup", &format!("{} is gone", object.id)),
+            Ok(Waited::Interrupted) => log.line(
+                "cleanup",
+                &format!(
+                    "the run was interrupted: not waiting for {} to go",
+                    object.id
+                ),
+            ),
+            Err(NotGone::Read(reason)) => {
+                failures.push(format!("waiting for {} to be deleted: {reason}", object.id))
+            }
+            Err(NotGone::TimedOut { last_error }) => failures.push(format!(
+                "waiting for {} to be deleted timed out{}",
+                object.id,
+                last_error
+                    .map(|err| format!(" (last error: {err})"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+    match failures.is_empty() {
+        true => Ok(()),
+        false => Err(failures.join("\n")),
+    }
 }

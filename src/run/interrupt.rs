@@ -150,8 +150,8 @@ impl Registry {
     }
 
     /// Aborting: kills every registered background command, removes the tests' private folders,
-    /// and lists, per registered test, its namespace and the cluster-scoped objects it created that
-    /// are still there.
+    /// and lists, per registered test, its namespace and the objects it created outside that
+    /// namespace that are still there.
     pub(crate) fn abort(&self) -> Vec<String> {
         remove_private_folders();
         let entries: Vec<Entry> = self.lock().drain().map(|(_, entry)| entry).collect();
@@ -175,12 +175,8 @@ impl Registry {
                     entry.name
                 ));
             }
-            // A test's namespaced objects go with its namespace; a hook's (in `default`) do not.
-            let ids = match entry.namespace {
-                Some(_) => created::cluster_scoped_ids(&entry.created),
-                None => created::all_ids(&entry.created),
-            };
-            for id in ids {
+            // A test's objects in its own namespace go with it; a hook's (in `default`) do not.
+            for id in created::shared_ids(&entry.created) {
                 left.push(format!("left behind: {id} (created by {})", entry.name));
             }
         }

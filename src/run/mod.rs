@@ -14,6 +14,9 @@ mod delete;
 mod diff;
 mod error;
 mod events;
+#[cfg(test)]
+mod fake_api;
+mod gone;
 mod hooks;
 mod interrupt;
 mod log;

@@ -2,16 +2,15 @@
 //! for it) after the last.
 
 use std::hash::{BuildHasher, RandomState};
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Client};
 use tokio::time::Instant;
 
-use super::api_error::{api_message, is_not_found};
+use super::api_error::api_message;
 use super::error::NamespaceError;
-use super::interrupt;
+use super::gone::{self, Deletion, NotGone, Waited};
 use super::log::TestLog;
 
 const ADJECTIVES: &[&str] = &[
@@ -28,7 +27,6 @@ const ANIMALS: &[&str] = &[
 ];
 /// KUTTL's suffix alphabet (no vowels, no look-alike characters).
 const SUFFIX_CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-const POLL: Duration = Duration::from_millis(100);
 
 /// A fresh name: `kuttl-test-<adjective>-<animal>-<4 characters>`.
 pub(crate) fn generate_name() -> String {
@@ -82,20 +80,14 @@ pub(crate) async fn delete(
 ) -> Result<(), NamespaceError> {
     let api: Api<Namespace> = Api::all(client.clone());
     log.line("cleanup", &format!("Deleting namespace {name:?}"));
-    loop {
-        match api.delete(name, &DeleteParams::background()).await {
-            Ok(_) => break,
-            Err(err) if is_not_found(&err) => return Ok(()),
-            Err(err) if is_transient(&err) && Instant::now() < deadline => {
-                tokio::time::sleep(POLL).await
-            }
-            Err(err) => {
-                return Err(NamespaceError::Delete {
-                    name: name.to_string(),
-                    reason: api_message(&err),
-                });
-            }
-        }
+    let deletion = gone::delete(&api, name, &DeleteParams::background(), deadline)
+        .await
+        .map_err(|reason| NamespaceError::Delete {
+            name: name.to_string(),
+            reason,
+        })?;
+    if deletion == Deletion::AlreadyGone {
+        return Ok(());
     }
     if !wait {
         log.line(
@@ -104,65 +96,29 @@ pub(crate) async fn delete(
         );
         return Ok(());
     }
-    loop {
-        if interrupt::interrupted() {
+    match gone::wait(&api, name, deadline).await {
+        Ok(Waited::Gone) => Ok(()),
+        Ok(Waited::Interrupted) => {
             log.line(
                 "cleanup",
                 "the run was interrupted: not waiting for the namespace to go",
             );
-            return Ok(());
+            Ok(())
         }
-        let last_error = match api.get_opt(name).await {
-            Ok(None) => return Ok(()),
-            Ok(Some(_)) => None,
-            Err(err) if is_transient(&err) => Some(api_message(&err)),
-            Err(err) => {
-                return Err(NamespaceError::Wait {
-                    name: name.to_string(),
-                    reason: api_message(&err),
-                });
-            }
-        };
-        if Instant::now() >= deadline {
-            return Err(NamespaceError::WaitTimeout {
-                name: name.to_string(),
-                last_error,
-            });
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Errors that say nothing about the namespace: the API server could not be reached or was
-/// briefly unable to serve.
-fn is_transient(err: &kube::Error) -> bool {
-    match err {
-        kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
-        _ => true,
+        Err(NotGone::Read(reason)) => Err(NamespaceError::Wait {
+            name: name.to_string(),
+            reason,
+        }),
+        Err(NotGone::TimedOut { last_error }) => Err(NamespaceError::WaitTimeout {
+            name: name.to_string(),
+            last_error,
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[rstest::rstest]
-    #[case::throttled(429, true)]
-    #[case::internal(500, true)]
-    #[case::bad_gateway(502, true)]
-    #[case::unavailable(503, true)]
-    #[case::gateway_timeout(504, true)]
-    #[case::forbidden(403, false)]
-    #[case::conflict(409, false)]
-    fn only_errors_that_say_nothing_about_the_namespace_are_asked_again(
-        #[case] code: u16,
-        #[case] transient: bool,
-    ) {
-        let err = kube::Error::Api(Box::new(
-            kube::core::Status::failure("message", "Reason").with_code(code),
-        ));
-        assert_eq!(is_transient(&err), transient);
-    }
 
     #[test]
     fn names_have_kuttls_shape_and_differ() {

@@ -6,10 +6,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures::FutureExt;
-use kube::api::DeleteParams;
 use tokio::time::Instant;
 
-use super::api_error::{api_message, is_not_found};
 use super::error::SetupError;
 use super::outcome::{StepRecord, TestRecord};
 use super::step::{self, StepFailure};
@@ -174,9 +172,11 @@ pub(crate) async fn work(
 }
 
 impl Worked {
-    /// Stops background commands, deletes what the test created and its namespace (waiting until
-    /// it is gone), and gives the test's outcome.
-    pub(crate) async fn clean_up(self) -> Finished {
+    /// Cleans up around the test's `slot`, which it gives away in between. While holding it: kills
+    /// the background commands and deletes what the test created, waiting until everything other
+    /// tests can see is gone. After: deletes the test's own namespace (in every cluster its steps
+    /// used) and waits until it is gone. Then gives the test's outcome.
+    pub(crate) async fn clean_up<Slot>(self, slot: Slot) -> Finished {
         let Worked {
             ctx,
             clusters,
@@ -187,7 +187,14 @@ impl Worked {
             clock,
             trial_name,
         } = self;
-        let cleanup = cleanup(&ctx, &clusters, &settings).await;
+        let shared = withdraw(&ctx, &settings).await;
+        drop(slot);
+        let own = finalize(&ctx, &clusters, &settings).await;
+        let cleanup = match (shared, own) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(failure), Ok(())) | (Ok(()), Err(failure)) => Err(failure),
+            (Err(shared), Err(own)) => Err(format!("{shared}\n{own}")),
+        };
         if let Err(err) = &cleanup {
             let _ = writeln!(message, "cleanup failed: {err}");
             record.cleanup_failure = Some(err.clone());
@@ -314,14 +321,10 @@ async fn run_step(
 /// Why a test stopped or did not start when the run was interrupted.
 pub(crate) const INTERRUPTED: &str = "interrupted: the run was stopped (Ctrl-C or SIGTERM)";
 
-/// Kills background commands, deletes created objects (newest first, no wait; cluster-scoped
-/// ones are named in the log) and then the test's own namespace (waiting until it is gone, unless
-/// the run was interrupted), unless skipDelete. A shared namespace is the run's to delete.
-async fn cleanup(
-    ctx: &TestState,
-    clusters: &StepClusters,
-    settings: &TestSettings,
-) -> Result<(), String> {
+/// What a test does before it gives its slot away: kills its background commands and, unless
+/// skipDelete, deletes what it created (newest first), waiting until every object other tests can
+/// see is gone (within the step timeout).
+async fn withdraw(ctx: &TestState, settings: &TestSettings) -> Result<(), String> {
     let stopped = command::stop_background(ctx).await;
     if stopped > 0 {
         interrupt::note(|| {
@@ -338,30 +341,25 @@ async fn cleanup(
         );
         return Ok(());
     }
-    for object in created::take(&ctx.created).iter().rev() {
-        match object
-            .api
-            .delete(&object.name, &DeleteParams::default())
-            .await
-        {
-            Ok(_) if object.cluster_scoped => {
-                ctx.log.line(
-                    "cleanup",
-                    &format!("{} deleted (cluster-scoped)", object.id),
-                );
-                interrupt::note(|| {
-                    format!("deleted {} (created by {})", object.id, ctx.trial_name)
-                });
-            }
-            Ok(_) => {}
-            Err(err) if is_not_found(&err) => {}
-            Err(err) => ctx.log.line(
-                "cleanup",
-                &format!("deleting {} failed: {}", object.id, api_message(&err)),
-            ),
-        }
-    }
-    if settings.shared_namespace.is_some() {
+    let deadline = Instant::now() + seconds(ctx.step_timeout);
+    created::delete(
+        created::take(&ctx.created),
+        deadline,
+        &ctx.log,
+        &ctx.trial_name,
+    )
+    .await
+}
+
+/// What a test does after it gave its slot away: deletes its own namespace and waits until it is
+/// gone (unless the run was interrupted), in the run's cluster and every cluster its steps used.
+/// Nothing to do under skipDelete or in a shared namespace, which is the run's to delete.
+async fn finalize(
+    ctx: &TestState,
+    clusters: &StepClusters,
+    settings: &TestSettings,
+) -> Result<(), String> {
+    if settings.skip_delete || settings.shared_namespace.is_some() {
         return Ok(());
     }
     let own = namespace::delete(
@@ -454,4 +452,395 @@ fn indent(text: &str, prefix: &str) -> String {
         .trim_end_matches('\n')
         .to_string()
         + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use kube::Api;
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+
+    use super::*;
+    use crate::run::created::{Created, Reach};
+    use crate::run::fake_api::{Answer, FakeApi, Journal, not_found, object};
+    use crate::run::interrupt::Children;
+    use crate::run::objects::Target;
+
+    const OWN: &str = "kuttl-test-own";
+    const DEPLOYMENT: &str = "/apis/apps/v1/namespaces/kube-system/deployments/coredns";
+    const POD: &str = "/api/v1/namespaces/kube-system/pods/metrics-server";
+    const CONFIGMAP: &str = "/api/v1/namespaces/kuttl-test-own/configmaps/settings";
+    const CRD: &str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com";
+    const NAMESPACE: &str = "/api/v1/namespaces/kuttl-test-own";
+    const OTHER_NAMESPACE: &str = "/api/v1/namespaces/extra";
+
+    /// The test's slot: dropping it writes into the journal how many background commands of the
+    /// test still run.
+    struct Slot {
+        journal: Journal,
+        background: Children,
+    }
+
+    impl Drop for Slot {
+        fn drop(&mut self) {
+            let running = self.background.lock().unwrap().len();
+            self.journal.mark(format!(
+                "slot given away, {running} background commands running"
+            ));
+        }
+    }
+
+    fn settings(step_timeout: i64) -> TestSettings {
+        TestSettings {
+            step_timeout,
+            skip_delete: false,
+            shared_namespace: None,
+            namespace: OWN.into(),
+            show_events: false,
+            masks: Arc::default(),
+        }
+    }
+
+    fn context(api: &FakeApi, embedded: bool, settings: &TestSettings) -> Arc<TestState> {
+        let state = TestState::new(
+            api.cluster(embedded),
+            "suite::test",
+            settings.namespace.clone(),
+            settings.shared_namespace.is_none(),
+            std::env::temp_dir(),
+            settings.step_timeout,
+            false,
+        );
+        Arc::new(state.unwrap())
+    }
+
+    /// Where an object of `gvk` and `plural` named in `namespace` (`None`: cluster-scoped) lives.
+    fn target(
+        ctx: &TestState,
+        gvk: (&str, &str, &str),
+        plural: &str,
+        namespace: Option<&str>,
+    ) -> Target {
+        let (group, version, kind) = gvk;
+        let resource =
+            ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+        let client = ctx.connection.client.clone();
+        let api = match namespace {
+            Some(namespace) => Api::<DynamicObject>::namespaced_with(client, namespace, &resource),
+            None => Api::all_with(client, &resource),
+        };
+        Target {
+            api,
+            api_version: resource.api_version.clone(),
+            kind: kind.into(),
+            namespace: namespace.map(str::to_string),
+            resource,
+        }
+    }
+
+    /// Registers what the test created through the run's cluster, as `apply` does.
+    fn create(ctx: &TestState, target: Target, name: &str) {
+        let reach = ctx.session().reach(&target);
+        let id = target.id(name);
+        ctx.register_created(Created {
+            api: target.api,
+            name: name.into(),
+            id,
+            reach,
+        });
+    }
+
+    /// The deployment and pod in `kube-system` and a configmap in the test's namespace, created in
+    /// that order.
+    fn create_shared_and_own(ctx: &TestState) {
+        let deployment = target(
+            ctx,
+            ("apps", "v1", "Deployment"),
+            "deployments",
+            Some("kube-system"),
+        );
+        create(ctx, deployment, "coredns");
+        let pod = target(ctx, ("", "v1", "Pod"), "pods", Some("kube-system"));
+        create(ctx, pod, "metrics-server");
+        let configmap = target(ctx, ("", "v1", "ConfigMap"), "configmaps", Some(OWN));
+        create(ctx, configmap, "settings");
+    }
+
+    /// A background command of the test, as a step's `background: true` command leaves it.
+    fn start_background_command(ctx: &TestState) {
+        let sleeper = tokio::process::Command::new("sleep")
+            .arg("30")
+            .kill_on_drop(true)
+            .spawn();
+        ctx.background.lock().unwrap().push(sleeper.unwrap());
+    }
+
+    fn worked(ctx: Arc<TestState>, settings: TestSettings) -> Worked {
+        Worked {
+            ctx,
+            clusters: StepClusters::default(),
+            settings,
+            outcome: Ok(()),
+            message: String::new(),
+            record: TestRecord::not_started("suite", "test", SystemTime::now(), String::new()),
+            clock: Instant::now(),
+            trial_name: "suite::test".into(),
+        }
+    }
+
+    /// Runs the cleanup with a slot that marks the journal when given away.
+    async fn clean_up(api: &FakeApi, ctx: Arc<TestState>, settings: TestSettings) -> Finished {
+        let slot = Slot {
+            journal: api.journal().clone(),
+            background: Arc::clone(&ctx.background),
+        };
+        worked(ctx, settings).clean_up(slot).await
+    }
+
+    /// A server on which every object is there until deleted, and then still there for `reads`
+    /// GETs (finalizing), except those `never_gone` answers for.
+    fn server(reads: usize, never_gone: &'static [&'static str]) -> impl Fn(&str, &str) -> Answer {
+        let reads_after_delete = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+        move |method, path| {
+            let name = path.rsplit('/').next().unwrap_or_default().to_string();
+            let mut seen = reads_after_delete.lock().unwrap();
+            match method {
+                "DELETE" => {
+                    seen.insert(path.to_string(), AtomicUsize::new(0));
+                    object("v1", "Status", &name)
+                }
+                _ if never_gone.contains(&path) => object("v1", "Object", &name),
+                _ => match seen.get(path) {
+                    Some(count) if count.fetch_add(1, Ordering::SeqCst) >= reads => not_found(),
+                    _ => object("v1", "Object", &name),
+                },
+            }
+        }
+    }
+
+    fn position(journal: &[String], entry: &str) -> usize {
+        journal
+            .iter()
+            .position(|seen| seen == entry)
+            .unwrap_or_else(|| panic!("{entry:?} is not in {journal:#?}"))
+    }
+
+    fn count(journal: &[String], entry: &str) -> usize {
+        journal.iter().filter(|seen| *seen == entry).count()
+    }
+
+    #[tokio::test]
+    async fn what_other_tests_can_see_is_gone_before_the_slot_is_given_away() {
+        let api = FakeApi::start(server(2, &[])).await;
+        let settings = settings(5);
+        let ctx = context(&api, false, &settings);
+        create_shared_and_own(&ctx);
+        start_background_command(&ctx);
+
+        let (outcome, _) = clean_up(&api, ctx, settings).await;
+
+        let journal = api.journal().entries();
+        assert_eq!(outcome, Ok(()), "{journal:#?}");
+        // Newest first, as KUTTL deletes them.
+        let deletes: Vec<&String> = journal.iter().filter(|e| e.starts_with("DELETE")).collect();
+        assert_eq!(
+            deletes,
+            [
+                &format!("DELETE {CONFIGMAP}"),
+                &format!("DELETE {POD}"),
+                &format!("DELETE {DEPLOYMENT}"),
+                &format!("DELETE {NAMESPACE}"),
+            ]
+        );
+        let slot = position(&journal, "slot given away, 0 background commands running");
+        // Both shared objects were read until gone (2 reads still there, then NotFound), all before
+        // the slot went; the configmap goes with the namespace, which finalizes after.
+        for shared in [POD, DEPLOYMENT] {
+            assert_eq!(
+                count(&journal[..slot], &format!("GET {shared}")),
+                3,
+                "{journal:#?}"
+            );
+            assert_eq!(
+                count(&journal[slot..], &format!("GET {shared}")),
+                0,
+                "{journal:#?}"
+            );
+        }
+        assert_eq!(
+            count(&journal, &format!("GET {CONFIGMAP}")),
+            0,
+            "{journal:#?}"
+        );
+        assert!(position(&journal, &format!("DELETE {NAMESPACE}")) > slot);
+        assert_eq!(
+            count(&journal[slot..], &format!("GET {NAMESPACE}")),
+            3,
+            "{journal:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_shared_object_not_gone_within_the_step_timeout_fails_the_test() {
+        let api = FakeApi::start(server(0, &[DEPLOYMENT])).await;
+        let settings = settings(1);
+        let ctx = context(&api, false, &settings);
+        create_shared_and_own(&ctx);
+
+        let (outcome, record) = clean_up(&api, ctx, settings).await;
+
+        let failure = outcome.unwrap_err();
+        assert!(
+            failure.contains(
+                "cleanup failed: waiting for Deployment:kube-system/coredns to be deleted timed out"
+            ),
+            "{failure}"
+        );
+        assert!(
+            !failure.contains("Pod:kube-system/metrics-server to be"),
+            "{failure}"
+        );
+        assert!(record.cleanup_failure.is_some());
+        // The slot still goes, and the namespace is still deleted, after the wait ended.
+        let journal = api.journal().entries();
+        let slot = position(&journal, "slot given away, 0 background commands running");
+        assert_eq!(count(&journal[slot..], &format!("GET {DEPLOYMENT}")), 0);
+        assert!(position(&journal, &format!("DELETE {NAMESPACE}")) > slot);
+    }
+
+    #[tokio::test]
+    async fn skip_delete_deletes_nothing_and_still_kills_background_commands_first() {
+        let api = FakeApi::start(server(0, &[])).await;
+        let settings = TestSettings {
+            skip_delete: true,
+            ..settings(5)
+        };
+        let ctx = context(&api, false, &settings);
+        create_shared_and_own(&ctx);
+        start_background_command(&ctx);
+
+        let (outcome, _) = clean_up(&api, ctx, settings).await;
+
+        assert_eq!(outcome, Ok(()));
+        assert_eq!(
+            api.journal().entries(),
+            ["slot given away, 0 background commands running"]
+        );
+    }
+
+    #[tokio::test]
+    async fn in_a_shared_namespace_every_object_is_waited_for_and_the_namespace_is_kept() {
+        let api = FakeApi::start(server(1, &[])).await;
+        let settings = TestSettings {
+            shared_namespace: Some(OWN.into()),
+            ..settings(5)
+        };
+        let ctx = context(&api, false, &settings);
+        create_shared_and_own(&ctx);
+
+        let (outcome, _) = clean_up(&api, ctx, settings).await;
+
+        let journal = api.journal().entries();
+        assert_eq!(outcome, Ok(()), "{journal:#?}");
+        let slot = position(&journal, "slot given away, 0 background commands running");
+        assert_eq!(
+            count(&journal[..slot], &format!("GET {CONFIGMAP}")),
+            2,
+            "{journal:#?}"
+        );
+        assert_eq!(
+            slot,
+            journal.len() - 1,
+            "nothing after the slot: {journal:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_crd_is_gone_before_the_slot_is_given_away() {
+        // Its custom resources go first (the API server removes them before the definition), so
+        // a later test that applies one sees either the old definition or none, never one going.
+        let api = FakeApi::start(server(3, &[])).await;
+        let settings = settings(5);
+        let ctx = context(&api, false, &settings);
+        let crd = target(
+            &ctx,
+            ("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+            None,
+        );
+        create(&ctx, crd, "widgets.example.com");
+
+        let (outcome, _) = clean_up(&api, ctx, settings).await;
+
+        let journal = api.journal().entries();
+        assert_eq!(outcome, Ok(()), "{journal:#?}");
+        let slot = position(&journal, "slot given away, 0 background commands running");
+        assert_eq!(
+            count(&journal[..slot], &format!("GET {CRD}")),
+            4,
+            "{journal:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_namespace_created_on_an_api_server_alone_is_deleted_without_waiting() {
+        let api = FakeApi::start(server(usize::MAX, &[])).await;
+        let settings = settings(5);
+        let ctx = context(&api, true, &settings);
+        let namespace = target(&ctx, ("", "v1", "Namespace"), "namespaces", None);
+        create(&ctx, namespace, "extra");
+
+        let (outcome, _) = clean_up(&api, ctx, settings).await;
+
+        let journal = api.journal().entries();
+        assert_eq!(outcome, Ok(()), "{journal:#?}");
+        assert_eq!(
+            journal,
+            [
+                format!("DELETE {OTHER_NAMESPACE}"),
+                "slot given away, 0 background commands running".into(),
+                format!("DELETE {NAMESPACE}"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn reach_says_who_can_see_an_object() {
+        let api = FakeApi::start(server(0, &[])).await;
+        let own = context(&api, false, &settings(5));
+        let shared_run = context(
+            &api,
+            true,
+            &TestSettings {
+                shared_namespace: Some(OWN.into()),
+                ..settings(5)
+            },
+        );
+        let configmap = |ctx: &TestState, namespace| {
+            target(ctx, ("", "v1", "ConfigMap"), "configmaps", Some(namespace))
+        };
+        let namespace = |ctx: &TestState| target(ctx, ("", "v1", "Namespace"), "namespaces", None);
+        let role = |ctx: &TestState| {
+            target(
+                ctx,
+                ("rbac.authorization.k8s.io", "v1", "ClusterRole"),
+                "clusterroles",
+                None,
+            )
+        };
+        let reach = |ctx: &TestState, target: Target| ctx.session().reach(&target);
+        assert_eq!(reach(&own, configmap(&own, OWN)), Reach::OwnNamespace);
+        assert_eq!(reach(&own, configmap(&own, "kube-system")), Reach::Shared);
+        assert_eq!(reach(&own, role(&own)), Reach::Shared);
+        assert_eq!(reach(&own, namespace(&own)), Reach::Shared);
+        assert_eq!(
+            reach(&shared_run, configmap(&shared_run, OWN)),
+            Reach::Shared
+        );
+        assert_eq!(
+            reach(&shared_run, namespace(&shared_run)),
+            Reach::SharedNeverFinalized
+        );
+    }
 }

@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::connection::Connection;
-use super::created::{Created, CreatedObjects};
+use super::created::{Created, CreatedObjects, Reach};
 use super::error::SetupError;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
+use super::objects::Target;
 use crate::cluster::{Cluster, Requests};
 use crate::mask::{Masks, Quoted, scrub};
 
@@ -22,6 +23,8 @@ pub(crate) struct TestState {
     /// The User-Agent name of the test's clients.
     pub trial_name: String,
     pub namespace: String,
+    /// The namespace is the test's alone (not a hook's `default`, not the run's shared one).
+    pub owns_namespace: bool,
     /// The test folder: the working directory of its commands.
     pub dir: PathBuf,
     pub log: TestLog,
@@ -97,6 +100,7 @@ impl TestState {
             connection,
             trial_name: trial_name.to_string(),
             namespace,
+            owns_namespace,
             dir,
             log: TestLog::new(),
             step_timeout,
@@ -195,6 +199,22 @@ impl TestState {
 pub(crate) struct Session<'a> {
     pub test: &'a TestState,
     pub connection: &'a Connection,
+}
+
+impl Session<'_> {
+    /// Who can see an object created through this session at `target`.
+    pub(crate) fn reach(&self, target: &Target) -> Reach {
+        let run_cluster = self.connection.endpoint.url() == self.test.connection.endpoint.url();
+        let own_namespace = target.namespace.as_deref() == Some(self.test.namespace.as_str());
+        let namespace_kind = target.api_version == "v1" && target.kind == "Namespace";
+        if run_cluster && self.test.owns_namespace && own_namespace {
+            Reach::OwnNamespace
+        } else if run_cluster && namespace_kind && !self.test.cluster.deletes_namespaces() {
+            Reach::SharedNeverFinalized
+        } else {
+            Reach::Shared
+        }
+    }
 }
 
 /// Writes the kubeconfig commands receive, readable by the owner only.
