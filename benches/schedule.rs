@@ -10,6 +10,9 @@
 //! and deleted). Each of `RUNS` runs writes a step-granularity JSON report, which gives every
 //! test's work (namespace creation and steps) and its cleanup (namespace deletion until gone).
 //!
+//! Before each run and before it exits, the bench waits until the namespaces of earlier runs (its
+//! own or another bench's) are gone, and prints how long that took.
+//!
 //! The ideal: ⌈tests / parallel⌉ × mean work + mean cleanup — every slot busy with test work, and
 //! only the last tests' cleanup left at the end.
 
@@ -43,7 +46,13 @@ fn main() {
     );
     let root = tempfile::tempdir().expect("a temporary folder");
     generate(root.path(), suites, tests, parallel);
-    let mut runs: Vec<Figures> = (0..RUNS).map(|_| run(root.path())).collect();
+    let mut runs: Vec<Figures> = (0..RUNS)
+        .map(|_| {
+            common::clear_namespaces();
+            run(root.path())
+        })
+        .collect();
+    common::clear_namespaces();
     runs.sort_by_key(|figures| figures.wall);
     let median = &runs[RUNS / 2];
     let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;

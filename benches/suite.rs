@@ -5,7 +5,8 @@
 //!
 //! The corpus: each test creates a ConfigMap (step 0), asserts it (step 1), updates it and asserts
 //! the update (step 2), at `parallel: 8`, with `skipDelete` so namespace deletion (the namespace
-//! controller's pace, not ours) stays out of the figures; the namespaces are deleted afterwards.
+//! controller's pace, not ours) stays out of the figures; before each figure and at the end, the
+//! namespaces are deleted and waited for until gone.
 //! The timed run has coverage off; a second run with coverage on gives each test's requests by
 //! operation (they are the same requests). The floor replays, with one bare
 //! kube client and the same parallelism, each test's requests operation by operation (a watch is
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
@@ -35,6 +36,7 @@ fn main() {
     generate(root.path(), tests);
     let out = root.path().join("out");
     let run = |collection: &str| {
+        common::clear_namespaces();
         let run =
             common::run_collection(&root.path().join(collection), &root.path().join("run.log"));
         println!(
@@ -73,12 +75,15 @@ fn main() {
         .block_on(Client::try_default())
         .expect("a cluster in KUBECONFIG");
     let mut floor_times: Vec<Duration> = (0..RUNS)
-        .map(|round| runtime.block_on(replay(client.clone(), &per_test, round)))
+        .map(|round| {
+            common::clear_namespaces();
+            runtime.block_on(replay(client.clone(), &per_test, round))
+        })
         .collect();
     kuttl_times.sort();
     floor_times.sort();
     let (kuttl_time, floor_time) = (kuttl_times[RUNS / 2], floor_times[RUNS / 2]);
-    runtime.block_on(delete_namespaces(client));
+    common::clear_namespaces();
 
     println!(
         "{} tests x 3 steps, parallel {PARALLEL}: {requests} requests, {:.1} requests per step",
@@ -195,20 +200,5 @@ async fn replay_test(client: Client, namespace: &str, ops: &BTreeMap<String, usi
     }
     for _ in 0..count("readCoreV1Namespace") {
         let _ = namespaces.get_opt(namespace).await.expect("namespace read");
-    }
-}
-
-/// Deletes the namespaces of both runs.
-async fn delete_namespaces(client: Client) {
-    let api: Api<Namespace> = Api::all(client);
-    let all = api.list(&ListParams::default()).await.expect("namespaces");
-    for ns in all
-        .items
-        .iter()
-        .filter_map(|ns| ns.metadata.name.as_deref())
-    {
-        if ns.starts_with("kuttl-bench-floor-") || ns.starts_with("kuttl-test-") {
-            let _ = api.delete(ns, &DeleteParams::background()).await;
-        }
     }
 }

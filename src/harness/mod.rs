@@ -10,6 +10,7 @@ mod one_shot;
 mod progress;
 mod reaper;
 mod records;
+mod repeat;
 mod run_state;
 mod shared_run;
 mod slots;
@@ -57,6 +58,8 @@ pub struct Harness {
     cluster_trials_only: Option<Option<regex::Regex>>,
     /// Print a live count of the cluster trials on a terminal's stderr.
     live_count: bool,
+    /// Run the selection this many times (else `KUTTL_REPEAT`).
+    repeat: Option<u32>,
     typed: Vec<trials::TypedTest>,
 }
 
@@ -103,6 +106,7 @@ impl Harness {
             overrides: load::Overrides::default(),
             cluster_trials_only: None,
             live_count: false,
+            repeat: None,
             typed: Vec::new(),
         }
     }
@@ -117,6 +121,7 @@ impl Harness {
             overrides,
             cluster_trials_only: None,
             live_count: false,
+            repeat: None,
             typed: Vec::new(),
         }
     }
@@ -125,6 +130,14 @@ impl Harness {
     /// second while it changes, when stderr is a terminal and the output is not `--format json`.
     pub fn with_live_count(mut self) -> Self {
         self.live_count = true;
+        self
+    }
+
+    /// Runs the selection `count` times, each a whole run in a process of its own, and then names
+    /// every test whose outcome changed between runs (as `KUTTL_REPEAT=count` does). The run fails
+    /// when any run failed or any outcome changed.
+    pub fn repeat(mut self, count: u32) -> Self {
+        self.repeat = Some(count);
         self
     }
 
@@ -239,6 +252,18 @@ impl Harness {
         }
         let split = args::split(argv);
         let mut args = Arguments::from_iter(split.mimic);
+        if !args.list {
+            match repeat::requested(self.repeat, |name| std::env::var(name).ok()) {
+                Ok(Some(count)) => return repeat::run(count),
+                Ok(None) => {}
+                Err(err) => {
+                    return (
+                        RunEnd::Failed,
+                        fail_run(&args, "environment", err.to_string()),
+                    );
+                }
+            }
+        }
         let collection = match self.read_collection() {
             Ok(collection) => collection,
             Err((name, message)) => return (RunEnd::Failed, fail_run(&args, &name, message)),
@@ -428,6 +453,9 @@ fn conclude(
         (result, coverage, server, state.shut_down().await)
     });
     let (tests, hooks) = state.records.all();
+    if let Err(err) = repeat::save_outcomes(&tests) {
+        eprintln!("{}: {err}", repeat::REPEAT_ENV);
+    }
     let run = report::RunInfo {
         name: &state.collection.name,
         started: state.records.started(),

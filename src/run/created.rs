@@ -96,11 +96,9 @@ pub(crate) async fn delete(
         .iter()
         .filter(|object| object.reach == Reach::Shared)
         .collect();
-    let waits = waiting
-        .iter()
-        .map(|object| gone::wait(&object.api, &object.name, deadline));
-    for (object, waited) in waiting.iter().zip(futures::future::join_all(waits).await) {
-        match waited {
+    let waits = waiting.iter().map(|object| async move {
+        let waited = gone::wait(&object.api, &object.name, deadline).await;
+        match &waited {
             Ok(Waited::Gone) => log.line("cleanup", &format!("{} is gone", object.id)),
             Ok(Waited::Interrupted) => log.line(
                 "cleanup",
@@ -109,6 +107,13 @@ pub(crate) async fn delete(
                     object.id
                 ),
             ),
+            Err(_) => {}
+        }
+        (object, waited)
+    });
+    for (object, waited) in futures::future::join_all(waits).await {
+        match waited {
+            Ok(_) => {}
             Err(NotGone::Read(reason)) => {
                 failures.push(format!("waiting for {} to be deleted: {reason}", object.id))
             }

@@ -82,6 +82,9 @@ pub(crate) struct TestArgs {
     /// Objects to apply before the tests (folders). Repeatable, or comma-separated.
     #[arg(long, value_name = "DIR", value_delimiter = ',')]
     manifest_dir: Option<Vec<String>>,
+    /// Run the selection N times, each a whole run, and name the tests whose outcome changed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: Option<u32>,
     /// libtest's output: pretty (default), terse or json (the event stream IDE runners read).
     #[arg(long, value_name = "FORMAT", value_parser = ["pretty", "terse", "json"])]
     format: Option<String>,
@@ -93,6 +96,8 @@ pub(crate) struct Plan {
     pub config: Option<PathBuf>,
     pub overrides: Overrides,
     pub test: Option<regex::Regex>,
+    /// `--repeat`.
+    pub repeat: Option<u32>,
     /// The command line the harness gets (libtest's flags).
     pub libtest_args: Vec<String>,
 }
@@ -179,6 +184,7 @@ impl TestArgs {
                 template_vars: vars,
             },
             test,
+            repeat: self.repeat,
             libtest_args,
         })
     }
@@ -193,9 +199,12 @@ pub(crate) fn run(args: TestArgs) -> ExitCode {
             return ExitCode::from(crate::EXIT_USAGE);
         }
     };
-    let harness = Harness::from_command_line(plan.config, plan.overrides)
+    let mut harness = Harness::from_command_line(plan.config, plan.overrides)
         .cluster_trials_only(plan.test)
         .with_live_count();
+    if let Some(count) = plan.repeat {
+        harness = harness.repeat(count);
+    }
     match harness.run_to_end(plan.libtest_args).0 {
         RunEnd::Passed => ExitCode::SUCCESS,
         RunEnd::Failed => ExitCode::from(1),
@@ -296,6 +305,12 @@ mod tests {
         );
     }
 
+    #[test]
+    fn repeat_goes_to_the_harness() {
+        assert_eq!(plan(&["--repeat", "20", "e2e"]).unwrap().repeat, Some(20));
+        assert_eq!(plan(&["e2e"]).unwrap().repeat, None);
+    }
+
     #[rstest]
     #[case::nothing_to_run(&[], "no test directories provided")]
     #[case::empty_namespace(&["--namespace", "", "e2e"], "--namespace must not be empty")]
@@ -307,6 +322,7 @@ mod tests {
     #[case::regex(&["--test", "(", "e2e"], "--test: regex parse error")]
     #[case::unknown_flag(&["--bogus", "e2e"], "unexpected argument '--bogus'")]
     #[case::not_a_number(&["--parallel", "many", "e2e"], "invalid value 'many'")]
+    #[case::no_repeat(&["--repeat", "0", "e2e"], "invalid value '0' for '--repeat <N>'")]
     fn bad_command_lines_say_what_is_wrong(#[case] args: &[&str], #[case] expected: &str) {
         let err = plan(args).unwrap_err();
         assert!(err.contains(expected), "{err}");
