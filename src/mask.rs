@@ -8,6 +8,11 @@
 //! expected and on the actual side, so a diff still shows which key differs; a short password
 //! cannot be found by hashing guesses, because the key never leaves the process.
 //!
+//! `kubectl apply` keeps a copy of the applied object as JSON text in the annotation
+//! `kubectl.kubernetes.io/last-applied-configuration`. That copy is parsed and masked with the same
+//! rules (its own kind decides), and shown as compact JSON; when it is not readable JSON and the
+//! object is of a masked kind, it is replaced by a note saying it is not shown.
+//!
 //! Matching always uses the real values: only what is shown is masked.
 
 use std::sync::LazyLock;
@@ -110,8 +115,25 @@ impl Masks {
     pub(crate) fn masked(&self, object: &Value) -> Option<Value> {
         let mut shown = object.clone();
         let mut changed = false;
+        let mut masked_kind = false;
         for field in self.fields.iter().filter(|field| field.applies_to(object)) {
+            masked_kind = true;
             changed |= mask_at(&mut shown, &field.path, field.base64);
+        }
+        if let Some(copy) = shown.pointer_mut(LAST_APPLIED) {
+            let replacement = match last_applied(copy) {
+                Some(parsed) => self
+                    .masked(&parsed)
+                    .map(|masked| Value::String(masked.to_string())),
+                None if masked_kind && copy.is_string() => {
+                    Some(Value::String(LAST_APPLIED_NOT_SHOWN.into()))
+                }
+                None => None,
+            };
+            if let Some(replacement) = replacement {
+                *copy = replacement;
+                changed = true;
+            }
         }
         changed.then_some(shown)
     }
@@ -120,7 +142,11 @@ impl Masks {
     /// both decoded and as base64), each with its mask, longest first: for scrubbing free text
     /// such as events.
     pub(crate) fn quoted_in(&self, object: &Value) -> Vec<Quoted> {
-        let mut quoted = Vec::new();
+        let mut quoted = object
+            .pointer(LAST_APPLIED)
+            .and_then(last_applied)
+            .map(|copy| self.quoted_in(&copy))
+            .unwrap_or_default();
         for field in self.fields.iter().filter(|field| field.applies_to(object)) {
             collect_at(object, &field.path, &mut |value| {
                 let text = match value {
@@ -146,6 +172,21 @@ impl Masks {
         quoted.dedup();
         quoted
     }
+}
+
+/// Where `kubectl apply` keeps its copy of the applied object (a JSON pointer).
+const LAST_APPLIED: &str =
+    "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
+
+/// What replaces a copy of a masked object that cannot be read to be masked.
+const LAST_APPLIED_NOT_SHOWN: &str =
+    "<not shown: kuttl-rs cannot read this copy of a masked object to mask it>";
+
+/// The object in a last-applied-configuration annotation, when it is JSON text of an object.
+fn last_applied(annotation: &Value) -> Option<Value> {
+    serde_json::from_str::<Value>(annotation.as_str()?)
+        .ok()
+        .filter(Value::is_object)
 }
 
 /// A masked value as free text may quote it, and what replaces it.
@@ -350,5 +391,55 @@ mod tests {
             "{scrubbed}"
         );
         assert_eq!(scrubbed.matches("<secret 21 bytes hmac:").count(), 2);
+    }
+
+    fn applied(object: &Value, annotation: &str) -> Value {
+        let mut object = object.clone();
+        object["metadata"]["annotations"] =
+            json!({"kubectl.kubernetes.io/last-applied-configuration": annotation});
+        object
+    }
+
+    #[test]
+    fn kubectls_copy_of_an_applied_secret_is_masked_with_the_same_rules() {
+        let written = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "stringData": {"password": PASSWORD}});
+        let live = applied(
+            &secret(json!({"password": b64(PASSWORD)})),
+            &written.to_string(),
+        );
+        let masks = Masks::default();
+
+        let shown = shown(&masks, &live);
+
+        let text = serde_json::to_string_pretty(&shown).unwrap();
+        assert!(
+            !text.contains(PASSWORD) && !text.contains(&b64(PASSWORD)),
+            "{text}"
+        );
+        let copy: Value = serde_json::from_str(
+            shown["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        // The same value shows the same mask in the object and in the copy.
+        assert_eq!(copy["stringData"]["password"], shown["data"]["password"]);
+        assert_eq!(copy["metadata"]["name"], "s");
+        let scrubbed = scrub(&format!("saw {PASSWORD}"), &masks.quoted_in(&live));
+        assert!(!scrubbed.contains(PASSWORD), "{scrubbed}");
+    }
+
+    #[test]
+    fn an_unreadable_copy_of_a_masked_object_is_not_shown_and_others_are_left_alone() {
+        let live = applied(&secret(json!({})), &format!("{{not json {PASSWORD}"));
+        let shown = shown(&Masks::default(), &live);
+        assert_eq!(
+            shown["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"],
+            LAST_APPLIED_NOT_SHOWN
+        );
+        let config_map = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
+        let applied_config_map = applied(&config_map, &config_map.to_string());
+        assert_eq!(Masks::default().masked(&applied_config_map), None);
     }
 }
