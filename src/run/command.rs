@@ -75,9 +75,12 @@ pub(crate) async fn run(
     let env = environment(ctx);
     let argv = argv(command, &env, &ctx.test.namespace)?;
     let summary = summary(command);
-    ctx.test
-        .log
-        .line(scope, &format!("running command: {argv:?}"));
+    // As written, before `$VAR` expansion: a value passed through the environment is not logged.
+    let written = match command.script.is_empty() {
+        true => format!("running command: {}", command.command),
+        false => format!("running script: {summary}"),
+    };
+    ctx.test.log.line(scope, &written);
     let mut process = tokio::process::Command::new(&argv[0]);
     process
         .args(&argv[1..])
@@ -333,5 +336,24 @@ mod tests {
             ..Command::default()
         };
         assert_eq!(summary(&command), expected);
+    }
+
+    #[tokio::test]
+    async fn a_command_is_logged_as_written_and_its_output_not_when_skipped() {
+        let api = crate::run::fake_api::FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let ctx = api.test_state("kuttl-test-hidden-value", true, false, 5);
+        let command = Command {
+            command: "echo $NAMESPACE".into(),
+            skip_log_output: true,
+            ..Command::default()
+        };
+
+        run(&ctx.session(), &command, Limit::Seconds(5), "step")
+            .await
+            .unwrap();
+
+        let log = ctx.log.text();
+        assert!(log.contains("running command: echo $NAMESPACE"), "{log}");
+        assert!(!log.contains("kuttl-test-hidden-value"), "{log}");
     }
 }

@@ -10,6 +10,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
+use super::test_state::TestState;
 use crate::cluster::Cluster;
 
 /// What the server answers: a status code and a JSON body.
@@ -70,6 +71,26 @@ impl FakeApi {
     /// server alone, without a namespace controller.
     pub(crate) fn cluster(&self, embedded: bool) -> Arc<Cluster> {
         Arc::new(Cluster::for_tests(&self.url, embedded))
+    }
+
+    /// The state of a test `suite::test` working in `namespace` on this server's cluster.
+    pub(crate) fn test_state(
+        &self,
+        namespace: &str,
+        owns_namespace: bool,
+        embedded: bool,
+        step_timeout: i64,
+    ) -> TestState {
+        TestState::new(
+            self.cluster(embedded),
+            "suite::test",
+            namespace.to_string(),
+            owns_namespace,
+            std::env::temp_dir(),
+            step_timeout,
+            false,
+        )
+        .expect("a test state")
     }
 
     pub(crate) fn journal(&self) -> &Journal {

@@ -503,16 +503,13 @@ mod tests {
     }
 
     fn context(api: &FakeApi, embedded: bool, settings: &TestSettings) -> Arc<TestState> {
-        let state = TestState::new(
-            api.cluster(embedded),
-            "suite::test",
-            settings.namespace.clone(),
-            settings.shared_namespace.is_none(),
-            std::env::temp_dir(),
+        let owns_namespace = settings.shared_namespace.is_none();
+        Arc::new(api.test_state(
+            &settings.namespace,
+            owns_namespace,
+            embedded,
             settings.step_timeout,
-            false,
-        );
-        Arc::new(state.unwrap())
+        ))
     }
 
     /// Where an object of `gvk` and `plural` named in `namespace` (`None`: cluster-scoped) lives.
