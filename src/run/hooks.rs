@@ -92,10 +92,14 @@ fn failure(
         hook.hook.point.field(),
         hook.hook.source
     );
-    if let Some(ctx) = ctx {
-        message.push_str(&format!("\nlog of {name}:\n{}", ctx.log.text()));
+    match ctx {
+        Some(ctx) => {
+            message.push_str(&format!("\nlog of {name}:\n{}", ctx.log.text()));
+            // The hook's message goes to every trial of its scope, reports and other machines.
+            ctx.scrubbed(&message)
+        }
+        None => message,
     }
-    message
 }
 
 /// Runs the hook's activities; `Err` names the activity that failed and why.

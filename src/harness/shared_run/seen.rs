@@ -18,6 +18,10 @@ const SUITE: &str = "kuttl-rs.dev/suite";
 const OUTCOME: &str = "kuttl-rs.dev/outcome";
 /// Annotation of a before Lease whose hook failed: the message.
 const ERROR: &str = "kuttl-rs.dev/error";
+/// How much of a failed hook's message a Lease carries: a summary other machines show, not the
+/// whole log (that stays in the reports of the machine that ran the hook), and far below the
+/// API server's 256 KiB limit on annotations.
+const MAX_STORED_ERROR: usize = 4096;
 /// Annotation of a machine Lease once the machine's nextest run ended: when.
 const FINISHED: &str = "kuttl-rs.dev/finished";
 
@@ -136,10 +140,29 @@ pub(crate) fn with_outcome(mut lease: Lease, result: &Result<(), String>, now: T
         Ok(()) => annotate(&mut lease, OUTCOME, "ok"),
         Err(err) => {
             annotate(&mut lease, OUTCOME, "failed");
-            annotate(&mut lease, ERROR, err);
+            annotate(&mut lease, ERROR, &stored_error(err));
         }
     }
     renewed(lease, now)
+}
+
+/// A hook's failure message as a Lease carries it: whole when short, else its start and a note
+/// saying where the rest is, at most [`MAX_STORED_ERROR`] bytes.
+fn stored_error(message: &str) -> String {
+    if message.len() <= MAX_STORED_ERROR {
+        return message.to_string();
+    }
+    let note = |cut: usize| {
+        format!(
+            "\n… ({cut} more bytes: the whole message and log are in the reports of the machine that ran the hook)"
+        )
+    };
+    // The note for the whole length is the longest the real one can be.
+    let mut end = MAX_STORED_ERROR - note(message.len()).len();
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{}", &message[..end], note(message.len() - end))
 }
 
 /// A machine Lease marked as finished at `now`.
@@ -379,5 +402,36 @@ mod tests {
         assert_eq!(after_taken(&leases), None);
         let after = new_lease(&b, &b.after_lease(), Role::After, at(0));
         assert_eq!(after_taken(&[after]), Some("host/b"));
+    }
+
+    #[test]
+    fn a_long_hook_failure_is_stored_as_a_bounded_summary() {
+        let lease = new_before_lease(&run("a"), &Scope::BeforeSuite("hooks".into()), at(0));
+        let message = format!(
+            "hook failed: exit status 1\nlog:\n{}",
+            "é line of output\n".repeat(20_000)
+        );
+
+        let failed = with_outcome(lease, &Err(message.clone()), at(5));
+
+        let BeforeSeen::Done {
+            result: Err(stored),
+            ..
+        } = before_seen(&failed, at(6))
+        else {
+            panic!("a failed outcome");
+        };
+        assert!(stored.len() <= MAX_STORED_ERROR, "{}", stored.len());
+        assert!(
+            stored.starts_with("hook failed: exit status 1\nlog:\n"),
+            "{stored}"
+        );
+        let cut = message.len() - (stored.find("\n… (").unwrap());
+        assert!(
+            stored.ends_with(&format!(
+                "({cut} more bytes: the whole message and log are in the reports of the machine that ran the hook)"
+            )),
+            "{stored}"
+        );
     }
 }
