@@ -47,6 +47,28 @@ impl TestRecord {
         }
     }
 
+    /// The record with `scrub` applied to every text it holds that the cluster or the test wrote:
+    /// failures, the log, events and request paths.
+    pub(crate) fn scrubbed(mut self, scrub: impl Fn(&str) -> String) -> Self {
+        let scrub_option = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                *text = scrub(text);
+            }
+        };
+        scrub_option(&mut self.setup_failure);
+        scrub_option(&mut self.cleanup_failure);
+        scrub_option(&mut self.events);
+        for step in &mut self.steps {
+            scrub_option(&mut step.failure);
+            scrub_option(&mut step.last_error);
+        }
+        self.log = scrub(&self.log);
+        for (_, path) in &mut self.requests {
+            *path = scrub(path);
+        }
+        self
+    }
+
     /// Whether anything failed.
     pub(crate) fn failed(&self) -> bool {
         self.setup_failure.is_some()

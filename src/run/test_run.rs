@@ -202,11 +202,13 @@ impl Worked {
         record.log = ctx.log.text();
         record.requests = ctx.sent_requests();
         record.duration = clock.elapsed();
+        // The one way out of a test: every masked value it saw is scrubbed from what it reports.
+        let record = record.scrubbed(|text| ctx.scrubbed(text));
         if outcome.is_ok() && cleanup.is_ok() {
             return (Ok(()), record);
         }
         let _ = write!(message, "\nlog of {trial_name}:\n{}", record.log);
-        (Err(message), record)
+        (Err(ctx.scrubbed(&message)), record)
     }
 }
 
@@ -839,5 +841,38 @@ mod tests {
             reach(&shared_run, namespace(&shared_run)),
             Reach::SharedNeverFinalized
         );
+    }
+
+    #[tokio::test]
+    async fn a_masked_value_the_test_saw_leaves_in_no_message_and_no_record() {
+        const VALUE: &str = "sup3r-s3cret-Qx9";
+        let encoded = "c3VwM3ItczNjcmV0LVF4OQ==";
+        let api = FakeApi::start(server(0, &[])).await;
+        let settings = settings(5);
+        let ctx = context(&api, false, &settings);
+        let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "creds"}, "data": {"password": encoded}});
+        ctx.remember_masked(&secret);
+        ctx.log.line("step", &format!("a command printed {VALUE}"));
+        let mut worked = worked(Arc::clone(&ctx), settings);
+        worked.outcome = Err(format!("step failed: saw {encoded}"));
+        worked.message = format!("step failed: saw {encoded}");
+        worked.record.steps.push(StepRecord {
+            label: "0-apply".into(),
+            started: SystemTime::now(),
+            duration: std::time::Duration::ZERO,
+            assertions: 1,
+            failure: Some(format!("diff: {VALUE}")),
+            last_error: Some(encoded.into()),
+        });
+
+        let (outcome, record) = worked.clean_up(()).await;
+
+        let message = outcome.unwrap_err();
+        let record = format!("{record:?}");
+        for text in [&message, &record] {
+            assert!(!text.contains(VALUE) && !text.contains(encoded), "{text}");
+            assert!(text.contains("<secret 16 bytes hmac:"), "{text}");
+        }
     }
 }
