@@ -203,7 +203,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 12 passed; 13 failed;"),
+            .contains("test result: FAILED. 13 passed; 14 failed;"),
         "{}",
         RUN.output
     );
@@ -271,6 +271,21 @@ fn a_secret_mismatch_shows_the_key_and_never_the_value() {
         ],
     );
     assert_nowhere(&written_failure("secret-mismatch"), "hunter2-ci-token-Zq8");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_secret_made_by_kubectl_apply_is_masked_in_kubectls_copy_and_in_command_output() {
+    let message = RUN.failure_of("failing::applied-secret");
+    assert_contains(
+        message,
+        &[
+            "kubectl.kubernetes.io/last-applied-configuration",
+            "\\\"password\\\":\\\"<secret 16 bytes hmac:",
+            "the password is <secret 16 bytes hmac:",
+        ],
+    );
+    assert_nowhere(&written_failure("applied-secret"), "sup3r-s3cret-Qx9");
 }
 
 #[test]
