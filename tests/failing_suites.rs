@@ -7,11 +7,12 @@ mod common;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 
 static RUN: LazyLock<common::Run> = LazyLock::new(|| {
     let harness = kuttl::Harness::from_collection("tests/fixtures/failing/kuttl.yaml")
-        .typed_test_with_timeout("failing", "typed-hangs", Duration::from_secs(2), hangs);
+        .typed_test_with_timeout("failing", "typed-hangs", Duration::from_secs(2), hangs)
+        .typed_test("failing", "typed-secret-wait", waits_on_a_secret);
     common::run_harness(harness, &["--include-ignored", "--test-threads", "3"])
 });
 
@@ -27,6 +28,32 @@ async fn hangs(ctx: kuttl::TestContext) -> Result<(), kuttl::WaitError> {
     )
     .await
     .map(drop)
+}
+
+/// The value of the Secret `waits_on_a_secret` makes.
+const TYPED_SECRET_VALUE: &str = "typed-s3cret-Vb4n";
+
+/// Makes a Secret, then waits 2 s for it to hold another value: the wait fails showing the states
+/// it saw, which must mask the value (a Secret has no `status`, so the whole object is shown).
+async fn waits_on_a_secret(ctx: kuttl::TestContext) -> anyhow::Result<()> {
+    let secrets = ctx.api::<Secret>();
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "typed-creds"},
+        "stringData": {"password": TYPED_SECRET_VALUE}
+    }))?;
+    secrets.create(&Default::default(), &secret).await?;
+    ctx.wait_for(
+        &secrets,
+        "typed-creds",
+        "the Secret to hold another password",
+        Duration::from_secs(2),
+        |secret| {
+            secret.data.as_ref().and_then(|data| data.get("password"))
+                == Some(&k8s_openapi::ByteString(b"another".to_vec()))
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn assert_contains(message: &str, expected: &[&str]) {
@@ -203,7 +230,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 13 passed; 14 failed;"),
+            .contains("test result: FAILED. 13 passed; 15 failed;"),
         "{}",
         RUN.output
     );
@@ -286,6 +313,20 @@ fn a_secret_made_by_kubectl_apply_is_masked_in_kubectls_copy_and_in_command_outp
         ],
     );
     assert_nowhere(&written_failure("applied-secret"), "sup3r-s3cret-Qx9");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_typed_wait_on_a_secret_shows_its_states_masked() {
+    let message = RUN.failure_of("failing::typed-secret-wait");
+    assert_contains(
+        message,
+        &[
+            "the Secret to hold another password (typed-creds)",
+            "password: <secret 17 bytes hmac:",
+        ],
+    );
+    assert_nowhere(&written_failure("typed-secret-wait"), TYPED_SECRET_VALUE);
 }
 
 #[test]
