@@ -131,8 +131,16 @@ fn failed_before_hook_fails_its_suites_tests_with_hook_activity_and_file() {
             "beforeSuite hook broken-hook::beforeSuite (tests/fixtures/failing/broken-hook/kuttl-testsuite.yaml:3) failed in its commands:",
             "command \"echo setting up && exit 7\" failed, exit status 7",
             "setting up",
+            // The hook applied the Secret, so the value its command printed is scrubbed.
+            "hook sees <secret 15 bytes hmac:",
         ],
     );
+    let report = std::fs::read_to_string(artifacts().join("kuttl-report.json")).unwrap();
+    let written = [
+        ("output".to_string(), RUN.output.clone()),
+        ("report".into(), report),
+    ];
+    assert_nowhere(&written, "hook-s3cret-Wq2");
 }
 
 #[test]
