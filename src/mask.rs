@@ -139,7 +139,7 @@ impl Masks {
     }
 
     /// The real values `object` holds in masked fields as text may quote them (a Secret's data
-    /// both decoded and as base64), each with its mask, longest first: for scrubbing free text
+    /// and stringData both decoded and as base64), each with its mask, longest first: for scrubbing free text
     /// such as events.
     pub(crate) fn quoted_in(&self, object: &Value) -> Vec<Quoted> {
         let mut quoted = object
@@ -159,12 +159,19 @@ impl Masks {
                     return;
                 }
                 let mask = label(&bytes);
+                // Whichever form the object holds, the cluster also shows the other: a
+                // `stringData` value comes back base64 in `data`.
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
                 if let Ok(decoded) = String::from_utf8(bytes) {
                     quoted.push(Quoted {
                         text: decoded,
                         mask: mask.clone(),
                     });
                 }
+                quoted.push(Quoted {
+                    text: encoded,
+                    mask: mask.clone(),
+                });
                 quoted.push(Quoted { text, mask });
             });
         }
@@ -376,6 +383,17 @@ mod tests {
                 Err(BadMaskPath(path.into()))
             );
         }
+    }
+
+    #[test]
+    fn a_string_data_value_is_scrubbed_as_the_cluster_shows_it_too() {
+        let object = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "stringData": {"password": PASSWORD}});
+        let quoted = Masks::default().quoted_in(&object);
+        let printed = format!("data:\n  password: {}\n", b64(PASSWORD));
+        let scrubbed = scrub(&printed, &quoted);
+        assert!(!scrubbed.contains(&b64(PASSWORD)), "{scrubbed}");
+        assert!(scrubbed.contains("<secret 21 bytes hmac:"), "{scrubbed}");
     }
 
     #[test]

@@ -133,6 +133,7 @@ fn failed_before_hook_fails_its_suites_tests_with_hook_activity_and_file() {
             "setting up",
             // The hook applied the Secret, so the value its command printed is scrubbed.
             "hook sees <secret 15 bytes hmac:",
+            "stored as <secret 15 bytes hmac:",
         ],
     );
     let report = std::fs::read_to_string(artifacts().join("kuttl-report.json")).unwrap();

@@ -209,3 +209,55 @@ async fn wait_until_served(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Hook, HookPoint, Source};
+    use crate::run::fake_api::FakeApi;
+
+    #[tokio::test]
+    async fn a_hook_failure_quotes_no_masked_value_its_hook_applied() {
+        const VALUE: &str = "hook-s3cret-Wq2";
+        let encoded = "aG9vay1zM2NyZXQtV3Ey";
+        let api = FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let ctx = api.test_state(HOOK_NAMESPACE, false, false, 5);
+        ctx.remember_masked(&serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "creds"}, "stringData": {"password": VALUE}}));
+        ctx.log
+            .line("commands", &format!("hook sees {VALUE} ({encoded})"));
+        let hook = LoadedHook {
+            hook: Hook {
+                point: HookPoint::BeforeSuite,
+                source: Source {
+                    path: "kuttl-testsuite.yaml".into(),
+                    line: 3,
+                },
+                base: std::env::temp_dir(),
+                activities: crate::config::Hook::default(),
+            },
+            crds: vec![],
+            manifests: vec![],
+            asserts: vec![],
+            errors: vec![],
+        };
+
+        let message = failure(
+            &hook,
+            "apps::beforeSuite",
+            "commands",
+            &format!("command printed {VALUE}"),
+            Some(&ctx),
+        );
+
+        assert!(
+            !message.contains(VALUE) && !message.contains(encoded),
+            "{message}"
+        );
+        assert_eq!(
+            message.matches("<secret 15 bytes hmac:").count(),
+            3,
+            "{message}"
+        );
+    }
+}
