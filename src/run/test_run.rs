@@ -149,8 +149,8 @@ pub(crate) async fn work(
         Err(failure) if interrupt::interrupted() => failure.clone(),
         Err(failure) if !settings.show_events => failure.clone(),
         Err(failure) => {
-            let events =
-                ctx.scrubbed(&events::describe(&ctx.connection.client, &ctx.namespace).await);
+            // Scrubbed with the rest of the message and record on the way out.
+            let events = events::describe(&ctx.connection.client, &ctx.namespace).await;
             let message = format!(
                 "{failure}\nevents in namespace {}:\n{events}",
                 ctx.namespace
