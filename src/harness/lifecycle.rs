@@ -48,6 +48,16 @@ impl Scope {
     }
 }
 
+/// Why a before hook shared by several processes or machines gave no outcome to reuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RunOnceError {
+    /// The hook ran (here or elsewhere) and failed: an outcome, kept for every trial of its scope.
+    Hook(String),
+    /// The processes or machines could not agree who runs it, or learn its outcome: not an
+    /// outcome, so it is not kept, and the next trial tries again.
+    Coordination(String),
+}
+
 /// Under nextest's process-per-test mode, the folder through which the run's processes share
 /// their before hooks' results (`$TMPDIR/kuttl-rs-<NEXTEST_RUN_ID>`); `None` otherwise.
 pub(crate) fn nextest_run_dir() -> Option<PathBuf> {
@@ -74,8 +84,8 @@ pub(crate) trait Hooks: Sync {
     fn run_once_for_all_machines<'a>(
         &'a self,
         scope: &'a Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
-        self.run(scope)
+    ) -> Pin<Box<dyn Future<Output = Result<(), RunOnceError>> + Send + 'a>> {
+        Box::pin(async move { self.run(scope).await.map_err(RunOnceError::Hook) })
     }
 
     /// Whether the run was interrupted: then no before hook starts, and trials that have not
@@ -278,11 +288,12 @@ impl Lifecycle {
 }
 
 /// Runs `hook` once per nextest run: the first process takes the lock, runs it and writes the
-/// result; the others wait for the lock and read the result.
+/// outcome; the others wait for the lock and read the outcome. A coordination error is not an
+/// outcome: it fails this process's trial and is not written, so the next process tries again.
 async fn once_per_run(
     dir: &std::path::Path,
     key: &str,
-    hook: impl Future<Output = Result<(), String>>,
+    hook: impl Future<Output = Result<(), RunOnceError>>,
 ) -> Result<(), String> {
     let fail = |err: std::io::Error| {
         format!(
@@ -298,7 +309,17 @@ async fn once_per_run(
         .truncate(false)
         .open(dir.join(format!("{key}.result")))
         .map_err(fail)?;
-    file.lock().map_err(fail)?;
+    // Polled, not blocking: the runtime's thread stays free (Ctrl-C is answered) while another
+    // process runs a long hook.
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(LOCK_POLL).await;
+            }
+            Err(std::fs::TryLockError::Error(err)) => return Err(fail(err)),
+        }
+    }
     let mut recorded = String::new();
     file.read_to_string(&mut recorded).map_err(fail)?;
     if let Some(outcome) = recorded.strip_prefix("done\n") {
@@ -310,15 +331,22 @@ async fn once_per_run(
                 .to_string()),
         };
     }
-    let result = hook.await;
-    let outcome = match &result {
+    let outcome = match hook.await {
+        Ok(()) => Ok(()),
+        Err(RunOnceError::Hook(err)) => Err(err),
+        Err(RunOnceError::Coordination(err)) => return Err(err),
+    };
+    let written = match &outcome {
         Ok(()) => "done\nok".to_string(),
         Err(err) => format!("done\nerror\n{err}"),
     };
     file.rewind().map_err(fail)?;
-    file.write_all(outcome.as_bytes()).map_err(fail)?;
-    result
+    file.write_all(written.as_bytes()).map_err(fail)?;
+    outcome
 }
+
+/// How often a process waiting for another's hook tries the lock.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The suites in the collection's order, each with how many of its trials will run and whether
 /// it has suite hooks (`hooked` is asked only of suites with trials to run).
@@ -802,6 +830,23 @@ mod tests {
             );
         }
         assert!(!events.iter().any(|e| e.contains("After")), "{events:?}");
+    }
+
+    #[tokio::test]
+    async fn a_coordination_error_is_not_kept_as_the_hooks_outcome_but_a_failure_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = |result: Result<(), RunOnceError>| async { result };
+        let unreachable = RunOnceError::Coordination("503 from the API server".into());
+        let first = once_per_run(dir.path(), "beforeCollection", hook(Err(unreachable))).await;
+        assert_eq!(first, Err("503 from the API server".into()));
+        // The next process runs the hook; its failure is the outcome every later one gets.
+        let failed = RunOnceError::Hook("exit status 2".into());
+        let second = once_per_run(dir.path(), "beforeCollection", hook(Err(failed))).await;
+        let third = once_per_run(dir.path(), "beforeCollection", hook(Ok(()))).await;
+        assert_eq!(
+            (second, third),
+            (Err("exit status 2".into()), Err("exit status 2".into()))
+        );
     }
 
     fn outcome_of<'a>(

@@ -193,7 +193,7 @@ async fn end_shared_run(
     watched: Option<&str>,
     log: &mut Log,
 ) -> bool {
-    let coordinator = match state.coordinator(run).await {
+    let mut coordinator = match state.coordinator(run).await {
         Ok(coordinator) => coordinator,
         Err(err) => {
             log.say(&format!(
@@ -203,13 +203,22 @@ async fn end_shared_run(
             return true;
         }
     };
-    match coordinator.join().await {
-        Ok(()) => log.say(&format!(
-            "machine {} joined run {:?} (Leases in namespace {}, {} s each)",
-            run.machine, run.run_id, run.namespace, run.lease_seconds
-        )),
-        Err(err) => log.say(&format!("error: joining the shared run: {err}")),
+    if let Err(err) = coordinator.join().await {
+        // Without its Lease the others cannot wait for this machine: its after hooks are not
+        // its to run, and the run may tear down what its tests still use.
+        log.say(&format!(
+            "error: joining the shared run: {err}; the other machines cannot wait for this one"
+        ));
+        return true;
     }
+    log.say(&format!(
+        "machine {} joined run {:?}, attempt {} (Leases in namespace {}, {} s each)",
+        run.machine,
+        run.run_id,
+        coordinator.epoch(),
+        run.namespace,
+        run.lease_seconds
+    ));
     let renew_every = run.lease_duration() / 3;
     let mut renewed = tokio::time::Instant::now();
     while watched.is_some_and(running) {

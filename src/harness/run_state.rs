@@ -8,11 +8,11 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
 use super::hook_runner::HookRunner;
-use super::lifecycle::{Hooks, Lifecycle, Scope};
+use super::lifecycle::{Hooks, Lifecycle, RunOnceError, Scope};
 use super::loader::Loader;
 use super::progress::Progress;
 use super::records::Records;
-use super::shared_run::{self, Coordinator, KubeLeases, SettingsError, SharedRun};
+use super::shared_run::{self, Coordinator, KubeLeases, LeaseError, SettingsError, SharedRun};
 use super::slots::{Place, Slots};
 use crate::cluster::{AssetsError, Cluster, ClusterError};
 use crate::load::{Collection, Masks};
@@ -71,28 +71,36 @@ impl RunState {
         self.shared_run.as_ref()
     }
 
-    /// This machine's side of the shared run `run`, talking to the run's cluster.
+    /// This machine's side of the shared run `run`, talking to the run's cluster, in the
+    /// attempt of the run it opens.
     pub(crate) async fn coordinator(
         &self,
         run: &SharedRun,
-    ) -> Result<Coordinator<KubeLeases>, ClusterError> {
+    ) -> Result<Coordinator<KubeLeases>, CoordinatorError> {
         let client = self.cluster().await?.client("kuttl-rs shared run", None)?;
-        Ok(Coordinator::new(
-            KubeLeases::new(client, &run.namespace),
-            run.clone(),
-        ))
+        Ok(Coordinator::open(KubeLeases::new(client, &run.namespace), run.clone()).await?)
     }
 
     /// The before hook of `scope`, once for all the machines of the shared run.
-    async fn run_hook_for_all_machines(&self, scope: &Scope) -> Result<(), String> {
-        match &self.shared_run {
-            None => self.run_hook(scope).await,
-            // A scope without hooks needs no Lease.
-            Some(_) if !self.scope_has_hooks(scope) => self.run_hook(scope).await,
-            Some(Err(err)) => Err(format!("the run shared by several machines: {err}")),
+    async fn run_hook_for_all_machines(&self, scope: &Scope) -> Result<(), RunOnceError> {
+        // A scope without hooks needs no Lease.
+        let shared = self
+            .shared_run
+            .as_ref()
+            .filter(|_| self.scope_has_hooks(scope));
+        match shared {
+            None => self.run_hook(scope).await.map_err(RunOnceError::Hook),
+            Some(Err(err)) => Err(RunOnceError::Coordination(format!(
+                "the run shared by several machines: {err}"
+            ))),
             Some(Ok(run)) => {
-                let coordinator = self.coordinator(run).await.map_err(|err| err.to_string())?;
-                coordinator.before_once(scope, self.run_hook(scope)).await
+                let coordinator = self
+                    .coordinator(run)
+                    .await
+                    .map_err(|err| RunOnceError::Coordination(err.to_string()))?;
+                coordinator
+                    .before_once(scope, || self.run_hook(scope))
+                    .await
             }
         }
     }
@@ -328,6 +336,15 @@ impl RunState {
     }
 }
 
+/// Why this machine could not open its side of a shared run.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CoordinatorError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+}
+
 impl Hooks for RunState {
     fn run<'a>(
         &'a self,
@@ -339,7 +356,7 @@ impl Hooks for RunState {
     fn run_once_for_all_machines<'a>(
         &'a self,
         scope: &'a Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<(), RunOnceError>> + Send + 'a>> {
         Box::pin(self.run_hook_for_all_machines(scope))
     }
 

@@ -1,7 +1,7 @@
 //! The engine: runs a loaded test against a cluster, step by step, in KUTTL's order, and builds the
 //! failure message. Nothing here prints; everything goes to the test's log.
 
-mod api_error;
+pub(crate) mod api_error;
 mod apply;
 mod cel;
 mod check;

@@ -1,4 +1,5 @@
-//! Where a shared run's Leases are kept: the cluster ([`KubeLeases`]), or memory in offline tests.
+//! Where a shared run's Leases are kept: the cluster ([`KubeLeases`]), or memory in offline tests
+//! ([`memory::MemoryLeases`], with faults to inject).
 
 use std::future::Future;
 
@@ -13,6 +14,9 @@ pub(crate) struct LeaseError {
     pub namespace: String,
     pub name: String,
     pub message: String,
+    /// Says nothing about the Lease (no answer in time, 429, 5xx, a connection reset): the same
+    /// request is worth sending again.
+    pub transient: bool,
 }
 
 /// The Leases of one namespace. `create` and `replace` are the two atomic steps the protocol
@@ -48,7 +52,8 @@ impl KubeLeases {
             action,
             namespace: self.namespace.clone(),
             name: name.to_string(),
-            message: err.to_string(),
+            transient: crate::run::api_error::is_transient(&err),
+            message: crate::run::api_error::api_message(&err),
         }
     }
 }
@@ -104,26 +109,38 @@ impl LeaseStore for KubeLeases {
     }
 }
 
-/// Leases in memory, with the API server's create and replace semantics.
+/// Leases in memory, with the API server's create and replace semantics, and faults to inject:
+/// failing requests, a stalled server, Leases lost.
 #[cfg(test)]
 pub(crate) mod memory {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use tokio::time::Instant;
 
     use super::*;
 
     #[derive(Default)]
     pub(crate) struct MemoryLeases {
         leases: Mutex<BTreeMap<String, Lease>>,
-        versions: std::sync::atomic::AtomicU64,
+        versions: AtomicU64,
+        faults: Mutex<Faults>,
+    }
+
+    #[derive(Default)]
+    struct Faults {
+        /// How many of the next requests fail, and whether as transient errors.
+        failing: usize,
+        transient: bool,
+        /// Requests wait until then (a stalled API server), then are served.
+        stalled_until: Option<Instant>,
     }
 
     impl MemoryLeases {
         fn stamp(&self, lease: &Lease) -> Lease {
             let mut lease = lease.clone();
-            let version = 1 + self
-                .versions
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let version = 1 + self.versions.fetch_add(1, Ordering::SeqCst);
             lease.metadata.resource_version = Some(version.to_string());
             lease
         }
@@ -131,14 +148,57 @@ pub(crate) mod memory {
         pub(crate) fn names(&self) -> Vec<String> {
             self.leases.lock().unwrap().keys().cloned().collect()
         }
+
+        /// The next `count` requests fail: with a 503 when `transient`, else with a 403.
+        pub(crate) fn fail_next(&self, count: usize, transient: bool) {
+            let mut faults = self.faults.lock().unwrap();
+            faults.failing = count;
+            faults.transient = transient;
+        }
+
+        /// Requests get no answer for `duration`: they are served once it has passed.
+        pub(crate) fn stall_for(&self, duration: std::time::Duration) {
+            self.faults.lock().unwrap().stalled_until = Some(Instant::now() + duration);
+        }
+
+        /// The Lease `name` disappears (deleted by hand, or by another run's cleanup).
+        pub(crate) fn lose(&self, name: &str) {
+            self.leases.lock().unwrap().remove(name);
+        }
+
+        /// Waits out a stall, then fails the request if a failure is due.
+        async fn serve(&self, action: &'static str, name: &str) -> Result<(), LeaseError> {
+            let stalled_until = self.faults.lock().unwrap().stalled_until;
+            if let Some(until) = stalled_until {
+                tokio::time::sleep_until(until).await;
+            }
+            let mut faults = self.faults.lock().unwrap();
+            if faults.failing == 0 {
+                return Ok(());
+            }
+            faults.failing -= 1;
+            Err(LeaseError {
+                action,
+                namespace: "memory".into(),
+                name: name.to_string(),
+                message: if faults.transient {
+                    "503 Service Unavailable".into()
+                } else {
+                    "403 Forbidden".into()
+                },
+                transient: faults.transient,
+            })
+        }
     }
 
     impl LeaseStore for MemoryLeases {
         async fn get(&self, name: &str) -> Result<Option<Lease>, LeaseError> {
+            self.serve("reading", name).await?;
             Ok(self.leases.lock().unwrap().get(name).cloned())
         }
 
         async fn create(&self, lease: &Lease) -> Result<bool, LeaseError> {
+            self.serve("creating", name_of(lease)).await?;
             let mut leases = self.leases.lock().unwrap();
             if leases.contains_key(name_of(lease)) {
                 return Ok(false);
@@ -148,6 +208,7 @@ pub(crate) mod memory {
         }
 
         async fn replace(&self, lease: &Lease) -> Result<bool, LeaseError> {
+            self.serve("updating", name_of(lease)).await?;
             let mut leases = self.leases.lock().unwrap();
             let current = leases.get(name_of(lease));
             if current.is_none_or(|current| {
@@ -160,6 +221,7 @@ pub(crate) mod memory {
         }
 
         async fn list(&self, selector: &str) -> Result<Vec<Lease>, LeaseError> {
+            self.serve("listing", selector).await?;
             let (key, value) = selector.split_once('=').unwrap();
             Ok(self
                 .leases
@@ -179,6 +241,7 @@ pub(crate) mod memory {
         }
 
         async fn delete(&self, name: &str) -> Result<(), LeaseError> {
+            self.serve("deleting", name).await?;
             self.leases.lock().unwrap().remove(name);
             Ok(())
         }

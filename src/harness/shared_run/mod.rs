@@ -10,16 +10,23 @@
 //!   finished when it ends. Once no machine is running (each finished, or expired), the first to
 //!   create the run's `after` Lease runs the after hooks of every scope whose before hook ran on
 //!   any machine, then deletes the run's Leases.
+//! - A run id names a series of attempts (a retried CI job keeps its id): each attempt (epoch) has
+//!   Leases of its own. Its `after` Lease closes it; a machine that finds the latest attempt
+//!   closed, or cancelled (no machine renewing), starts the next.
+//! - Expiry is judged by how long this machine has seen a Lease unchanged ([`observed`]), every
+//!   request has a deadline, and transient errors are retried ([`protocol`]).
 //!
 //! Reading Leases ([`seen`]) is kept apart from the protocol ([`protocol`]), which talks to the
 //! cluster through [`leases::LeaseStore`], so both are tested without a cluster.
 
 mod leases;
+mod observed;
 mod protocol;
 mod seen;
 mod settings;
 
 pub(crate) use leases::KubeLeases;
+pub(crate) use leases::LeaseError;
 pub(crate) use protocol::{AfterTurn, Coordinator};
 pub(crate) use settings::{SettingsError, SharedRun, check_env};
 

@@ -1,19 +1,29 @@
 //! How the machines of a shared run take their turns, through the run's Leases.
+//!
+//! Every request has a deadline and transient errors (no answer in time, 429, 5xx, a reset
+//! connection) are sent again with backoff, for up to [`PATIENCE`] Lease durations: only real
+//! hook outcomes end a wait. A holder renews its Lease from a task of its own, checks that it
+//! still holds the Lease before writing an outcome, and stops its hook when it has lost it.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::jiff::Timestamp;
 
-use super::super::lifecycle::Scope;
+use super::super::lifecycle::{RunOnceError, Scope};
 use super::leases::{LeaseError, LeaseStore};
+use super::observed::Observed;
 use super::seen::{self, BeforeSeen, Machines, Role};
 use super::settings::SharedRun;
 
 /// How often a waiting machine reads the Leases again.
 const POLL: Duration = Duration::from_secs(1);
+
+/// For how many Lease durations a request is sent again while the API server cannot answer it.
+const PATIENCE: u32 = 5;
 
 /// Who runs the after hooks, once no machine of the run is running.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,104 +40,222 @@ pub(crate) enum AfterTurn {
     Ended,
 }
 
-/// This machine's side of a shared run.
+/// This machine's side of a shared run, in one attempt of it (`run.epoch`).
 pub(crate) struct Coordinator<S> {
-    store: S,
+    store: Arc<S>,
     run: SharedRun,
     clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
     poll: Duration,
+    observed: Arc<Mutex<Observed>>,
 }
 
-impl<S: LeaseStore> Coordinator<S> {
-    pub(crate) fn new(store: S, run: SharedRun) -> Self {
+impl<S> Clone for Coordinator<S> {
+    fn clone(&self) -> Self {
         Self {
-            store,
-            run,
-            clock: Arc::new(Timestamp::now),
-            poll: POLL,
+            store: Arc::clone(&self.store),
+            run: self.run.clone(),
+            clock: Arc::clone(&self.clock),
+            poll: self.poll,
+            observed: Arc::clone(&self.observed),
         }
     }
+}
 
-    /// Runs `hook`, the before hook of `scope`, if no machine of the run has: the first to
-    /// create its Lease runs it and writes the outcome there; the others wait for that outcome
-    /// and return it. A holder that stops renewing the Lease before the hook ends is replaced.
-    pub(crate) async fn before_once(
+impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
+    /// Opens the run: joins its latest attempt, or starts the next when that one is over
+    /// ([`seen::open_epoch`]).
+    pub(crate) async fn open(store: S, run: SharedRun) -> Result<Self, LeaseError> {
+        Self::open_with(Arc::new(store), run, Arc::new(Timestamp::now), POLL).await
+    }
+
+    async fn open_with(
+        store: Arc<S>,
+        run: SharedRun,
+        clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+        poll: Duration,
+    ) -> Result<Self, LeaseError> {
+        let gap = run.lease_duration() / 2;
+        let mut coordinator = Self {
+            store,
+            run,
+            clock,
+            poll,
+            observed: Arc::new(Mutex::new(Observed::new(gap))),
+        };
+        let leases = coordinator.list_all().await?;
+        let epoch = seen::open_epoch(&leases, (coordinator.clock)());
+        coordinator.run = coordinator.run.in_epoch(epoch);
+        Ok(coordinator)
+    }
+
+    /// Sends `request` until it is answered, again after transient errors with backoff; each
+    /// try has a deadline of a quarter Lease, so a stalled request cannot outlive a renewal.
+    async fn call<T, Fut>(&self, name: &str, request: impl Fn() -> Fut) -> Result<T, LeaseError>
+    where
+        Fut: Future<Output = Result<T, LeaseError>>,
+    {
+        let lease = self.run.lease_duration();
+        let deadline = (lease / 4).max(Duration::from_secs(1));
+        let once = || async {
+            tokio::time::timeout(deadline, request())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(LeaseError {
+                        action: "requesting",
+                        namespace: self.run.namespace.clone(),
+                        name: name.to_string(),
+                        message: format!("no answer within {deadline:?}"),
+                        transient: true,
+                    })
+                })
+        };
+        once.retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(200))
+                .with_max_delay(Duration::from_secs(5))
+                .with_jitter()
+                .without_max_times()
+                .with_total_delay(Some(lease * PATIENCE)),
+        )
+        .when(|err: &LeaseError| err.transient)
+        .await
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<Lease>, LeaseError> {
+        let lease = self.call(name, || self.store.get(name)).await?;
+        self.observe(lease.iter().collect());
+        Ok(lease)
+    }
+
+    async fn create(&self, lease: &Lease) -> Result<bool, LeaseError> {
+        let name = lease.metadata.name.as_deref().unwrap_or_default();
+        self.call(name, || self.store.create(lease)).await
+    }
+
+    async fn replace(&self, lease: &Lease) -> Result<bool, LeaseError> {
+        let name = lease.metadata.name.as_deref().unwrap_or_default();
+        self.call(name, || self.store.replace(lease)).await
+    }
+
+    /// Every Lease of the run, of every attempt.
+    async fn list_all(&self) -> Result<Vec<Lease>, LeaseError> {
+        let selector = self.run.selector();
+        self.call(&selector, || self.store.list(&selector)).await
+    }
+
+    /// The Leases of this attempt.
+    async fn list(&self) -> Result<Vec<Lease>, LeaseError> {
+        let mut leases = self.list_all().await?;
+        leases.retain(|lease| seen::epoch(lease) == self.run.epoch);
+        self.observe(leases.iter().collect());
+        Ok(leases)
+    }
+
+    fn observe(&self, leases: Vec<&Lease>) {
+        self.observed().read(&leases);
+    }
+
+    fn expired(&self, lease: &Lease) -> bool {
+        self.observed().expired(lease)
+    }
+
+    fn observed(&self) -> std::sync::MutexGuard<'_, Observed> {
+        self.observed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs the before hook of `scope` (`hook` starts it) if no machine of the run has: the
+    /// first to create its Lease runs it and writes the outcome there; the others wait for that
+    /// outcome and return it. A holder that stops renewing the Lease before the hook ends is
+    /// replaced; a holder that finds itself replaced stops its hook and waits like the others.
+    pub(crate) async fn before_once<Fut>(
         &self,
         scope: &Scope,
-        hook: impl Future<Output = Result<(), String>>,
-    ) -> Result<(), String> {
+        hook: impl Fn() -> Fut,
+    ) -> Result<(), RunOnceError>
+    where
+        Fut: Future<Output = Result<(), String>>,
+    {
         let name = self.run.before_lease(scope);
-        let fail =
+        let sharing =
             |err: LeaseError| format!("sharing {} with the run's machines: {err}", scope.name());
+        let fail = |err: LeaseError| RunOnceError::Coordination(sharing(err));
         loop {
             let now = (self.clock)();
-            let taken = match self.store.get(&name).await.map_err(fail)? {
+            let taken = match self.get(&name).await.map_err(fail)? {
                 None => self
-                    .store
                     .create(&seen::new_before_lease(&self.run, scope, now))
                     .await
                     .map_err(fail)?,
-                Some(lease) => match seen::before_seen(&lease, now) {
+                Some(lease) => match seen::before_seen(&lease, self.expired(&lease)) {
                     BeforeSeen::Done { holder, result } if holder == self.run.machine => {
-                        return result;
+                        return result.map_err(RunOnceError::Hook);
                     }
                     BeforeSeen::Done { holder, result } => {
-                        return result
-                            .map_err(|err| format!("{err}\n(it ran on machine {holder})"));
+                        return result.map_err(|err| {
+                            RunOnceError::Hook(format!("{err}\n(it ran on machine {holder})"))
+                        });
                     }
                     BeforeSeen::Running { .. } => false,
                     BeforeSeen::Abandoned { .. } => self
-                        .store
                         .replace(&seen::taken_over(lease, &self.run, now))
                         .await
                         .map_err(fail)?,
                 },
             };
             if taken {
-                return self.hold(&name, hook).await.map_err(|err| match err {
-                    Held::Hook(err) => err,
-                    Held::Lease(result, err) => match result {
-                        Ok(()) => fail(err),
-                        Err(hook) => format!("{hook}\n{}", fail(err)),
-                    },
-                });
+                match self.hold(&name, hook()).await {
+                    Held::Ended(result) => return result.map_err(RunOnceError::Hook),
+                    Held::Lost => {}
+                    Held::Unwritten(Ok(()), err) => return Err(fail(err)),
+                    Held::Unwritten(Err(hook), err) => {
+                        return Err(RunOnceError::Hook(format!("{hook}\n{}", sharing(err))));
+                    }
+                }
             }
             tokio::time::sleep(self.poll).await;
         }
     }
 
-    /// Runs `hook` while renewing the Lease `name`, then writes its outcome there.
-    async fn hold(
-        &self,
-        name: &str,
-        hook: impl Future<Output = Result<(), String>>,
-    ) -> Result<(), Held> {
-        let (ended, mut ending) = tokio::sync::oneshot::channel::<()>();
-        let every = self.run.lease_duration() / 3;
-        let renewing = async {
-            loop {
-                tokio::select! {
-                    _ = &mut ending => break,
-                    () = tokio::time::sleep(every) => {
-                        // A failed renewal is retried at the next one; the Lease outlives two.
-                        let _ = self.renew(name).await;
+    /// Runs `hook` while a task of its own renews the Lease `name`, then writes the outcome
+    /// there if this machine still holds it. The hook is stopped (dropped) when the Lease is lost.
+    async fn hold(&self, name: &str, hook: impl Future<Output = Result<(), String>>) -> Held {
+        let (lost, mut losing) = tokio::sync::oneshot::channel::<()>();
+        let renewer = {
+            let this = self.clone();
+            let name = name.to_string();
+            tokio::spawn(async move {
+                let every = this.run.lease_duration() / 3;
+                loop {
+                    tokio::time::sleep(every).await;
+                    // Errors the retries did not overcome leave the Lease to expire: lost.
+                    if !this.renew(&name).await.unwrap_or(false) {
+                        let _ = lost.send(());
+                        return;
                     }
                 }
-            }
+            })
         };
-        let running = async {
-            let result = hook.await;
-            let _ = ended.send(());
-            result
+        let result = tokio::select! {
+            result = hook => Some(result),
+            _ = &mut losing => None,
         };
-        let (result, ()) = tokio::join!(running, renewing);
+        renewer.abort();
+        let Some(result) = result else {
+            return Held::Lost;
+        };
         let now = (self.clock)();
-        match self
-            .update(name, |lease| Some(seen::with_outcome(lease, &result, now)))
-            .await
-        {
-            Ok(_) => result.map_err(Held::Hook),
-            Err(err) => Err(Held::Lease(result, err)),
+        let me = self.run.machine.as_str();
+        let written = self
+            .update(name, |lease| {
+                (seen::holder(&lease) == me).then(|| seen::with_outcome(lease, &result, now))
+            })
+            .await;
+        match written {
+            Ok(true) => Held::Ended(result),
+            Ok(false) => Held::Lost,
+            Err(err) => Held::Unwritten(result, err),
         }
     }
 
@@ -149,32 +277,43 @@ impl<S: LeaseStore> Coordinator<S> {
         change: impl Fn(Lease) -> Option<Lease>,
     ) -> Result<bool, LeaseError> {
         loop {
-            let Some(lease) = self.store.get(name).await? else {
+            let Some(lease) = self.get(name).await? else {
                 return Ok(false);
             };
             let Some(changed) = change(lease) else {
                 return Ok(false);
             };
-            if self.store.replace(&changed).await? {
+            if self.replace(&changed).await? {
                 return Ok(true);
             }
         }
     }
 
     /// Joins the run: this machine's Lease, renewed while it runs ([`Coordinator::renew_machine`]).
-    pub(crate) async fn join(&self) -> Result<(), LeaseError> {
-        let name = self.run.machine_lease();
-        let now = (self.clock)();
-        if self
-            .store
-            .create(&seen::new_lease(&self.run, &name, Role::Machine, now))
-            .await?
-        {
-            return Ok(());
+    /// A machine that finds its attempt closed just after it joined (the after hooks started
+    /// meanwhile) leaves it and joins the next.
+    pub(crate) async fn join(&mut self) -> Result<(), LeaseError> {
+        loop {
+            let name = self.run.machine_lease();
+            let now = (self.clock)();
+            if !self
+                .create(&seen::new_lease(&self.run, &name, Role::Machine, now))
+                .await?
+            {
+                self.update(&name, |lease| Some(seen::renewed(lease, now)))
+                    .await?;
+            }
+            if self.get(&self.run.after_lease()).await?.is_none() {
+                return Ok(());
+            }
+            self.call(&name, || self.store.delete(&name)).await?;
+            self.run = self.run.in_epoch(self.run.epoch + 1);
         }
-        self.update(&name, |lease| Some(seen::renewed(lease, now)))
-            .await
-            .map(|_| ())
+    }
+
+    /// Which attempt of the run this machine takes part in.
+    pub(crate) fn epoch(&self) -> u32 {
+        self.run.epoch
     }
 
     /// Tells the run this machine still runs; `false` when its Lease is gone (another machine
@@ -193,21 +332,20 @@ impl<S: LeaseStore> Coordinator<S> {
         .map(|_| ())
     }
 
-    /// Waits until no machine of the run is running, then decides who runs the after hooks: the
-    /// first machine to create the run's `after` Lease. When the run says how many machines take
-    /// part, it also waits for them to join, at most one Lease duration after every machine
-    /// that joined has ended. A machine whose own Lease is gone finds the run already ended.
-    /// `say` gets each new state of the wait.
+    /// Waits until no machine of the attempt is running, then decides who runs the after hooks:
+    /// the first machine to create the attempt's `after` Lease. When the run says how many
+    /// machines take part, it also waits for them to join, at most one Lease duration after
+    /// every machine that joined has ended. A machine whose own Lease is gone finds the run
+    /// already ended. `say` gets each new state of the wait.
     pub(crate) async fn after_turn(
         &self,
         suite_order: &[&str],
         mut say: impl FnMut(String),
     ) -> Result<AfterTurn, LeaseError> {
-        let selector = self.run.selector();
         let mut missing_since: Option<tokio::time::Instant> = None;
         let mut said = String::new();
         loop {
-            let leases = self.store.list(&selector).await?;
+            let leases = self.list().await?;
             let mine = self.run.machine_lease();
             if !leases
                 .iter()
@@ -220,7 +358,7 @@ impl<S: LeaseStore> Coordinator<S> {
                     holder: holder.to_string(),
                 });
             }
-            let machines = Machines::read(&leases, (self.clock)());
+            let machines = Machines::read(&leases, |lease| self.expired(lease));
             let ready = if machines.all_ended(self.run.machines) {
                 true
             } else if machines.all_ended(None) {
@@ -233,8 +371,8 @@ impl<S: LeaseStore> Coordinator<S> {
             if ready {
                 let name = self.run.after_lease();
                 let after = seen::new_lease(&self.run, &name, Role::After, (self.clock)());
-                if self.store.create(&after).await? {
-                    let leases = self.store.list(&selector).await?;
+                if self.create(&after).await? {
+                    let leases = self.list().await?;
                     return Ok(AfterTurn::Mine {
                         owed: seen::owed(&leases, suite_order),
                         machines,
@@ -251,24 +389,30 @@ impl<S: LeaseStore> Coordinator<S> {
         }
     }
 
-    /// Deletes every Lease of the run (after its after hooks).
+    /// Deletes the Leases of this attempt and of earlier ones (after its after hooks), the
+    /// `after` Leases, which close their attempts, last: a machine still waiting sees its own
+    /// Lease gone, never an attempt open again.
     pub(crate) async fn clean_up(&self) -> Result<usize, LeaseError> {
-        let leases = self.store.list(&self.run.selector()).await?;
+        let mut leases = self.list_all().await?;
+        leases.retain(|lease| seen::epoch(lease) <= self.run.epoch);
+        // Stable: `after` Leases last, the latest attempt's the very last.
+        leases.sort_by_key(|lease| (seen::is_after(lease), seen::epoch(lease)));
         for lease in &leases {
-            self.store
-                .delete(lease.metadata.name.as_deref().unwrap_or_default())
-                .await?;
+            let name = lease.metadata.name.as_deref().unwrap_or_default();
+            self.call(name, || self.store.delete(name)).await?;
         }
         Ok(leases.len())
     }
 }
 
-/// Why [`Coordinator::hold`] failed.
+/// How [`Coordinator::hold`] ended.
 enum Held {
-    /// The hook failed (its outcome is in the Lease).
-    Hook(String),
+    /// The hook ended with this outcome, written into the Lease.
+    Ended(Result<(), String>),
+    /// Another machine took the Lease over: the hook was stopped, or its outcome not written.
+    Lost,
     /// The outcome could not be written: the hook's result, and why.
-    Lease(Result<(), String>, LeaseError),
+    Unwritten(Result<(), String>, LeaseError),
 }
 
 /// What a machine waiting for the end of the run waits for.
@@ -289,37 +433,35 @@ fn waiting_for(machines: &Machines, expected: Option<usize>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use super::super::leases::memory::MemoryLeases;
     use super::*;
 
-    /// A clock the test moves.
+    /// A machine's wall clock, which the test sets (skew); expiry never reads it.
     #[derive(Clone)]
     struct Clock(Arc<Mutex<Timestamp>>);
 
     impl Clock {
         fn new() -> Self {
-            Self(Arc::new(Mutex::new(
-                Timestamp::from_second(1_800_000_000).unwrap(),
-            )))
+            Self::skewed(0)
         }
 
-        fn advance(&self, seconds: i64) {
-            let mut now = self.0.lock().unwrap();
-            *now = now
-                .checked_add(k8s_openapi::jiff::SignedDuration::from_secs(seconds))
-                .unwrap();
+        fn skewed(seconds: i64) -> Self {
+            Self(Arc::new(Mutex::new(
+                Timestamp::from_second(1_800_000_000 + seconds).unwrap(),
+            )))
         }
     }
 
-    fn machine<'s>(
-        store: &'s MemoryLeases,
+    type Machine = Coordinator<MemoryLeases>;
+
+    async fn machine(
+        store: &Arc<MemoryLeases>,
         name: &str,
         clock: &Clock,
         expected: Option<&str>,
-    ) -> Coordinator<&'s MemoryLeases> {
+    ) -> Machine {
         let run = SharedRun::from_env(
             |var| match var {
                 "KUTTL_RUN_ID" => Some("r1".into()),
@@ -334,48 +476,19 @@ mod tests {
         .unwrap()
         .unwrap();
         let now = clock.0.clone();
-        Coordinator {
-            store,
-            run,
-            clock: Arc::new(move || *now.lock().unwrap()),
-            poll: Duration::from_millis(100),
-        }
+        let clock = Arc::new(move || *now.lock().unwrap());
+        Coordinator::open_with(Arc::clone(store), run, clock, Duration::from_millis(100))
+            .await
+            .unwrap()
     }
 
     /// Machines `a` and `b` of one run.
-    fn pair<'s>(
-        store: &'s MemoryLeases,
-        clock: &Clock,
-        expected: Option<&str>,
-    ) -> (Coordinator<&'s MemoryLeases>, Coordinator<&'s MemoryLeases>) {
+    async fn pair(store: &Arc<MemoryLeases>, expected: Option<&str>) -> (Machine, Machine) {
+        let clock = Clock::new();
         (
-            machine(store, "a", clock, expected),
-            machine(store, "b", clock, expected),
+            machine(store, "a", &clock, expected).await,
+            machine(store, "b", &clock, expected).await,
         )
-    }
-
-    impl<S: LeaseStore> LeaseStore for &S {
-        fn get(
-            &self,
-            name: &str,
-        ) -> impl Future<Output = Result<Option<Lease>, LeaseError>> + Send {
-            (*self).get(name)
-        }
-        fn create(&self, lease: &Lease) -> impl Future<Output = Result<bool, LeaseError>> + Send {
-            (*self).create(lease)
-        }
-        fn replace(&self, lease: &Lease) -> impl Future<Output = Result<bool, LeaseError>> + Send {
-            (*self).replace(lease)
-        }
-        fn list(
-            &self,
-            selector: &str,
-        ) -> impl Future<Output = Result<Vec<Lease>, LeaseError>> + Send {
-            (*self).list(selector)
-        }
-        fn delete(&self, name: &str) -> impl Future<Output = Result<(), LeaseError>> + Send {
-            (*self).delete(name)
-        }
     }
 
     /// A hook that counts its runs and takes `seconds` of (paused) time.
@@ -391,71 +504,66 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_before_hook_runs_once_across_machines_and_all_get_its_outcome() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = pair(&store, &clock, None);
+        let store = Arc::new(MemoryLeases::default());
+        let (a, b) = pair(&store, None).await;
         let runs = AtomicUsize::new(0);
         let scope = Scope::BeforeSuite("hooks".into());
         let (ra, rb) = tokio::join!(
-            a.before_once(&scope, hook(&runs, 5, Ok(()))),
-            b.before_once(&scope, hook(&runs, 5, Ok(())))
+            a.before_once(&scope, || hook(&runs, 5, Ok(()))),
+            b.before_once(&scope, || hook(&runs, 5, Ok(())))
         );
         assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
 
         let failing = Scope::BeforeCollection;
         let ra = a
-            .before_once(&failing, hook(&runs, 1, Err("exit status 3".into())))
+            .before_once(&failing, || hook(&runs, 1, Err("exit status 3".into())))
             .await;
-        let rb = b.before_once(&failing, hook(&runs, 1, Ok(()))).await;
-        assert_eq!(ra, Err("exit status 3".into()));
-        assert_eq!(rb, Err("exit status 3\n(it ran on machine host/a)".into()));
+        let rb = b.before_once(&failing, || hook(&runs, 1, Ok(()))).await;
+        assert_eq!(ra, Err(RunOnceError::Hook("exit status 3".into())));
+        assert_eq!(
+            rb,
+            Err(RunOnceError::Hook(
+                "exit status 3\n(it ran on machine host/a)".into()
+            ))
+        );
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_holder_renews_a_long_hook_so_nobody_takes_it_over() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = pair(&store, &clock, None);
+        let store = Arc::new(MemoryLeases::default());
+        let (a, b) = pair(&store, None).await;
         let runs = AtomicUsize::new(0);
         let scope = Scope::BeforeCollection;
-        // The hook takes 100 s, the Lease 30 s: the wall clock moves with tokio's paused time.
-        let moving = async {
-            for _ in 0..110 {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                clock.advance(1);
-            }
-        };
-        let (ra, rb, ()) = tokio::join!(
-            a.before_once(&scope, hook(&runs, 100, Ok(()))),
-            async {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                b.before_once(&scope, hook(&runs, 1, Ok(()))).await
-            },
-            moving
-        );
+        // The hook takes 100 s, the Lease 30 s.
+        let (ra, rb) = tokio::join!(a.before_once(&scope, || hook(&runs, 100, Ok(()))), async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            b.before_once(&scope, || hook(&runs, 1, Ok(()))).await
+        },);
         assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_before_hook_whose_holder_died_is_taken_over_after_the_lease_expires() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = pair(&store, &clock, None);
+        let store = Arc::new(MemoryLeases::default());
+        let (a, b) = pair(&store, None).await;
         let scope = Scope::BeforeSuite("hooks".into());
         // a took the Lease and died: it is never renewed.
+        let now = (a.clock)();
         assert!(
             store
-                .create(&seen::new_before_lease(&a.run, &scope, (a.clock)()))
+                .create(&seen::new_before_lease(&a.run, &scope, now))
                 .await
                 .unwrap()
         );
         let runs = AtomicUsize::new(0);
-        let waiting = b.before_once(&scope, hook(&runs, 1, Ok(())));
-        let expiring = async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            assert_eq!(runs.load(Ordering::SeqCst), 0, "taken over before expiry");
-            clock.advance(31);
-        };
-        let (result, ()) = tokio::join!(waiting, expiring);
+        let started = tokio::time::Instant::now();
+        let result = b.before_once(&scope, || hook(&runs, 1, Ok(()))).await;
         assert_eq!((result, runs.load(Ordering::SeqCst)), (Ok(()), 1));
+        assert!(
+            started.elapsed() >= Duration::from_secs(30),
+            "taken over before expiry"
+        );
         let lease = store
             .get(&a.run.before_lease(&scope))
             .await
@@ -468,17 +576,19 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_last_machine_to_end_runs_the_after_hooks_once_and_cleans_up() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = pair(&store, &clock, None);
+        let store = Arc::new(MemoryLeases::default());
+        let (mut a, mut b) = pair(&store, None).await;
         a.join().await.unwrap();
         b.join().await.unwrap();
         let runs = AtomicUsize::new(0);
-        a.before_once(&Scope::BeforeCollection, hook(&runs, 0, Ok(())))
+        a.before_once(&Scope::BeforeCollection, || hook(&runs, 0, Ok(())))
             .await
             .unwrap();
-        b.before_once(&Scope::BeforeSuite("hooks".into()), hook(&runs, 0, Ok(())))
-            .await
-            .unwrap();
+        b.before_once(&Scope::BeforeSuite("hooks".into()), || {
+            hook(&runs, 0, Ok(()))
+        })
+        .await
+        .unwrap();
         a.finish_machine().await.unwrap();
         let said = Mutex::new(Vec::new());
         let order = ["core", "hooks"];
@@ -517,8 +627,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_machine_that_finds_the_run_already_ended_runs_no_after_hook() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = pair(&store, &clock, Some("2"));
+        let store = Arc::new(MemoryLeases::default());
+        let (mut a, mut b) = pair(&store, Some("2")).await;
         a.join().await.unwrap();
         b.join().await.unwrap();
         a.finish_machine().await.unwrap();
@@ -538,19 +648,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_machine_that_stops_renewing_counts_as_gone_after_the_lease_duration() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let (a, b) = pair(&store, &clock, None);
+        let store = Arc::new(MemoryLeases::default());
+        let (mut a, mut b) = pair(&store, None).await;
         a.join().await.unwrap();
         b.join().await.unwrap();
         a.finish_machine().await.unwrap();
-        let expiring = async {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            clock.advance(31);
-        };
-        let (turn, ()) = tokio::join!(a.after_turn(&[], |_| {}), expiring);
-        let AfterTurn::Mine { machines, .. } = turn.unwrap() else {
+        let started = tokio::time::Instant::now();
+        let AfterTurn::Mine { machines, .. } = a.after_turn(&[], |_| {}).await.unwrap() else {
             panic!("a should run the after hooks");
         };
+        assert!(started.elapsed() >= Duration::from_secs(30));
         assert_eq!(
             (machines.finished, machines.gone),
             (vec!["host/a".into()], vec!["host/b".into()])
@@ -559,14 +666,15 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn with_a_machine_count_the_after_hooks_wait_for_late_machines_one_lease_duration() {
-        let (store, clock) = (MemoryLeases::default(), Clock::new());
-        let a = machine(&store, "a", &clock, Some("2"));
+        let store = Arc::new(MemoryLeases::default());
+        let clock = Clock::new();
+        let mut a = machine(&store, "a", &clock, Some("2")).await;
         a.join().await.unwrap();
         a.finish_machine().await.unwrap();
         // b joins 10 s later and ends 20 s after that: a waits for it.
         let late = async {
             tokio::time::sleep(Duration::from_secs(10)).await;
-            let b = machine(&store, "b", &clock, Some("2"));
+            let mut b = machine(&store, "b", &clock, Some("2")).await;
             b.join().await.unwrap();
             tokio::time::sleep(Duration::from_secs(20)).await;
             b.finish_machine().await.unwrap();
@@ -580,7 +688,7 @@ mod tests {
         a.clean_up().await.unwrap();
 
         // Nobody else joins: a gives up waiting after one Lease duration (30 s).
-        let a = machine(&store, "a", &clock, Some("3"));
+        let mut a = machine(&store, "a", &clock, Some("3")).await;
         a.join().await.unwrap();
         a.finish_machine().await.unwrap();
         let said = Mutex::new(Vec::new());
@@ -598,5 +706,210 @@ mod tests {
             said.into_inner().unwrap(),
             ["1 of 3 machine(s) have joined; waiting for the others one Lease duration"]
         );
+    }
+
+    // Faults: the cases a shared run must survive.
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_errors_while_waiting_for_a_hook_are_retried_not_taken_as_its_outcome() {
+        let store = Arc::new(MemoryLeases::default());
+        let (a, b) = pair(&store, None).await;
+        let runs = AtomicUsize::new(0);
+        let scope = Scope::BeforeCollection;
+        let (ra, rb) = tokio::join!(a.before_once(&scope, || hook(&runs, 10, Ok(()))), async {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            store.fail_next(5, true);
+            b.before_once(&scope, || hook(&runs, 1, Ok(()))).await
+        });
+        assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
+
+        // An error that is not transient is a coordination error, not the hook's outcome.
+        store.fail_next(1, false);
+        let rb = b
+            .before_once(&Scope::BeforeSuite("s".into()), || hook(&runs, 1, Ok(())))
+            .await;
+        assert!(matches!(rb, Err(RunOnceError::Coordination(_))), "{rb:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_api_server_makes_no_live_holder_look_gone() {
+        let store = Arc::new(MemoryLeases::default());
+        let (a, b) = pair(&store, None).await;
+        let runs = AtomicUsize::new(0);
+        let scope = Scope::BeforeCollection;
+        // The API server answers nothing for 90 s (three Lease durations) while a runs a 100 s hook.
+        let (ra, rb) = tokio::join!(a.before_once(&scope, || hook(&runs, 100, Ok(()))), async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let waiting = b.before_once(&scope, || hook(&runs, 1, Ok(())));
+            let stalling = async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                store.stall_for(Duration::from_secs(90));
+            };
+            tokio::join!(waiting, stalling).0
+        });
+        assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_skewed_clock_makes_no_running_machine_look_gone() {
+        let store = Arc::new(MemoryLeases::default());
+        // a's clock runs 90 s (three Lease durations) ahead of b's.
+        let mut a = machine(&store, "a", &Clock::skewed(90), None).await;
+        let mut b = machine(&store, "b", &Clock::new(), None).await;
+        a.join().await.unwrap();
+        b.join().await.unwrap();
+        a.finish_machine().await.unwrap();
+        let b_runs_60_s = async {
+            for _ in 0..6 {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                assert!(b.renew_machine().await.unwrap());
+            }
+            b.finish_machine().await.unwrap();
+            tokio::time::Instant::now()
+        };
+        let (turn, b_finished) = tokio::join!(
+            async {
+                let turn = a.after_turn(&[], |_| {}).await.unwrap();
+                (turn, tokio::time::Instant::now())
+            },
+            b_runs_60_s
+        );
+        let (turn, decided) = turn;
+        assert!(decided >= b_finished, "the after hooks started while b ran");
+        assert!(matches!(turn, AfterTurn::Mine { machines, .. } if machines.finished.len() == 2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_holder_that_lost_its_lease_stops_its_hook_and_takes_the_new_holders_outcome() {
+        let store = Arc::new(MemoryLeases::default());
+        let (a, b) = pair(&store, None).await;
+        let scope = Scope::BeforeCollection;
+        let finished = AtomicBool::new(false);
+        let long_hook = || async {
+            tokio::time::sleep(Duration::from_secs(100)).await;
+            finished.store(true, Ordering::SeqCst);
+            Ok(())
+        };
+        let name = a.run.before_lease(&scope);
+        let take_over = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            // b takes the Lease (as after a partition) and runs the hook to its end.
+            let lease = store.get(&name).await.unwrap().unwrap();
+            let now = (b.clock)();
+            assert!(
+                store
+                    .replace(&seen::taken_over(lease, &b.run, now))
+                    .await
+                    .unwrap()
+            );
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            let lease = store.get(&name).await.unwrap().unwrap();
+            let failed = Err("exit status 4".to_string());
+            assert!(
+                store
+                    .replace(&seen::with_outcome(lease, &failed, now))
+                    .await
+                    .unwrap()
+            );
+        };
+        let (result, ()) = tokio::join!(a.before_once(&scope, long_hook), take_over);
+        assert!(!finished.load(Ordering::SeqCst), "a's hook ran on");
+        assert_eq!(
+            result,
+            Err(RunOnceError::Hook(
+                "exit status 4\n(it ran on machine host/b)".into()
+            ))
+        );
+    }
+
+    /// Attempt 1 of two machines ran its before hooks; `kill_in_after_hooks`: it was cancelled
+    /// once its after hooks had started, else in the middle of its tests.
+    async fn cancelled_attempt(store: &Arc<MemoryLeases>, kill_in_after_hooks: bool) {
+        let (mut a, mut b) = pair(store, None).await;
+        a.join().await.unwrap();
+        b.join().await.unwrap();
+        let runs = AtomicUsize::new(0);
+        a.before_once(&Scope::BeforeCollection, || hook(&runs, 1, Ok(())))
+            .await
+            .unwrap();
+        if kill_in_after_hooks {
+            a.finish_machine().await.unwrap();
+            b.finish_machine().await.unwrap();
+            let turn = a.after_turn(&[], |_| {}).await.unwrap();
+            assert!(matches!(turn, AfterTurn::Mine { .. }));
+        }
+    }
+
+    /// Attempt 2 of the run on machines `a2` and `b2`: whether its before hook ran, and whether
+    /// exactly one of them ran the after hooks owed.
+    async fn retried_attempt(store: &Arc<MemoryLeases>) -> (bool, bool) {
+        let clock = Clock::new();
+        let mut a = machine(store, "a2", &clock, None).await;
+        let mut b = machine(store, "b2", &clock, None).await;
+        a.join().await.unwrap();
+        b.join().await.unwrap();
+        let runs = AtomicUsize::new(0);
+        let (ra, rb) = tokio::join!(
+            a.before_once(&Scope::BeforeCollection, || hook(&runs, 1, Ok(()))),
+            b.before_once(&Scope::BeforeCollection, || hook(&runs, 1, Ok(())))
+        );
+        assert_eq!((ra, rb), (Ok(()), Ok(())));
+        a.finish_machine().await.unwrap();
+        b.finish_machine().await.unwrap();
+        let (ta, tb) = tokio::join!(a.after_turn(&[], |_| {}), b.after_turn(&[], |_| {}));
+        let mine: Vec<AfterTurn> = [ta.unwrap(), tb.unwrap()]
+            .into_iter()
+            .filter(|turn| matches!(turn, AfterTurn::Mine { owed, .. } if owed == &[Scope::AfterCollection]))
+            .collect();
+        a.clean_up().await.unwrap();
+        b.clean_up().await.unwrap();
+        (runs.load(Ordering::SeqCst) == 1, mine.len() == 1)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retried_job_after_one_cancelled_in_its_after_hooks_runs_its_hooks_and_ends_clean() {
+        let store = Arc::new(MemoryLeases::default());
+        cancelled_attempt(&store, true).await;
+        assert_eq!(retried_attempt(&store).await, (true, true));
+        assert!(store.names().is_empty(), "{:?}", store.names());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retried_job_after_one_cancelled_mid_run_reuses_its_hooks_and_ends_clean() {
+        let store = Arc::new(MemoryLeases::default());
+        cancelled_attempt(&store, false).await;
+        // The first attempt's before hook ran and was never torn down: the retry reuses it (no
+        // run of its own) and owes its after hook, once its dead machines count as gone.
+        assert_eq!(retried_attempt(&store).await, (false, true));
+        assert!(store.names().is_empty(), "{:?}", store.names());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_machine_joining_an_attempt_that_closed_meanwhile_joins_the_next() {
+        let store = Arc::new(MemoryLeases::default());
+        let (mut a, _) = pair(&store, None).await;
+        // c opened the run before a's after hooks started, and joins after.
+        let clock = Clock::new();
+        let mut c = machine(&store, "c", &clock, None).await;
+        a.join().await.unwrap();
+        a.finish_machine().await.unwrap();
+        assert!(matches!(
+            a.after_turn(&[], |_| {}).await.unwrap(),
+            AfterTurn::Mine { .. }
+        ));
+        c.join().await.unwrap();
+        assert_eq!((a.epoch(), c.epoch()), (1, 2));
+        a.clean_up().await.unwrap();
+        assert_eq!(store.names(), [c.run.machine_lease()]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_machine_whose_lease_was_lost_is_told_and_runs_no_after_hook() {
+        let store = Arc::new(MemoryLeases::default());
+        let (mut a, _) = pair(&store, None).await;
+        a.join().await.unwrap();
+        store.lose(&a.run.machine_lease());
+        assert!(!a.renew_machine().await.unwrap());
+        assert_eq!(a.after_turn(&[], |_| {}).await.unwrap(), AfterTurn::Ended);
     }
 }

@@ -1,5 +1,6 @@
-//! What a shared run's Leases say: who holds a before hook and with what outcome, which machines
-//! still run, which after hooks are owed. Pure functions of the Leases and the time.
+//! What a shared run's Leases say: which attempt (epoch) they belong to, who holds a before hook
+//! and with what outcome, which machines still run, which after hooks are owed. Pure functions of
+//! the Leases and of what the caller judges expired ([`super::observed`]).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,8 @@ use super::settings::{RUN_LABEL, SharedRun};
 
 /// Label: what a Lease stands for (`machine`, `before`, `after`).
 const ROLE_LABEL: &str = "kuttl-rs.dev/role";
+/// Label: the attempt of the run a Lease belongs to.
+const EPOCH_LABEL: &str = "kuttl-rs.dev/epoch";
 /// Annotation of a before Lease: the suite whose hook it carries (absent: the collection's).
 const SUITE: &str = "kuttl-rs.dev/suite";
 /// Annotation of a before Lease once its hook ended: `ok` or `failed`.
@@ -52,6 +55,7 @@ pub(crate) fn new_lease(run: &SharedRun, name: &str, role: Role, now: Timestamp)
             labels: Some(BTreeMap::from([
                 (RUN_LABEL.to_string(), run.key.clone()),
                 (ROLE_LABEL.to_string(), role.label().to_string()),
+                (EPOCH_LABEL.to_string(), run.epoch.to_string()),
                 (
                     "app.kubernetes.io/managed-by".to_string(),
                     "kuttl-rs".to_string(),
@@ -171,17 +175,61 @@ pub(crate) fn finished(mut lease: Lease, now: Timestamp) -> Lease {
     renewed(lease, now)
 }
 
-/// Whether the Lease's holder has not renewed it within its duration, at `now`. A Lease without
-/// a renewal time counts from when it was acquired; one with neither has expired.
-pub(crate) fn expired(lease: &Lease, now: Timestamp) -> bool {
+/// The attempt a Lease belongs to (Leases from before epochs: the first).
+pub(crate) fn epoch(lease: &Lease) -> u32 {
+    lease
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|labels| labels.get(EPOCH_LABEL))
+        .and_then(|epoch| epoch.parse().ok())
+        .unwrap_or(1)
+}
+
+/// The attempt a machine opening the run at `now` joins: the latest, unless it is over, then the
+/// next; `1` for a run without Leases. An attempt is over once its `after` Lease exists (its after
+/// hooks have started), or when it has machines and none has renewed its Lease for
+/// [`DEAD_AFTER`] Lease durations (a cancelled job). That one judgement reads the timestamps other
+/// machines wrote: the margin tolerates clock skew of up to two Lease durations.
+pub(crate) fn open_epoch(leases: &[Lease], now: Timestamp) -> u32 {
+    let Some(latest) = leases.iter().map(epoch).max() else {
+        return 1;
+    };
+    let of_latest: Vec<&Lease> = leases.iter().filter(|l| epoch(l) == latest).collect();
+    let closed = of_latest.iter().any(|lease| role(lease) == Some("after"));
+    let machines: Vec<&&Lease> = of_latest
+        .iter()
+        .filter(|lease| role(lease) == Some("machine"))
+        .collect();
+    let dead = !machines.is_empty() && machines.iter().all(|lease| silent(lease, now));
+    if closed || dead { latest + 1 } else { latest }
+}
+
+/// How many Lease durations without a renewal, by the timestamps in it, make a machine's attempt
+/// count as over.
+const DEAD_AFTER: i64 = 3;
+
+/// Whether the Lease says it was last renewed more than [`DEAD_AFTER`] durations before `now`.
+fn silent(lease: &Lease, now: Timestamp) -> bool {
     let Some(spec) = &lease.spec else {
         return true;
     };
     let Some(MicroTime(last)) = spec.renew_time.as_ref().or(spec.acquire_time.as_ref()) else {
         return true;
     };
-    let duration = SignedDuration::from_secs(spec.lease_duration_seconds.unwrap_or(0).into());
-    last.checked_add(duration).is_ok_and(|until| until < now)
+    let seconds = DEAD_AFTER * i64::from(spec.lease_duration_seconds.unwrap_or(0));
+    last.checked_add(SignedDuration::from_secs(seconds))
+        .is_ok_and(|until| until < now)
+}
+
+/// Whether the Lease is an attempt's `after` Lease.
+pub(crate) fn is_after(lease: &Lease) -> bool {
+    role(lease) == Some("after")
+}
+
+/// Whether the Lease is a machine's that has finished.
+pub(crate) fn is_finished(lease: &Lease) -> bool {
+    annotation(lease, FINISHED).is_some()
 }
 
 /// A before hook, as its Lease tells.
@@ -198,7 +246,8 @@ pub(crate) enum BeforeSeen {
     },
 }
 
-pub(crate) fn before_seen(lease: &Lease, now: Timestamp) -> BeforeSeen {
+/// A before hook as its Lease tells; `expired`: its holder has stopped renewing it.
+pub(crate) fn before_seen(lease: &Lease, expired: bool) -> BeforeSeen {
     let holder = holder(lease).to_string();
     match annotation(lease, OUTCOME) {
         Some("ok") => BeforeSeen::Done {
@@ -211,7 +260,7 @@ pub(crate) fn before_seen(lease: &Lease, now: Timestamp) -> BeforeSeen {
                 .unwrap_or("the before hook failed")
                 .to_string()),
         },
-        None if expired(lease, now) => BeforeSeen::Abandoned { holder },
+        None if expired => BeforeSeen::Abandoned { holder },
         None => BeforeSeen::Running { holder },
     }
 }
@@ -228,13 +277,14 @@ pub(crate) struct Machines {
 }
 
 impl Machines {
-    pub(crate) fn read(leases: &[Lease], now: Timestamp) -> Self {
+    /// The machines of `leases`; `expired`: a machine stopped renewing its Lease.
+    pub(crate) fn read(leases: &[Lease], expired: impl Fn(&Lease) -> bool) -> Self {
         let mut machines = Self::default();
         for lease in leases.iter().filter(|l| role(l) == Some("machine")) {
             let holder = holder(lease).to_string();
-            if annotation(lease, FINISHED).is_some() {
+            if is_finished(lease) {
                 machines.finished.push(holder);
-            } else if expired(lease, now) {
+            } else if expired(lease) {
                 machines.gone.push(holder);
             } else {
                 machines.running.push(holder);
@@ -302,14 +352,27 @@ mod tests {
     }
 
     #[test]
-    fn a_lease_expires_its_duration_after_the_last_renewal() {
-        let lease = new_lease(&run("a"), "l", Role::Machine, at(0));
-        assert!(!expired(&lease, at(60)));
-        assert!(expired(&lease, at(61)));
-        let lease = renewed(lease, at(50));
-        assert!(!expired(&lease, at(110)));
-        assert!(expired(&lease, at(111)));
-        assert!(expired(&Lease::default(), at(0)));
+    fn a_machine_opens_the_latest_attempt_unless_its_after_hooks_have_started() {
+        let first = run("a");
+        assert_eq!(open_epoch(&[], at(0)), 1);
+        let running = [new_lease(&first, "m", Role::Machine, at(0))];
+        assert_eq!(open_epoch(&running, at(10)), 1);
+        let closed = [
+            running[0].clone(),
+            new_lease(&first, &first.after_lease(), Role::After, at(0)),
+        ];
+        assert_eq!(open_epoch(&closed, at(10)), 2);
+        let second = first.in_epoch(2);
+        let retried = [
+            closed[0].clone(),
+            closed[1].clone(),
+            new_lease(&second, "m2", Role::Machine, at(0)),
+        ];
+        assert_eq!(open_epoch(&retried, at(10)), 2);
+        assert_eq!(epoch(&retried[2]), 2);
+        // A cancelled attempt: its machines stopped renewing 3 Lease durations (60 s) ago.
+        assert_eq!(open_epoch(&running, at(180)), 1);
+        assert_eq!(open_epoch(&running, at(181)), 2);
     }
 
     #[test]
@@ -318,21 +381,21 @@ mod tests {
         let lease = new_before_lease(&run("a"), &scope, at(0));
         let holder = "host/a".to_string();
         assert_eq!(
-            before_seen(&lease, at(10)),
+            before_seen(&lease, false),
             BeforeSeen::Running {
                 holder: holder.clone()
             }
         );
         assert_eq!(
-            before_seen(&lease, at(61)),
+            before_seen(&lease, true),
             BeforeSeen::Abandoned {
                 holder: holder.clone()
             }
         );
         let failed = with_outcome(lease.clone(), &Err("exit status 1".into()), at(5));
-        // An ended hook's outcome holds whatever the time.
+        // An ended hook's outcome holds however long ago it ended.
         assert_eq!(
-            before_seen(&failed, at(1000)),
+            before_seen(&failed, true),
             BeforeSeen::Done {
                 holder: holder.clone(),
                 result: Err("exit status 1".into())
@@ -340,7 +403,7 @@ mod tests {
         );
         let taken = taken_over(lease, &run("b"), at(70));
         assert_eq!(
-            before_seen(&taken, at(71)),
+            before_seen(&taken, false),
             BeforeSeen::Running {
                 holder: "host/b".into()
             }
@@ -348,7 +411,7 @@ mod tests {
         assert_eq!(taken.spec.as_ref().unwrap().lease_transitions, Some(1));
         let ok = with_outcome(taken, &Ok(()), at(75));
         assert_eq!(
-            before_seen(&ok, at(80)),
+            before_seen(&ok, false),
             BeforeSeen::Done {
                 holder: "host/b".into(),
                 result: Ok(())
@@ -361,24 +424,26 @@ mod tests {
         let a = new_lease(&run("a"), "ma", Role::Machine, at(0));
         let b = new_lease(&run("b"), "mb", Role::Machine, at(0));
         let hook = new_before_lease(&run("a"), &Scope::BeforeCollection, at(0));
-        let seen = Machines::read(&[a.clone(), b.clone(), hook], at(30));
+        let none_expired = |_: &Lease| false;
+        let seen = Machines::read(&[a.clone(), b.clone(), hook], none_expired);
         assert_eq!(seen.running, ["host/a", "host/b"]);
         assert!(!seen.all_ended(None));
 
         let a = finished(a, at(40));
-        let seen = Machines::read(&[a.clone(), b.clone()], at(50));
+        let seen = Machines::read(&[a.clone(), b.clone()], none_expired);
         assert_eq!((seen.finished.len(), seen.running.len()), (1, 1));
         assert!(!seen.all_ended(None));
 
-        // b stopped renewing at 0: gone after 60 s, and the run has ended.
-        let seen = Machines::read(&[a.clone(), b.clone()], at(61));
+        // b stopped renewing: gone, and the run has ended.
+        let all_expired = |_: &Lease| true;
+        let seen = Machines::read(&[a.clone(), b.clone()], all_expired);
         assert_eq!(seen.gone, ["host/b"]);
         assert!(seen.all_ended(None));
         assert!(seen.all_ended(Some(2)));
         // Three machines take part and only two joined: not yet.
         assert!(!seen.all_ended(Some(3)));
-        // A finished machine stays finished whatever the time.
-        assert_eq!(Machines::read(&[a], at(10_000)).finished, ["host/a"]);
+        // A finished machine stays finished however long ago it finished.
+        assert_eq!(Machines::read(&[a], all_expired).finished, ["host/a"]);
     }
 
     #[test]
@@ -417,7 +482,7 @@ mod tests {
         let BeforeSeen::Done {
             result: Err(stored),
             ..
-        } = before_seen(&failed, at(6))
+        } = before_seen(&failed, false)
         else {
             panic!("a failed outcome");
         };

@@ -33,6 +33,9 @@ pub(crate) struct SharedRun {
     pub machines: Option<usize>,
     /// Where the Leases live.
     pub namespace: String,
+    /// Which attempt of the run this is: a run id names a series of attempts (a retried CI job
+    /// keeps its id), each with Leases of its own. Set by the coordinator when it opens the run.
+    pub(super) epoch: u32,
 }
 
 /// A variable of the shared run that does not parse.
@@ -45,7 +48,8 @@ pub(crate) struct SettingsError {
 }
 
 /// The run id: `KUTTL_RUN_ID`, else one the CI system gives every machine of one job (partitions
-/// of one job share it, other jobs and re-runs do not): GitHub Actions, GitLab CI, Buildkite.
+/// of one job share it, other jobs do not; re-runs do not where the system counts attempts):
+/// GitHub Actions, GitLab CI, Buildkite.
 pub(super) fn run_id(env: impl Fn(&str) -> Option<String>) -> Option<String> {
     if let Some(id) = env(RUN_ID_ENV) {
         return (!id.trim().is_empty()).then(|| id.trim().to_string());
@@ -68,7 +72,9 @@ pub(super) fn run_id(env: impl Fn(&str) -> Option<String>) -> Option<String> {
         return Some(format!("gitlab-{}-{job}", parts[0]));
     }
     if let Some(parts) = all(&["BUILDKITE_BUILD_ID", "BUILDKITE_STEP_ID"]) {
-        return Some(format!("buildkite-{}", parts.join("-")));
+        // A retried job is a new attempt; GitLab has no such count (epochs tell its attempts apart).
+        let retry = env("BUILDKITE_RETRY_COUNT").unwrap_or_else(|| "0".into());
+        return Some(format!("buildkite-{}-{retry}", parts.join("-")));
     }
     None
 }
@@ -142,33 +148,48 @@ impl SharedRun {
             lease_seconds,
             machines,
             namespace,
+            epoch: 1,
         }))
+    }
+
+    /// This run in attempt `epoch`.
+    pub(super) fn in_epoch(&self, epoch: u32) -> Self {
+        Self {
+            epoch,
+            ..self.clone()
+        }
+    }
+
+    /// The start of the names of this attempt's Leases.
+    fn prefix(&self) -> String {
+        format!("kuttl-rs-{}-e{}", self.key, self.epoch)
     }
 
     /// The Lease that carries the before hook of `scope` (a before scope).
     pub(crate) fn before_lease(&self, scope: &Scope) -> String {
         match scope {
             Scope::BeforeSuite(suite) | Scope::AfterSuite(suite) => {
-                format!("kuttl-rs-{}-suite-{}", self.key, short_digest(suite, 8))
+                format!("{}-suite-{}", self.prefix(), short_digest(suite, 8))
             }
             Scope::BeforeCollection | Scope::AfterCollection => {
-                format!("kuttl-rs-{}-collection", self.key)
+                format!("{}-collection", self.prefix())
             }
         }
     }
 
     /// The Lease this machine renews while its nextest runner lives.
     pub(crate) fn machine_lease(&self) -> String {
-        format!(
-            "kuttl-rs-{}-machine-{}",
-            self.key,
-            short_digest(&self.machine, 8)
-        )
+        self.machine_lease_of(&self.machine)
     }
 
-    /// The Lease whose creator runs the after hooks.
+    /// The Lease the machine `machine` renews.
+    pub(crate) fn machine_lease_of(&self, machine: &str) -> String {
+        format!("{}-machine-{}", self.prefix(), short_digest(machine, 8))
+    }
+
+    /// The Lease whose creator runs the after hooks; once it exists, the attempt is closed.
     pub(crate) fn after_lease(&self) -> String {
-        format!("kuttl-rs-{}-after", self.key)
+        format!("{}-after", self.prefix())
     }
 
     /// The label selector of every Lease of the run.
@@ -250,7 +271,17 @@ mod tests {
                 ("BUILDKITE_STEP_ID", "s-2")
             ]))
             .as_deref(),
-            Some("buildkite-b-1-s-2")
+            Some("buildkite-b-1-s-2-0")
+        );
+        // A retried job is another attempt.
+        assert_eq!(
+            run_id(env(&[
+                ("BUILDKITE_BUILD_ID", "b-1"),
+                ("BUILDKITE_STEP_ID", "s-2"),
+                ("BUILDKITE_RETRY_COUNT", "1")
+            ]))
+            .as_deref(),
+            Some("buildkite-b-1-s-2-1")
         );
     }
 
@@ -307,6 +338,9 @@ mod tests {
         assert_eq!(a.before_lease(&suite), b.before_lease(&suite));
         assert_eq!(a.after_lease(), b.after_lease());
         assert_ne!(a.machine_lease(), b.machine_lease());
+        // Attempts of one run have Leases of their own.
+        assert_ne!(a.before_lease(&suite), a.in_epoch(2).before_lease(&suite));
+        assert_ne!(a.after_lease(), a.in_epoch(2).after_lease());
         assert_ne!(
             a.before_lease(&suite),
             shared("r2", "suites", "n-1").before_lease(&suite)
