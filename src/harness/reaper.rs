@@ -10,6 +10,7 @@
 //!
 //! Linux only: the reaper watches the runner through `/proc`.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 #[cfg(target_os = "linux")]
@@ -20,13 +21,17 @@ use std::io::Write;
 
 use super::lifecycle::{Hooks, Scope};
 use super::run_state::RunState;
-use super::shared_run::{AfterTurn, SharedRun};
+use super::shared_run::{AfterTurn, Coordinator, KubeLeases, SharedRun};
 use crate::load::Collection;
 
 /// Set in the reaper's environment: the run's folder.
 pub(crate) const REAPER_ENV: &str = "KUTTL_RS_REAPER";
-/// Set in the reaper's environment: the process id of the nextest runner it waits for.
+/// Set in the reaper's environment: the nextest runner it waits for, as `<pid>:<start time>`.
 const WATCH_ENV: &str = "KUTTL_RS_REAPER_WATCH";
+/// How long the reaper may take once the runner has ended (waiting for other machines, after
+/// hooks), in seconds.
+const TIMEOUT_ENV: &str = "KUTTL_REAPER_TIMEOUT_SECONDS";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// How often the reaper looks whether the runner is still there.
 const POLL: Duration = Duration::from_millis(500);
@@ -70,7 +75,7 @@ pub(crate) fn start_once(dir: &Path) -> Result<Option<String>, String> {
     let mut command = Command::new(std::env::current_exe().map_err(fail)?);
     command
         .env(REAPER_ENV, dir)
-        .env(WATCH_ENV, std::os::unix::process::parent_id().to_string())
+        .env(WATCH_ENV, Process::runner().to_string())
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(fail)?)
         .stderr(log);
@@ -83,9 +88,80 @@ pub(crate) fn start_once(dir: &Path) -> Result<Option<String>, String> {
     )))
 }
 
-/// Whether process `pid` still runs.
-fn running(pid: &str) -> bool {
-    Path::new("/proc").join(pid).exists()
+/// A process, told apart from a later one that reuses its pid by its start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Process {
+    pid: u32,
+    /// Clock ticks after boot (`/proc/<pid>/stat` field 22).
+    started: u64,
+}
+
+impl Process {
+    /// The process `pid`, if it runs.
+    fn of(pid: u32) -> Option<Self> {
+        let (_, started, _) = stat(pid)?;
+        Some(Self { pid, started })
+    }
+
+    /// The nextest runner this test process runs under: the nearest ancestor named
+    /// `cargo-nextest` (a wrapper script or target runner may stand between), else the parent.
+    fn runner() -> Self {
+        let parent = std::os::unix::process::parent_id();
+        let mut pid = parent;
+        while let Some((ppid, _, name)) = stat(pid) {
+            if name == "cargo-nextest" {
+                return Self::of(pid).unwrap_or(Self { pid, started: 0 });
+            }
+            if ppid <= 1 {
+                break;
+            }
+            pid = ppid;
+        }
+        Self::of(parent).unwrap_or(Self {
+            pid: parent,
+            started: 0,
+        })
+    }
+
+    /// Whether this very process still runs (not another with its pid).
+    fn running(&self) -> bool {
+        stat(self.pid).is_some_and(|(_, started, _)| started == self.started)
+    }
+}
+
+impl std::fmt::Display for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.pid, self.started)
+    }
+}
+
+impl std::str::FromStr for Process {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (pid, started) = text.split_once(':').unwrap_or((text, "0"));
+        Ok(Self {
+            pid: pid.parse()?,
+            started: started.parse()?,
+        })
+    }
+}
+
+/// A process's parent, start time and name, from `/proc/<pid>/stat`; `None` when it is gone.
+fn stat(pid: u32) -> Option<(u32, u64, String)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&text)
+}
+
+/// Fields of a `/proc/<pid>/stat` line: `pid (name) state ppid … starttime …`. The name may hold
+/// spaces and parentheses, so the fields after it are counted from its last `)`.
+fn parse_stat(text: &str) -> Option<(u32, u64, String)> {
+    let name = &text[text.find('(')? + 1..text.rfind(')')?];
+    let fields: Vec<&str> = text[text.rfind(')')? + 1..].split_whitespace().collect();
+    // After the name: state (3), ppid (4), …, starttime (22).
+    let ppid = fields.get(1)?.parse().ok()?;
+    let started = fields.get(19)?.parse().ok()?;
+    Some((ppid, started, name.to_string()))
 }
 
 /// The after hooks of the scopes whose before hook ran (its result file is in `dir`): the
@@ -106,21 +182,28 @@ fn owed<'a>(suites: impl Iterator<Item = &'a str>, dir: &Path) -> Vec<Scope> {
 /// the log beside the folder (its stdout and stderr go there too, for anything else) and, while
 /// it can be opened, to the nextest runner's stderr.
 pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
-    let watched = std::env::var(WATCH_ENV).ok();
-    let mut log = Log::open(dir, watched.as_deref());
+    let watched: Option<Process> = std::env::var(WATCH_ENV)
+        .ok()
+        .and_then(|text| text.parse().ok());
+    let timeout = std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|seconds| seconds.parse().ok())
+        .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
+    let log = Log::open(dir, watched);
     let state = RunState::new(collection);
     let started = std::time::Instant::now();
     let failed = crate::run::RUNTIME.block_on(async {
         match state.shared_run() {
             None => {
-                if let Some(pid) = &watched {
-                    while running(pid) {
+                if let Some(runner) = &watched {
+                    while runner.running() {
                         tokio::time::sleep(POLL).await;
                     }
                 }
                 log.say("the nextest run has ended; running the after hooks owed");
                 let suites = state.collection.suites.iter().map(|s| s.name.as_str());
-                run_hooks(&state, &owed(suites, dir), &mut log).await
+                let owed = owed(suites, dir);
+                within(timeout, &log, run_hooks(&state, &owed, &log)).await
             }
             Some(Err(err)) => {
                 log.say(&format!(
@@ -128,10 +211,10 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
                 ));
                 true
             }
-            Some(Ok(run)) => end_shared_run(&state, run, watched.as_deref(), &mut log).await,
+            Some(Ok(run)) => end_shared_run(&state, run, watched, timeout, &log).await,
         }
     });
-    let reported = write_reports(&state, dir, started.elapsed(), &mut log);
+    let reported = write_reports(&state, dir, started.elapsed(), &log);
     if let Err(err) = std::fs::remove_dir_all(dir) {
         log.say(&format!("cannot remove {}: {err}", dir.display()));
     }
@@ -145,7 +228,7 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
 /// Writes the run's reports (and coverage) from the records the test processes left and the after
 /// hooks', as a run under `cargo test` does, and shuts the run down; says what it wrote. Whether
 /// all went well.
-fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &mut Log) -> bool {
+fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &Log) -> bool {
     if let Some(records) = records_dir(dir)
         && let Err(err) = state.records.add_saved(&records)
     {
@@ -172,7 +255,7 @@ fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &mut Log)
 }
 
 /// Runs the after hooks `owed`, in order; whether one failed.
-async fn run_hooks(state: &RunState, owed: &[Scope], log: &mut Log) -> bool {
+async fn run_hooks(state: &RunState, owed: &[Scope], log: &Log) -> bool {
     let mut failed = false;
     for scope in owed {
         // The hooks that ran are listed with their outcome at the end (`hook_trace`).
@@ -190,8 +273,9 @@ async fn run_hooks(state: &RunState, owed: &[Scope], log: &mut Log) -> bool {
 async fn end_shared_run(
     state: &RunState,
     run: &SharedRun,
-    watched: Option<&str>,
-    log: &mut Log,
+    watched: Option<Process>,
+    timeout: Duration,
+    log: &Log,
 ) -> bool {
     let mut coordinator = match state.coordinator(run).await {
         Ok(coordinator) => coordinator,
@@ -221,7 +305,7 @@ async fn end_shared_run(
     ));
     let renew_every = run.lease_duration() / 3;
     let mut renewed = tokio::time::Instant::now();
-    while watched.is_some_and(running) {
+    while watched.is_some_and(|runner| runner.running()) {
         tokio::time::sleep(POLL).await;
         if renewed.elapsed() >= renew_every {
             renewed = tokio::time::Instant::now();
@@ -234,6 +318,13 @@ async fn end_shared_run(
             }
         }
     }
+    within(timeout, log, take_turn(state, &coordinator, log)).await
+}
+
+/// This machine's tests have ended: it says so in its Lease, waits for the run's other machines
+/// and, if it is the first to see them all ended, runs the after hooks owed anywhere and deletes
+/// the run's Leases. Whether it failed.
+async fn take_turn(state: &RunState, coordinator: &Coordinator<KubeLeases>, log: &Log) -> bool {
     if let Err(err) = coordinator.finish_machine().await {
         log.say(&format!("error: {err}"));
     }
@@ -281,14 +372,17 @@ async fn end_shared_run(
 }
 
 /// Where the reaper says what it does: its log file, and the nextest runner's stderr while that
-/// can be written (a terminal, or a CI step's pipe, which then stays open until the reaper ends).
-struct Log {
+/// can be written (a terminal, or a CI step's pipe, which then stays open until the reaper ends, at
+/// most its timeout after the runner).
+struct Log(std::sync::Mutex<LogTargets>);
+
+struct LogTargets {
     file: Box<dyn Write + Send>,
     runner: Option<std::fs::File>,
 }
 
 impl Log {
-    fn open(dir: &Path, watched: Option<&str>) -> Self {
+    fn open(dir: &Path, watched: Option<Process>) -> Self {
         let file: Box<dyn Write + Send> = match std::fs::OpenOptions::new()
             .append(true)
             .create(true)
@@ -297,23 +391,42 @@ impl Log {
             Ok(file) => Box::new(file),
             Err(_) => Box::new(std::io::stderr()),
         };
-        let runner = watched.and_then(|pid| {
+        let runner = watched.and_then(|runner| {
             std::fs::OpenOptions::new()
                 .append(true)
-                .open(Path::new("/proc").join(pid).join("fd/2"))
+                .open(format!("/proc/{}/fd/2", runner.pid))
                 .ok()
         });
-        Self { file, runner }
+        Self(std::sync::Mutex::new(LogTargets { file, runner }))
     }
 
     /// Writes `line`, timed, to the log and the runner's stderr.
-    fn say(&mut self, line: &str) {
+    fn say(&self, line: &str) {
         let time = chrono::Utc::now().format("%H:%M:%S%.3f");
-        let _ = writeln!(self.file, "{time} {line}");
-        if let Some(runner) = &mut self.runner
+        let mut targets = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = writeln!(targets.file, "{time} {line}");
+        if let Some(runner) = &mut targets.runner
             && writeln!(runner, "kuttl-rs after hooks: {line}").is_err()
         {
-            self.runner = None;
+            targets.runner = None;
+        }
+    }
+}
+
+/// `work`'s outcome (whether it failed), or a failure when it takes longer than `timeout`: it is
+/// stopped then, the commands it started killed with it.
+async fn within(timeout: Duration, log: &Log, work: impl Future<Output = bool>) -> bool {
+    match tokio::time::timeout(timeout, work).await {
+        Ok(failed) => failed,
+        Err(_) => {
+            log.say(&format!(
+                "error: the reaper ran out of time ({} s after the nextest run ended, {TIMEOUT_ENV}); it stops",
+                timeout.as_secs()
+            ));
+            true
         }
     }
 }
@@ -337,6 +450,35 @@ mod tests {
                 Scope::AfterCollection
             ]
         );
+    }
+
+    #[test]
+    fn a_stat_line_gives_parent_start_time_and_name_whatever_the_name_holds() {
+        let line =
+            "4242 (cargo-nextest) S 17 4242 17 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 1 2\n";
+        assert_eq!(
+            parse_stat(line),
+            Some((17, 987654, "cargo-nextest".to_string()))
+        );
+        let odd = "7 (a) b (c) R 3 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 1 2";
+        assert_eq!(parse_stat(odd), Some((3, 55, "a) b (c".to_string())));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn a_process_is_told_apart_from_a_later_one_with_its_pid() {
+        let me = Process::of(std::process::id()).unwrap();
+        assert!(me.running());
+        assert_eq!(me.to_string().parse::<Process>(), Ok(me));
+        let reused = Process {
+            started: me.started + 1,
+            ..me
+        };
+        assert!(!reused.running());
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = Process::of(child.id()).unwrap();
+        child.wait().unwrap();
+        assert!(!gone.running());
     }
 
     #[test]
