@@ -1,7 +1,8 @@
 //! Running KUTTL commands (spec §4.6): `command` is `$VAR`-expanded and split shell-like, `script`
 //! runs under `sh -c`; both get `NAMESPACE`, `KUBECONFIG` and `PATH` with `./bin` first, run in the
 //! test folder, and log their output to the test's log. Background commands are kept and killed
-//! when the test ends.
+//! when the test ends. Each command runs in a process group of its own (`process`): a timeout, an
+//! interruption or the end of the test kills what it started too.
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -11,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 use super::error::CommandError;
 use super::log::TestLog;
+use super::process::Process;
 use super::test_state::{Session, TestState};
 use crate::config::Command;
 use crate::expand::expand;
@@ -88,9 +90,8 @@ pub(crate) async fn run(
         .current_dir(&ctx.test.dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = process.spawn().map_err(|err| CommandError::Start {
+        .stderr(Stdio::piped());
+    let mut child = Process::spawn(&mut process).map_err(|err| CommandError::Start {
         summary: summary.clone(),
         reason: err.to_string(),
     })?;
@@ -245,13 +246,12 @@ pub(crate) fn summary(command: &Command) -> String {
 
 /// Copies the child's stdout and stderr into the log, line by line, until both close.
 fn stream_output(
-    child: &mut tokio::process::Child,
+    child: &mut Process,
     log: &TestLog,
     scope: &str,
     skip: bool,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
+    let (stdout, stderr) = child.take_output();
     let (log, scope) = (log.clone(), scope.to_string());
     async move {
         let out = copy_lines(stdout, log.clone(), scope.clone(), skip);
@@ -272,7 +272,8 @@ async fn copy_lines(pipe: Option<impl AsyncRead + Unpin>, log: TestLog, scope: S
     }
 }
 
-/// Kills and reaps every background command of the test; returns how many there were.
+/// Kills and reaps every background command of the test, with what it started; returns how many
+/// there were.
 pub(crate) async fn stop_background(ctx: &TestState) -> usize {
     let children = std::mem::take(
         &mut *ctx
@@ -355,5 +356,111 @@ mod tests {
         let log = ctx.log.text();
         assert!(log.contains("running command: echo $NAMESPACE"), "{log}");
         assert!(!log.contains("kuttl-test-hidden-value"), "{log}");
+    }
+
+    /// A script that starts a grandchild, `sleep 1000 &`, writes its pid into `pid_file` and
+    /// then waits itself.
+    #[cfg(target_os = "linux")]
+    fn leaving_a_grandchild(pid_file: &std::path::Path, background: bool) -> Command {
+        Command {
+            script: format!("sleep 1000 & echo $! > {}; sleep 1000", pid_file.display()),
+            background,
+            ..Command::default()
+        }
+    }
+
+    /// The pid the script wrote, once it has.
+    #[cfg(target_os = "linux")]
+    async fn grandchild(pid_file: &std::path::Path) -> u32 {
+        for _ in 0..40 {
+            let written = std::fs::read_to_string(pid_file).unwrap_or_default();
+            if let Ok(pid) = written.trim().parse() {
+                return pid;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the script wrote no pid into {}", pid_file.display());
+    }
+
+    /// Waits up to 2 s for `pid` to be gone (a zombie counts: it no longer runs); kills it
+    /// before failing so that a failed test leaves nothing behind.
+    #[cfg(target_os = "linux")]
+    async fn assert_gone(pid: u32) {
+        let running = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| !stat.rsplit(')').next().unwrap_or("").starts_with(" Z"))
+        };
+        for _ in 0..40 {
+            if !running() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+        panic!("the command's grandchild {pid} still runs");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_timed_out_command_is_killed_with_the_processes_it_started() {
+        let api = crate::run::fake_api::FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let ctx = api.test_state("ns1", true, false, 5);
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+
+        let result = run(
+            &ctx.session(),
+            &leaving_a_grandchild(&pid_file, false),
+            Limit::Seconds(1),
+            "step",
+        )
+        .await;
+
+        assert!(
+            matches!(result, Err(CommandError::Timeout { seconds: 1, .. })),
+            "{result:?}"
+        );
+        assert_gone(grandchild(&pid_file).await).await;
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_dropped_command_is_killed_with_the_processes_it_started() {
+        let api = crate::run::fake_api::FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let ctx = api.test_state("ns1", true, false, 5);
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let command = leaving_a_grandchild(&pid_file, false);
+        let session = ctx.session();
+
+        // As an interrupted test drops its step.
+        let running = run(&session, &command, Limit::None, "step");
+        let dropped = tokio::time::timeout(Duration::from_secs(1), running).await;
+
+        assert!(dropped.is_err(), "the command ended by itself: {dropped:?}");
+        assert_gone(grandchild(&pid_file).await).await;
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_stopped_background_command_is_killed_with_the_processes_it_started() {
+        let api = crate::run::fake_api::FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let ctx = api.test_state("ns1", true, false, 5);
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        run(
+            &ctx.session(),
+            &leaving_a_grandchild(&pid_file, true),
+            Limit::Seconds(1),
+            "step",
+        )
+        .await
+        .unwrap();
+        let pid = grandchild(&pid_file).await;
+
+        assert_eq!(stop_background(&ctx).await, 1);
+        assert_gone(pid).await;
     }
 }

@@ -12,9 +12,10 @@ use std::sync::{Arc, LazyLock, Mutex};
 use tokio::sync::watch;
 
 use super::created::{self, CreatedObjects};
+use super::process::{self, Process};
 
 /// Background commands shared between a running test and the registry.
-pub(crate) type Children = Arc<Mutex<Vec<tokio::process::Child>>>;
+pub(crate) type Children = Arc<Mutex<Vec<Process>>>;
 
 struct Entry {
     /// The trial (or hook) name.
@@ -149,9 +150,9 @@ impl Registry {
         Registration(id)
     }
 
-    /// Aborting: kills every registered background command, removes the tests' private folders,
-    /// and lists, per registered test, its namespace and the objects it created outside that
-    /// namespace that are still there.
+    /// Aborting: kills every registered background command and every other command still
+    /// running (a hook's), removes the tests' private folders, and lists, per registered test, its
+    /// namespace and the objects it created outside that namespace that are still there.
     pub(crate) fn abort(&self) -> Vec<String> {
         remove_private_folders();
         let entries: Vec<Entry> = self.lock().drain().map(|(_, entry)| entry).collect();
@@ -180,6 +181,7 @@ impl Registry {
                 left.push(format!("left behind: {id} (created by {})", entry.name));
             }
         }
+        process::kill_all();
         left
     }
 }

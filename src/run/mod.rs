@@ -24,6 +24,7 @@ mod namespace;
 mod objects;
 mod one_shot;
 pub(crate) mod outcome;
+mod process;
 mod shared_namespace;
 mod step;
 mod step_clusters;

@@ -115,8 +115,8 @@ pub(crate) async fn work(
     let clusters = StepClusters::default();
     let body =
         AssertUnwindSafe(run_body(&ctx, &clusters, body, shared, &mut record)).catch_unwind();
-    // An interruption drops the body where it is: its commands are killed (kill on drop), its
-    // watches end, and the test goes on to its cleanup.
+    // An interruption drops the body where it is: its commands are killed with what they started
+    // (on drop), its watches end, and the test goes on to its cleanup.
     let outcome = tokio::select! {
         outcome = body => outcome.unwrap_or_else(|panic| {
             let message = panic
@@ -468,6 +468,7 @@ mod tests {
     use crate::run::fake_api::{Answer, FakeApi, Journal, not_found, object};
     use crate::run::interrupt::Children;
     use crate::run::objects::Target;
+    use crate::run::process::Process;
 
     const OWN: &str = "kuttl-test-own";
     const DEPLOYMENT: &str = "/apis/apps/v1/namespaces/kube-system/deployments/coredns";
@@ -568,10 +569,7 @@ mod tests {
 
     /// A background command of the test, as a step's `background: true` command leaves it.
     fn start_background_command(ctx: &TestState) {
-        let sleeper = tokio::process::Command::new("sleep")
-            .arg("30")
-            .kill_on_drop(true)
-            .spawn();
+        let sleeper = Process::spawn(tokio::process::Command::new("sleep").arg("30"));
         ctx.background.lock().unwrap().push(sleeper.unwrap());
     }
 
