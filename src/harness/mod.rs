@@ -469,14 +469,11 @@ fn conclude(
     };
     let report = match records_for_reaper {
         None => report::write(&state.collection.report, &run, &tests, &hooks),
-        Some(dir) => {
-            let file = dir.join(format!("{}.json", std::process::id()));
-            state
-                .records
-                .save(&file)
-                .map(|()| Vec::new())
-                .map_err(|err| format!("saving this test's records in {}: {err}", file.display()))
-        }
+        Some(dir) => state
+            .records
+            .save(dir)
+            .map(|()| Vec::new())
+            .map_err(|err| format!("saving this test's records in {}: {err}", dir.display())),
     };
     Outputs {
         after_collection,

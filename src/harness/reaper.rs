@@ -229,10 +229,17 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
 /// hooks', as a run under `cargo test` does, and shuts the run down; says what it wrote. Whether
 /// all went well.
 fn write_reports(state: &RunState, dir: &Path, elapsed: Duration, log: &Log) -> bool {
-    if let Some(records) = records_dir(dir)
-        && let Err(err) = state.records.add_saved(&records)
-    {
-        log.say(&format!("error: {err}"));
+    if let Some(records) = records_dir(dir) {
+        match state.records.add_saved(&records) {
+            Ok(skipped) => {
+                for err in skipped {
+                    log.say(&format!(
+                        "error: {err}; skipped: the tests it holds are missing from the reports"
+                    ));
+                }
+            }
+            Err(err) => log.say(&format!("error: {err}")),
+        }
     }
     // Coverage maps the requests onto the API server's operations: connect to it, unless the
     // run's cluster is one a connection would start (the test processes' clusters are gone).

@@ -1,11 +1,15 @@
 //! What a run recorded for its reports: every cluster trial's outcome, the tests whose files did
 //! not load, and every hook that ran.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::run::{HookRecord, TestRecord};
+
+/// The extension of a saved records file.
+const RECORDS_EXTENSION: &str = "json";
 
 /// The run's records, added to by the trials and the hooks as they end.
 pub(crate) struct Records {
@@ -61,45 +65,71 @@ impl Records {
         (tests, lock(&self.hooks).clone())
     }
 
-    /// Saves the records to `file`, for the process that writes the run's reports (under
-    /// nextest, each test runs in a process of its own).
-    pub(crate) fn save(&self, file: &Path) -> std::io::Result<()> {
+    /// Saves the records in `dir`, for the process that writes the run's reports (under nextest,
+    /// each test runs in a process of its own). The file appears whole (written aside, then
+    /// renamed), under a name no other save takes: a retried run may reuse a pid.
+    pub(crate) fn save(&self, dir: &Path) -> std::io::Result<()> {
         let saved = Saved {
             tests: lock(&self.tests).clone(),
             load_failures: lock(&self.load_failures).clone(),
             hooks: lock(&self.hooks).clone(),
         };
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(file, serde_json::to_vec(&saved)?)
+        std::fs::create_dir_all(dir)?;
+        // Named `.tmp…`: not a record until renamed.
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        file.write_all(&serde_json::to_vec(&saved)?)?;
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let path = dir.join(format!(
+            "{}-{nanos}.{RECORDS_EXTENSION}",
+            std::process::id()
+        ));
+        file.persist_noclobber(path)?;
+        Ok(())
     }
 
-    /// Adds the records saved in each file of `dir` (none when it does not exist); returns how
-    /// many files it read, or the first that could not be.
-    pub(crate) fn add_saved(&self, dir: &Path) -> Result<usize, SavedRecordsError> {
+    /// Adds the records saved in each file of `dir` (none when it does not exist). A file that
+    /// cannot be read is skipped: returns one error per skipped file, each naming it.
+    pub(crate) fn add_saved(
+        &self,
+        dir: &Path,
+    ) -> Result<Vec<SavedRecordsError>, SavedRecordsError> {
         let fail = |path: &Path, message: String| SavedRecordsError {
             path: path.to_path_buf(),
             message,
         };
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(err) => return Err(fail(dir, err.to_string())),
         };
-        let mut read = 0;
+        let mut skipped = Vec::new();
         for entry in entries {
             let path = entry.map_err(|err| fail(dir, err.to_string()))?.path();
-            let saved: Saved = std::fs::read(&path)
+            // Anything else is a save that did not finish (its process was killed).
+            if path
+                .extension()
+                .is_none_or(|extension| extension != RECORDS_EXTENSION)
+            {
+                continue;
+            }
+            let saved = std::fs::read(&path)
                 .map_err(|err| err.to_string())
-                .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|err| err.to_string()))
-                .map_err(|message| fail(&path, message))?;
-            lock(&self.tests).extend(saved.tests);
-            lock(&self.load_failures).extend(saved.load_failures);
-            lock(&self.hooks).extend(saved.hooks);
-            read += 1;
+                .and_then(|bytes| {
+                    serde_json::from_slice::<Saved>(&bytes).map_err(|err| err.to_string())
+                });
+            match saved {
+                Ok(saved) => {
+                    lock(&self.tests).extend(saved.tests);
+                    lock(&self.load_failures).extend(saved.load_failures);
+                    lock(&self.hooks).extend(saved.hooks);
+                }
+                Err(message) => skipped.push(fail(&path, message)),
+            }
         }
-        Ok(read)
+        Ok(skipped)
     }
 
     /// One line per hook that ran: name, file, outcome, duration and start time.
@@ -131,7 +161,7 @@ impl Records {
 #[derive(Debug, thiserror::Error)]
 #[error("reading the saved test records in {}: {message}", path.display())]
 pub(crate) struct SavedRecordsError {
-    path: std::path::PathBuf,
+    path: PathBuf,
     message: String,
 }
 
@@ -186,14 +216,15 @@ mod tests {
             failure: Some("exit status 3".into()),
             requests: vec![("GET".into(), "/api/v1/namespaces".into())],
         });
-        first.save(&dir.path().join("records/1.json")).unwrap();
+        first.save(&dir.path().join("records")).unwrap();
         let second = Records::new();
         second.test(test_record("b", Some("value mismatch")));
         second.load_failure(test_record("c", Some("bad file")));
-        second.save(&dir.path().join("records/2.json")).unwrap();
+        second.save(&dir.path().join("records")).unwrap();
 
         let merged = Records::new();
-        assert_eq!(merged.add_saved(&dir.path().join("records")).unwrap(), 2);
+        let skipped = merged.add_saved(&dir.path().join("records")).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
         let (mut tests, hooks) = merged.all();
         tests.sort_by(|x, y| x.test.cmp(&y.test));
         let names: Vec<&str> = tests.iter().map(|t| t.test.as_str()).collect();
@@ -205,13 +236,62 @@ mod tests {
         );
         assert_eq!(hooks[0].failure.as_deref(), Some("exit status 3"));
         assert_eq!(hooks[0].requests.len(), 1);
-        // No folder: nothing saved; a broken file: an error that names it.
-        assert_eq!(merged.add_saved(&dir.path().join("none")).unwrap(), 0);
-        std::fs::write(dir.path().join("records/3.json"), "{").unwrap();
-        let err = Records::new()
-            .add_saved(&dir.path().join("records"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("records/3.json"), "{err}");
+        // No folder: nothing saved.
+        assert!(
+            merged
+                .add_saved(&dir.path().join("none"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn saves_by_one_process_id_each_keep_a_file_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        // A retried run may give a test process the pid an earlier one had.
+        for test in ["a", "b"] {
+            let records = Records::new();
+            records.test(test_record(test, None));
+            records.save(dir.path()).unwrap();
+        }
+
+        let mut files: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let pid = std::process::id();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(
+            files
+                .iter()
+                .all(|file| file.starts_with(&format!("{pid}-")) && file.ends_with(".json")),
+            "{files:?}"
+        );
+        let merged = Records::new();
+        assert!(merged.add_saved(dir.path()).unwrap().is_empty());
+        let mut names: Vec<String> = merged.all().0.into_iter().map(|t| t.test).collect();
+        names.sort();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn an_unreadable_records_file_is_skipped_and_named_and_the_others_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = Records::new();
+        records.test(test_record("a", None));
+        records.save(dir.path()).unwrap();
+        std::fs::write(dir.path().join("3.json"), "{").unwrap();
+        // A save whose process was killed before the rename: not a record.
+        std::fs::write(dir.path().join(".tmpAbC123"), "{").unwrap();
+
+        let merged = Records::new();
+        let skipped = merged.add_saved(dir.path()).unwrap();
+
+        let skipped: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].contains("3.json"), "{skipped:?}");
+        let names: Vec<String> = merged.all().0.into_iter().map(|t| t.test).collect();
+        assert_eq!(names, ["a"]);
     }
 }
