@@ -16,7 +16,7 @@ use k8s_openapi::jiff::Timestamp;
 use super::super::lifecycle::{RunOnceError, Scope};
 use super::leases::{LeaseError, LeaseStore};
 use super::observed::Observed;
-use super::seen::{self, BeforeSeen, Machines, Role};
+use super::seen::{self, Attempt, BeforeSeen, Machines, Role};
 use super::settings::SharedRun;
 
 /// How often a waiting machine reads the Leases again.
@@ -62,8 +62,8 @@ impl<S> Clone for Coordinator<S> {
 }
 
 impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
-    /// Opens the run: joins its latest attempt, or starts the next when that one is over
-    /// ([`seen::open_epoch`]).
+    /// Opens the run: joins its latest attempt, or starts the next when that one is over: closed,
+    /// or silent ([`seen::latest_attempt`]) for as long as this machine watches it.
     pub(crate) async fn open(store: S, run: SharedRun) -> Result<Self, LeaseError> {
         Self::open_with(Arc::new(store), run, Arc::new(Timestamp::now), POLL).await
     }
@@ -83,9 +83,36 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
             observed: Arc::new(Mutex::new(Observed::new(gap))),
         };
         let leases = coordinator.list_all().await?;
-        let epoch = seen::open_epoch(&leases, (coordinator.clock)());
+        let epoch = match seen::latest_attempt(&leases, (coordinator.clock)()) {
+            Attempt::Open(epoch) => epoch,
+            Attempt::Closed(epoch) => epoch + 1,
+            Attempt::Silent(epoch) if coordinator.stays_silent(epoch).await? => epoch + 1,
+            Attempt::Silent(epoch) => epoch,
+        };
         coordinator.run = coordinator.run.in_epoch(epoch);
         Ok(coordinator)
+    }
+
+    /// Whether no machine of attempt `epoch` renews its Lease while this machine watches for a
+    /// Lease duration: the attempt was cancelled. A renewal seen means a live attempt whose clock
+    /// differs from this machine's.
+    async fn stays_silent(&self, epoch: u32) -> Result<bool, LeaseError> {
+        let versions = |leases: Vec<Lease>| -> Vec<(Option<String>, Option<String>)> {
+            leases
+                .into_iter()
+                .filter(|lease| seen::epoch(lease) == epoch && seen::is_machine(lease))
+                .map(|lease| (lease.metadata.name, lease.metadata.resource_version))
+                .collect()
+        };
+        let first = versions(self.list_all().await?);
+        let watching = tokio::time::Instant::now();
+        while watching.elapsed() <= self.run.lease_duration() {
+            tokio::time::sleep(self.poll).await;
+            if versions(self.list_all().await?) != first {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Sends `request` until it is answered, again after transient errors with backoff; each
@@ -911,5 +938,25 @@ mod tests {
         store.lose(&a.run.machine_lease());
         assert!(!a.renew_machine().await.unwrap());
         assert_eq!(a.after_turn(&[], |_| {}).await.unwrap(), AfterTurn::Ended);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_machine_whose_clock_is_ahead_joins_the_live_attempt_not_a_new_one() {
+        let store = Arc::new(MemoryLeases::default());
+        let mut b = machine(&store, "b", &Clock::new(), None).await;
+        b.join().await.unwrap();
+        let renewing = async {
+            for _ in 0..4 {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                assert!(b.renew_machine().await.unwrap());
+            }
+        };
+        // a's clock is 120 s (four Lease durations) ahead: b's Lease looks silent to it.
+        let ahead = Clock::skewed(120);
+        let (a, ()) = tokio::join!(machine(&store, "a", &ahead, None), renewing);
+        assert_eq!(a.epoch(), 1);
+        // Nobody renews: a cancelled attempt, and a machine opening the run starts the next.
+        let c = machine(&store, "c", &ahead, None).await;
+        assert_eq!(c.epoch(), 2);
     }
 }

@@ -186,27 +186,40 @@ pub(crate) fn epoch(lease: &Lease) -> u32 {
         .unwrap_or(1)
 }
 
-/// The attempt a machine opening the run at `now` joins: the latest, unless it is over, then the
-/// next; `1` for a run without Leases. An attempt is over once its `after` Lease exists (its after
-/// hooks have started), or when it has machines and none has renewed its Lease for
-/// [`DEAD_AFTER`] Lease durations (a cancelled job). That one judgement reads the timestamps other
-/// machines wrote: the margin tolerates clock skew of up to two Lease durations.
-pub(crate) fn open_epoch(leases: &[Lease], now: Timestamp) -> u32 {
+/// The latest attempt of the run, as a machine opening it at `now` finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// It runs: join it (`1` for a run without Leases).
+    Open(u32),
+    /// Its `after` Lease exists (its after hooks have started): start the next.
+    Closed(u32),
+    /// It has machines and, by the times written in their Leases, none has renewed its Lease for
+    /// [`DEAD_AFTER`] Lease durations: a cancelled job, or a clock skewed against this one. The
+    /// caller watches the Leases to tell which.
+    Silent(u32),
+}
+
+pub(crate) fn latest_attempt(leases: &[Lease], now: Timestamp) -> Attempt {
     let Some(latest) = leases.iter().map(epoch).max() else {
-        return 1;
+        return Attempt::Open(1);
     };
     let of_latest: Vec<&Lease> = leases.iter().filter(|l| epoch(l) == latest).collect();
-    let closed = of_latest.iter().any(|lease| role(lease) == Some("after"));
+    if of_latest.iter().any(|lease| is_after(lease)) {
+        return Attempt::Closed(latest);
+    }
     let machines: Vec<&&Lease> = of_latest
         .iter()
         .filter(|lease| role(lease) == Some("machine"))
         .collect();
-    let dead = !machines.is_empty() && machines.iter().all(|lease| silent(lease, now));
-    if closed || dead { latest + 1 } else { latest }
+    if !machines.is_empty() && machines.iter().all(|lease| silent(lease, now)) {
+        Attempt::Silent(latest)
+    } else {
+        Attempt::Open(latest)
+    }
 }
 
 /// How many Lease durations without a renewal, by the timestamps in it, make a machine's attempt
-/// count as over.
+/// look over.
 const DEAD_AFTER: i64 = 3;
 
 /// Whether the Lease says it was last renewed more than [`DEAD_AFTER`] durations before `now`.
@@ -225,6 +238,11 @@ fn silent(lease: &Lease, now: Timestamp) -> bool {
 /// Whether the Lease is an attempt's `after` Lease.
 pub(crate) fn is_after(lease: &Lease) -> bool {
     role(lease) == Some("after")
+}
+
+/// Whether the Lease is a machine's.
+pub(crate) fn is_machine(lease: &Lease) -> bool {
+    role(lease) == Some("machine")
 }
 
 /// Whether the Lease is a machine's that has finished.
@@ -352,27 +370,28 @@ mod tests {
     }
 
     #[test]
-    fn a_machine_opens_the_latest_attempt_unless_its_after_hooks_have_started() {
+    fn the_latest_attempt_is_open_closed_by_its_after_lease_or_silent() {
         let first = run("a");
-        assert_eq!(open_epoch(&[], at(0)), 1);
+        assert_eq!(latest_attempt(&[], at(0)), Attempt::Open(1));
         let running = [new_lease(&first, "m", Role::Machine, at(0))];
-        assert_eq!(open_epoch(&running, at(10)), 1);
+        assert_eq!(latest_attempt(&running, at(10)), Attempt::Open(1));
         let closed = [
             running[0].clone(),
             new_lease(&first, &first.after_lease(), Role::After, at(0)),
         ];
-        assert_eq!(open_epoch(&closed, at(10)), 2);
+        assert_eq!(latest_attempt(&closed, at(10)), Attempt::Closed(1));
         let second = first.in_epoch(2);
         let retried = [
             closed[0].clone(),
             closed[1].clone(),
             new_lease(&second, "m2", Role::Machine, at(0)),
         ];
-        assert_eq!(open_epoch(&retried, at(10)), 2);
+        assert_eq!(latest_attempt(&retried, at(10)), Attempt::Open(2));
         assert_eq!(epoch(&retried[2]), 2);
-        // A cancelled attempt: its machines stopped renewing 3 Lease durations (60 s) ago.
-        assert_eq!(open_epoch(&running, at(180)), 1);
-        assert_eq!(open_epoch(&running, at(181)), 2);
+        // Its machines' Leases say they were renewed 3 Lease durations (60 s) ago: cancelled, or
+        // written by a skewed clock.
+        assert_eq!(latest_attempt(&running, at(180)), Attempt::Open(1));
+        assert_eq!(latest_attempt(&running, at(181)), Attempt::Silent(1));
     }
 
     #[test]
