@@ -26,6 +26,24 @@ use crate::load::Collection;
 
 /// Set in the reaper's environment: the run's folder.
 pub(crate) const REAPER_ENV: &str = "KUTTL_RS_REAPER";
+/// Closes the shell's descriptors above stderr (bash closes any; a POSIX sh only 3 to 9), then
+/// runs the program `$0` in its place.
+#[cfg(target_os = "linux")]
+const CLOSE_INHERITED_THEN_EXEC: &str = r#"for fd in $(ls /proc/$$/fd); do
+  [ "$fd" -gt 2 ] && { [ "$fd" -lt 10 ] || [ -n "$BASH_VERSION" ]; } && eval "exec $fd>&-"
+done
+exec "$0" "$@""#;
+
+/// The shell that closes the reaper's inherited descriptors: bash where there is one.
+#[cfg(target_os = "linux")]
+fn shell() -> &'static str {
+    if Path::new("/bin/bash").exists() {
+        "/bin/bash"
+    } else {
+        "/bin/sh"
+    }
+}
+
 /// Set in the reaper's environment: the nextest runner it waits for, as `<pid>:<start time>`.
 const WATCH_ENV: &str = "KUTTL_RS_REAPER_WATCH";
 /// How long the reaper may take once the runner has ended (waiting for other machines, after
@@ -72,8 +90,13 @@ pub(crate) fn start_once(dir: &Path) -> Result<Option<String>, String> {
     }
     let log_file = log_path(dir);
     let log = std::fs::File::create(&log_file).map_err(fail)?;
-    let mut command = Command::new(std::env::current_exe().map_err(fail)?);
+    // Through a shell that first closes every descriptor the test process inherited beyond stdio:
+    // a wrapper or CI step waiting for a pipe to close must not wait for the reaper.
+    let mut command = Command::new(shell());
     command
+        .arg("-c")
+        .arg(CLOSE_INHERITED_THEN_EXEC)
+        .arg(std::env::current_exe().map_err(fail)?)
         .env(REAPER_ENV, dir)
         .env(WATCH_ENV, Process::runner().to_string())
         .stdin(Stdio::null())
@@ -486,6 +509,27 @@ mod tests {
         let gone = Process::of(child.id()).unwrap();
         child.wait().unwrap();
         assert!(!gone.running());
+    }
+
+    #[test]
+    fn the_reaper_starts_without_the_descriptors_its_test_process_inherited() {
+        // fds 7 and 12 stand for a wrapper's pipe the test process inherited.
+        let output = Command::new(shell())
+            .arg("-c")
+            .arg(format!(
+                "exec 7</dev/null 12</dev/null; {CLOSE_INHERITED_THEN_EXEC}"
+            ))
+            .args(["/bin/ls", "/proc/self/fd"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let open: Vec<String> = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        // stdio, and the folder ls reads.
+        assert_eq!(open, ["0", "1", "2", "3"]);
     }
 
     #[test]
