@@ -101,9 +101,16 @@ pub(crate) fn find_on_path(name: &str, path: Option<std::ffi::OsString>) -> Opti
         .find(|candidate| is_executable(candidate))
 }
 
+#[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Elsewhere there is no executable bit: a file of that name is taken.
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
 }
 
 async fn succeeds(command: &mut Command) -> bool {

@@ -128,6 +128,7 @@ impl Process {
 
     /// The nextest runner this test process runs under: the nearest ancestor named
     /// `cargo-nextest` (a wrapper script or target runner may stand between), else the parent.
+    #[cfg(target_os = "linux")]
     fn runner() -> Self {
         let parent = std::os::unix::process::parent_id();
         let mut pid = parent;
