@@ -121,6 +121,7 @@ struct Process {
 
 impl Process {
     /// The process `pid`, if it runs.
+    #[cfg(target_os = "linux")]
     fn of(pid: u32) -> Option<Self> {
         let (_, started, _) = stat(pid)?;
         Some(Self { pid, started })
