@@ -1,6 +1,6 @@
 //! Go `text/template` with the sprig function library, as KUTTL renders `*.gotmpl.yaml` step
-//! files (spec §1.8): [`lexer`] → [`parse`] (into [`ast`]) → [`exec`] over [`value`]s, printing
-//! with Go's `fmt` rules ([`format`]) and calling [`funcs`].
+//! files (spec §1.8). Inside, the modules `lexer` → `parse` (into `ast`) → `exec` over `value`s,
+//! printing with Go's `fmt` rules (`format`) and calling `funcs`.
 
 mod ast;
 mod exec;
