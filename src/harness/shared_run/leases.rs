@@ -130,8 +130,10 @@ pub(crate) mod memory {
 
     #[derive(Default)]
     struct Faults {
-        /// How many of the next requests fail, and whether as transient errors.
+        /// How many of the next requests fail (of one action, when set), and whether as
+        /// transient errors.
         failing: usize,
+        action: Option<&'static str>,
         transient: bool,
         /// Requests wait until then (a stalled API server), then are served.
         stalled_until: Option<Instant>,
@@ -154,6 +156,13 @@ pub(crate) mod memory {
             let mut faults = self.faults.lock().unwrap();
             faults.failing = count;
             faults.transient = transient;
+            faults.action = None;
+        }
+
+        /// The next `count` requests of `action` (`deleting`, …) fail, as [`Self::fail_next`].
+        pub(crate) fn fail_next_of(&self, action: &'static str, count: usize, transient: bool) {
+            self.fail_next(count, transient);
+            self.faults.lock().unwrap().action = Some(action);
         }
 
         /// Requests get no answer for `duration`: they are served once it has passed.
@@ -173,7 +182,7 @@ pub(crate) mod memory {
                 tokio::time::sleep_until(until).await;
             }
             let mut faults = self.faults.lock().unwrap();
-            if faults.failing == 0 {
+            if faults.failing == 0 || faults.action.is_some_and(|only| only != action) {
                 return Ok(());
             }
             faults.failing -= 1;

@@ -418,17 +418,25 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
 
     /// Deletes the Leases of this attempt and of earlier ones (after its after hooks), the
     /// `after` Leases, which close their attempts, last: a machine still waiting sees its own
-    /// Lease gone, never an attempt open again.
+    /// Lease gone, never an attempt open again. When a Lease cannot be deleted, the others still
+    /// are, but the `after` Leases stay: their attempts stay closed, and the next attempt's
+    /// clean-up deletes what is left.
     pub(crate) async fn clean_up(&self) -> Result<usize, LeaseError> {
         let mut leases = self.list_all().await?;
         leases.retain(|lease| seen::epoch(lease) <= self.run.epoch);
         // Stable: `after` Leases last, the latest attempt's the very last.
         leases.sort_by_key(|lease| (seen::is_after(lease), seen::epoch(lease)));
+        let mut failed = None;
         for lease in &leases {
+            if failed.is_some() && seen::is_after(lease) {
+                break;
+            }
             let name = lease.metadata.name.as_deref().unwrap_or_default();
-            self.call(name, || self.store.delete(name)).await?;
+            if let Err(err) = self.call(name, || self.store.delete(name)).await {
+                failed.get_or_insert(err);
+            }
         }
-        Ok(leases.len())
+        failed.map_or(Ok(leases.len()), Err)
     }
 }
 
@@ -958,5 +966,28 @@ mod tests {
         // Nobody renews: a cancelled attempt, and a machine opening the run starts the next.
         let c = machine(&store, "c", &ahead, None).await;
         assert_eq!(c.epoch(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lease_that_cannot_be_deleted_keeps_the_attempt_closed_until_the_next_cleans_up() {
+        let store = Arc::new(MemoryLeases::default());
+        let (mut a, mut b) = pair(&store, None).await;
+        a.join().await.unwrap();
+        b.join().await.unwrap();
+        a.finish_machine().await.unwrap();
+        b.finish_machine().await.unwrap();
+        assert!(matches!(
+            a.after_turn(&[], |_| {}).await.unwrap(),
+            AfterTurn::Mine { .. }
+        ));
+        store.fail_next_of("deleting", 1, false);
+        assert!(a.clean_up().await.is_err());
+        // The other machine Lease went; the `after` Lease stayed, closing attempt 1.
+        assert_eq!(store.names().len(), 2, "{:?}", store.names());
+        let mut retry = machine(&store, "c", &Clock::new(), None).await;
+        retry.join().await.unwrap();
+        assert_eq!(retry.epoch(), 2);
+        assert_eq!(retry.clean_up().await.unwrap(), 3);
+        assert!(store.names().is_empty(), "{:?}", store.names());
     }
 }
