@@ -133,9 +133,9 @@ impl Process {
     fn runner() -> Self {
         let parent = std::os::unix::process::parent_id();
         let mut pid = parent;
-        while let Some((ppid, _, name)) = stat(pid) {
+        while let Some((ppid, started, name)) = stat(pid) {
             if name == "cargo-nextest" {
-                return Self::of(pid).unwrap_or(Self { pid, started: 0 });
+                return Self { pid, started };
             }
             if ppid <= 1 {
                 break;

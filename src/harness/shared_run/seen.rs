@@ -104,13 +104,13 @@ fn annotation<'l>(lease: &'l Lease, key: &str) -> Option<&'l str> {
         .map(String::as_str)
 }
 
-fn role(lease: &Lease) -> Option<&str> {
+fn has_role(lease: &Lease, role: Role) -> bool {
     lease
         .metadata
         .labels
-        .as_ref()?
-        .get(ROLE_LABEL)
-        .map(String::as_str)
+        .as_ref()
+        .and_then(|labels| labels.get(ROLE_LABEL))
+        .is_some_and(|label| label == role.label())
 }
 
 /// The Lease's holder identity.
@@ -207,10 +207,7 @@ pub(crate) fn latest_attempt(leases: &[Lease], now: Timestamp) -> Attempt {
     if of_latest.iter().any(|lease| is_after(lease)) {
         return Attempt::Closed(latest);
     }
-    let machines: Vec<&&Lease> = of_latest
-        .iter()
-        .filter(|lease| role(lease) == Some("machine"))
-        .collect();
+    let machines: Vec<&&Lease> = of_latest.iter().filter(|lease| is_machine(lease)).collect();
     if !machines.is_empty() && machines.iter().all(|lease| silent(lease, now)) {
         Attempt::Silent(latest)
     } else {
@@ -237,12 +234,12 @@ fn silent(lease: &Lease, now: Timestamp) -> bool {
 
 /// Whether the Lease is an attempt's `after` Lease.
 pub(crate) fn is_after(lease: &Lease) -> bool {
-    role(lease) == Some("after")
+    has_role(lease, Role::After)
 }
 
 /// Whether the Lease is a machine's.
 pub(crate) fn is_machine(lease: &Lease) -> bool {
-    role(lease) == Some("machine")
+    has_role(lease, Role::Machine)
 }
 
 /// Whether the Lease is a machine's that has finished.
@@ -298,7 +295,7 @@ impl Machines {
     /// The machines of `leases`; `expired`: a machine stopped renewing its Lease.
     pub(crate) fn read(leases: &[Lease], expired: impl Fn(&Lease) -> bool) -> Self {
         let mut machines = Self::default();
-        for lease in leases.iter().filter(|l| role(l) == Some("machine")) {
+        for lease in leases.iter().filter(|l| is_machine(l)) {
             let holder = holder(lease).to_string();
             if is_finished(lease) {
                 machines.finished.push(holder);
@@ -325,10 +322,7 @@ impl Machines {
 
 /// Whether someone holds the run's `after` Lease.
 pub(crate) fn after_taken(leases: &[Lease]) -> Option<&str> {
-    leases
-        .iter()
-        .find(|lease| role(lease) == Some("after"))
-        .map(holder)
+    leases.iter().find(|lease| is_after(lease)).map(holder)
 }
 
 /// The after hooks owed: one per before Lease of the run (its hook started on some machine),
@@ -336,7 +330,7 @@ pub(crate) fn after_taken(leases: &[Lease]) -> Option<&str> {
 pub(crate) fn owed(leases: &[Lease], suite_order: &[&str]) -> Vec<Scope> {
     let before: Vec<Option<&str>> = leases
         .iter()
-        .filter(|lease| role(lease) == Some("before"))
+        .filter(|lease| has_role(lease, Role::Before))
         .map(|lease| annotation(lease, SUITE))
         .collect();
     let mut owed: Vec<Scope> = suite_order
