@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use super::records::Records;
 use crate::cluster::Cluster;
 use crate::load::{LoadedHook, Masks};
-use crate::run::{self, HookRecord, HookRun};
+use crate::run::{self, HookOutcome, HookRecord, HookRun};
 
 /// The hooks that ran, by suite (`None`: the collection).
 #[derive(Default)]
@@ -26,7 +26,7 @@ impl HookRunner {
         cluster: Arc<Cluster>,
         (timeout, masks): (i64, Arc<Masks>),
         records: &Records,
-    ) -> Result<(), String> {
+    ) -> HookOutcome {
         let point = hook.hook.point.field();
         let name = suite.map_or_else(|| point.to_string(), |suite| format!("{suite}::{point}"));
         let started = SystemTime::now();

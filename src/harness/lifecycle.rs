@@ -20,12 +20,14 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Mutex;
 
-use tokio::sync::{OnceCell, watch};
+use tokio::sync::watch;
+
+use super::run_once::{CoordinationError, InProcess, LockFiles, RunOnce, Shared};
+use crate::run::{HookFailure, HookOutcome};
 
 /// A point of the lifecycle, with the suite it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -48,14 +50,18 @@ impl Scope {
     }
 }
 
-/// Why a before hook shared by several processes or machines gave no outcome to reuse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RunOnceError {
-    /// The hook ran (here or elsewhere) and failed: an outcome, kept for every trial of its scope.
-    Hook(String),
-    /// The processes or machines could not agree who runs it, or learn its outcome: not an
-    /// outcome, so it is not kept, and the next trial tries again.
-    Coordination(String),
+/// Why a trial could not enter its scope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum EnterError {
+    /// A before hook of its scope failed (here, in another process or on another machine).
+    #[error("{0}")]
+    Hook(HookFailure),
+    /// The outcome of a before hook shared with other processes or machines could not be had.
+    #[error("{0}")]
+    Coordination(#[from] CoordinationError),
+    /// The run was interrupted before its scope's hooks started.
+    #[error("{0}")]
+    Stopped(&'static str),
 }
 
 /// Under nextest's process-per-test mode, the folder through which the run's processes share
@@ -77,15 +83,12 @@ pub(crate) trait Hooks: Sync {
     fn run<'a>(
         &'a self,
         scope: &'a Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>>;
 
-    /// Runs the before hook of `scope` once for every machine of a run spread over several
-    /// (`shared_run`); on one machine, as [`Hooks::run`].
-    fn run_once_for_all_machines<'a>(
-        &'a self,
-        scope: &'a Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), RunOnceError>> + Send + 'a>> {
-        Box::pin(async move { self.run(scope).await.map_err(RunOnceError::Hook) })
+    /// How before hooks are shared with the other machines of a run spread over several
+    /// (`shared_run`); `None` on one machine.
+    fn across_machines(&self) -> Option<Box<dyn RunOnce + '_>> {
+        None
     }
 
     /// Whether the run was interrupted: then no before hook starts, and trials that have not
@@ -98,16 +101,17 @@ pub(crate) trait Hooks: Sync {
 /// Coordinates the hooks of one run.
 pub(crate) struct Lifecycle {
     mode: Mode,
-    before_collection: Before,
     /// The collection's after hook has run (or was not needed).
     finished: std::sync::atomic::AtomicBool,
     suites: Vec<SuiteFixture>,
 }
 
 enum Mode {
-    InProcess,
-    /// One trial per process: before hooks once per run through files in this folder.
-    ProcessPerTest(PathBuf),
+    /// The trials of this process share its hooks; after hooks run here.
+    InProcess(InProcess),
+    /// One trial per process: before hooks once per run through lock files, after hooks in the
+    /// reaper.
+    ProcessPerTest(LockFiles),
 }
 
 /// A suite with selected trials, as the lifecycle plans it.
@@ -124,45 +128,17 @@ struct SuiteFixture {
     name: String,
     hooked: bool,
     remaining: Mutex<usize>,
-    before: Before,
     done: watch::Sender<bool>,
-}
-
-/// A before hook's result, run once, and whether it has started (it may still be running).
-#[derive(Default)]
-struct Before {
-    result: OnceCell<Result<(), String>>,
-    started: std::sync::atomic::AtomicBool,
-}
-
-impl Before {
-    /// Runs `hook` if no trial has; every trial gets its result.
-    async fn run_once(&self, hook: impl Future<Output = Result<(), String>>) -> Result<(), String> {
-        self.result
-            .get_or_init(|| {
-                self.started
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                hook
-            })
-            .await
-            .clone()
-    }
-
-    fn ran(&self) -> bool {
-        self.result.initialized()
-    }
-
-    /// Whether it ran or is running: its scope's after hook is owed.
-    fn started(&self) -> bool {
-        self.started.load(std::sync::atomic::Ordering::SeqCst)
-    }
 }
 
 impl Lifecycle {
     /// A lifecycle for the selected trials: each suite in the collection's order. Suites with no
     /// trial to run are left out.
     pub(crate) fn new(selected: impl IntoIterator<Item = SelectedSuite>) -> Self {
-        let mode = nextest_run_dir().map_or(Mode::InProcess, Mode::ProcessPerTest);
+        let mode = nextest_run_dir().map_or_else(
+            || Mode::InProcess(InProcess::default()),
+            |dir| Mode::ProcessPerTest(LockFiles::new(dir)),
+        );
         Self::with_mode(mode, selected)
     }
 
@@ -174,13 +150,11 @@ impl Lifecycle {
                 name: suite.name,
                 hooked: suite.hooked,
                 remaining: Mutex::new(suite.trials),
-                before: Before::default(),
                 done: watch::Sender::new(false),
             })
             .collect();
         Self {
             mode,
-            before_collection: Before::default(),
             finished: std::sync::atomic::AtomicBool::new(false),
             suites,
         }
@@ -188,51 +162,59 @@ impl Lifecycle {
 
     /// Before a trial of `suite`: waits for the suite's turn (when it has suite hooks), then for
     /// the collection's and the suite's before hooks (run by the first trial that gets here).
-    pub(crate) async fn enter(&self, suite: &str, hooks: &dyn Hooks) -> Result<(), String> {
+    pub(crate) async fn enter(&self, suite: &str, hooks: &dyn Hooks) -> Result<(), EnterError> {
         let Some(index) = self.suites.iter().position(|s| s.name == suite) else {
             return Ok(());
         };
-        if let Mode::ProcessPerTest(dir) = &self.mode {
-            let collection = hooks.run_once_for_all_machines(&Scope::BeforeCollection);
-            once_per_run(dir, "beforeCollection", collection).await?;
-            let scope = Scope::BeforeSuite(suite.into());
-            let suite_hook = hooks.run_once_for_all_machines(&scope);
-            return once_per_run(dir, &format!("beforeSuite-{suite}"), suite_hook).await;
-        }
-        let fixture = &self.suites[index];
-        if fixture.hooked {
+        let scopes = [Scope::BeforeCollection, Scope::BeforeSuite(suite.into())];
+        let once = match &self.mode {
+            Mode::ProcessPerTest(files) => {
+                let machines = hooks.across_machines();
+                for scope in &scopes {
+                    let run = || -> Shared<'_> { Box::pin(async { Ok(hooks.run(scope).await) }) };
+                    let across = || match &machines {
+                        Some(machines) => machines.run_once(scope, &run),
+                        None => run(),
+                    };
+                    files
+                        .run_once(scope, &across)
+                        .await?
+                        .map_err(EnterError::Hook)?;
+                }
+                return Ok(());
+            }
+            Mode::InProcess(once) => once,
+        };
+        if self.suites[index].hooked {
             for earlier in self.suites[..index].iter().filter(|s| s.hooked) {
                 let mut done = earlier.done.subscribe();
                 // The sender lives as long as `self`, so this only returns once the flag is set.
                 let _ = done.wait_for(|done| *done).await;
             }
         }
-        if let Some(stopped) = hooks.stopped()
-            && !self.before_collection.started()
-        {
-            return Err(stopped.to_string());
+        for scope in &scopes {
+            if let Some(stopped) = hooks.stopped()
+                && !once.started(scope)
+            {
+                return Err(EnterError::Stopped(stopped));
+            }
+            let run = || -> Shared<'_> { Box::pin(async { Ok(hooks.run(scope).await) }) };
+            once.run_once(scope, &run)
+                .await?
+                .map_err(EnterError::Hook)?;
         }
-        self.before_collection
-            .run_once(hooks.run(&Scope::BeforeCollection))
-            .await?;
-        if let Some(stopped) = hooks.stopped()
-            && !fixture.before.started()
-        {
-            return Err(stopped.to_string());
-        }
-        let scope = Scope::BeforeSuite(suite.into());
-        fixture.before.run_once(hooks.run(&scope)).await
+        Ok(())
     }
 
     /// After a trial of `suite` (whatever its outcome): runs the suite's after hook when this was
     /// its last selected trial, and then lets the next suite with hooks start.
-    pub(crate) async fn leave(&self, suite: &str, hooks: &dyn Hooks) -> Result<(), String> {
+    pub(crate) async fn leave(&self, suite: &str, hooks: &dyn Hooks) -> HookOutcome {
         let Some(fixture) = self.suites.iter().find(|s| s.name == suite) else {
             return Ok(());
         };
-        if matches!(self.mode, Mode::ProcessPerTest(_)) {
+        let Mode::InProcess(once) = &self.mode else {
             return Ok(());
-        }
+        };
         let last = {
             let mut remaining = fixture
                 .remaining
@@ -245,7 +227,7 @@ impl Lifecycle {
             return Ok(());
         }
         // No before hook ran (every trial failed to load): there is nothing to tear down.
-        let result = if fixture.before.ran() {
+        let result = if once.ran(&Scope::BeforeSuite(suite.into())) {
             hooks.run(&Scope::AfterSuite(suite.into())).await
         } else {
             Ok(())
@@ -255,11 +237,12 @@ impl Lifecycle {
     }
 
     /// After every trial: runs the collection's after hook if its before hook ran.
-    pub(crate) async fn finish(&self, hooks: &dyn Hooks) -> Result<(), String> {
-        let result = if matches!(self.mode, Mode::InProcess) && self.before_collection.ran() {
-            hooks.run(&Scope::AfterCollection).await
-        } else {
-            Ok(())
+    pub(crate) async fn finish(&self, hooks: &dyn Hooks) -> HookOutcome {
+        let result = match &self.mode {
+            Mode::InProcess(once) if once.ran(&Scope::BeforeCollection) => {
+                hooks.run(&Scope::AfterCollection).await
+            }
+            _ => Ok(()),
         };
         self.finished
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -269,16 +252,18 @@ impl Lifecycle {
     /// The after hooks still owed: those of the scopes whose before hook ran (or is running) and
     /// whose after hook has not run, suites first. An aborted run lists them as left undone.
     pub(crate) fn owed_after_hooks(&self) -> Vec<Scope> {
-        if !matches!(self.mode, Mode::InProcess) {
+        let Mode::InProcess(once) = &self.mode else {
             return Vec::new();
-        }
+        };
         let mut owed: Vec<Scope> = self
             .suites
             .iter()
-            .filter(|suite| suite.before.started() && !*suite.done.borrow())
+            .filter(|suite| {
+                once.started(&Scope::BeforeSuite(suite.name.clone())) && !*suite.done.borrow()
+            })
             .map(|suite| Scope::AfterSuite(suite.name.clone()))
             .collect();
-        if self.before_collection.started()
+        if once.started(&Scope::BeforeCollection)
             && !self.finished.load(std::sync::atomic::Ordering::SeqCst)
         {
             owed.push(Scope::AfterCollection);
@@ -286,67 +271,6 @@ impl Lifecycle {
         owed
     }
 }
-
-/// Runs `hook` once per nextest run: the first process takes the lock, runs it and writes the
-/// outcome; the others wait for the lock and read the outcome. A coordination error is not an
-/// outcome: it fails this process's trial and is not written, so the next process tries again.
-async fn once_per_run(
-    dir: &std::path::Path,
-    key: &str,
-    hook: impl Future<Output = Result<(), RunOnceError>>,
-) -> Result<(), String> {
-    let fail = |err: std::io::Error| {
-        format!(
-            "coordinating {key} across nextest processes in {}: {err}",
-            dir.display()
-        )
-    };
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(dir.join(format!("{key}.result")))
-        .map_err(fail)?;
-    // Polled, not blocking: the runtime's thread stays free (Ctrl-C is answered) while another
-    // process runs a long hook.
-    loop {
-        match file.try_lock() {
-            Ok(()) => break,
-            Err(std::fs::TryLockError::WouldBlock) => {
-                tokio::time::sleep(LOCK_POLL).await;
-            }
-            Err(std::fs::TryLockError::Error(err)) => return Err(fail(err)),
-        }
-    }
-    let mut recorded = String::new();
-    file.read_to_string(&mut recorded).map_err(fail)?;
-    if let Some(outcome) = recorded.strip_prefix("done\n") {
-        return match outcome.strip_prefix("ok") {
-            Some(_) => Ok(()),
-            None => Err(outcome
-                .strip_prefix("error\n")
-                .unwrap_or(outcome)
-                .to_string()),
-        };
-    }
-    let outcome = match hook.await {
-        Ok(()) => Ok(()),
-        Err(RunOnceError::Hook(err)) => Err(err),
-        Err(RunOnceError::Coordination(err)) => return Err(err),
-    };
-    let written = match &outcome {
-        Ok(()) => "done\nok".to_string(),
-        Err(err) => format!("done\nerror\n{err}"),
-    };
-    file.rewind().map_err(fail)?;
-    file.write_all(written.as_bytes()).map_err(fail)?;
-    outcome
-}
-
-/// How often a process waiting for another's hook tries the lock.
-const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The suites in the collection's order, each with how many of its trials will run and whether
 /// it has suite hooks (`hooked` is asked only of suites with trials to run).
@@ -426,13 +350,17 @@ mod tests {
         fn run<'a>(
             &'a self,
             scope: &'a Scope,
-        ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
             Box::pin(async move {
                 self.record(format!("start {scope:?}"));
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 self.record(format!("end {scope:?}"));
                 if self.failing.contains(scope) {
-                    Err(format!("{scope:?} failed"))
+                    Err(HookFailure::not_started(
+                        scope.name(),
+                        "commands",
+                        format!("{scope:?} failed"),
+                    ))
                 } else {
                     Ok(())
                 }
@@ -476,7 +404,10 @@ mod tests {
                 scope.spawn(|| {
                     while let Some(&(suite, test)) = next_trial() {
                         let result = runtime.block_on(async {
-                            let mut entered = lifecycle.enter(suite, hooks).await;
+                            let mut entered = lifecycle
+                                .enter(suite, hooks)
+                                .await
+                                .map_err(|e| e.to_string());
                             // As the harness: an interrupted run starts no more tests.
                             if let (Ok(()), Some(stopped)) = (&entered, hooks.stopped()) {
                                 entered = Err(stopped.to_string());
@@ -491,7 +422,7 @@ mod tests {
                                 hooks.record(format!("cleaned {suite}::{test}"));
                             }
                             let left = lifecycle.leave(suite, hooks).await;
-                            entered.and(left)
+                            entered.and(left.map_err(|e| e.to_string()))
                         });
                         results
                             .lock()
@@ -556,7 +487,7 @@ mod tests {
         for threads in [1, 4] {
             let hooks = Recorder::default();
             let lifecycle = Lifecycle::with_mode(
-                Mode::InProcess,
+                Mode::InProcess(InProcess::default()),
                 suites(&[("apps", 3, true), ("core", 2, true)]),
             );
             let results = run_trials(&lifecycle, &hooks, &overlapping(TRIALS, threads));
@@ -618,7 +549,7 @@ mod tests {
             let trials = [TRIALS, &[("web", "w1"), ("web", "w2")]].concat();
             let hooks = Recorder::default();
             let lifecycle = Lifecycle::with_mode(
-                Mode::InProcess,
+                Mode::InProcess(InProcess::default()),
                 suites(&[("apps", 3, false), ("core", 2, false), ("web", 2, true)]),
             );
             let results = run_trials(&lifecycle, &hooks, &overlapping(&trials, threads));
@@ -657,7 +588,7 @@ mod tests {
         let trials = [("apps", "a"), ("core", "x"), ("web", "w")];
         let hooks = Recorder::default();
         let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess,
+            Mode::InProcess(InProcess::default()),
             suites(&[("apps", 1, true), ("core", 1, false), ("web", 1, true)]),
         );
         let plan = Plan {
@@ -683,7 +614,10 @@ mod tests {
     fn a_test_cleaning_up_leaves_its_slot_to_the_next() {
         let trials = [("apps", "a"), ("apps", "b"), ("apps", "c")];
         let hooks = Recorder::default();
-        let lifecycle = Lifecycle::with_mode(Mode::InProcess, suites(&[("apps", 3, true)]));
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess(InProcess::default()),
+            suites(&[("apps", 3, true)]),
+        );
         let plan = Plan {
             trials: &trials,
             threads: 3,
@@ -722,7 +656,7 @@ mod tests {
         let hooks = Recorder::default();
         let selected = select(&["apps".into(), "core".into()], ["core", "core"], |_| true);
         assert_eq!(selected, suites(&[("apps", 0, false), ("core", 2, true)]));
-        let lifecycle = Lifecycle::with_mode(Mode::InProcess, selected);
+        let lifecycle = Lifecycle::with_mode(Mode::InProcess(InProcess::default()), selected);
         run_trials(&lifecycle, &hooks, &plain(&TRIALS[3..], 2));
         let events = hooks.events();
         assert!(!events.iter().any(|e| e.contains("apps")), "{events:?}");
@@ -736,8 +670,10 @@ mod tests {
     #[test]
     fn no_selected_trial_runs_no_hook() {
         let hooks = Recorder::default();
-        let lifecycle =
-            Lifecycle::with_mode(Mode::InProcess, select(&["apps".into()], [], |_| true));
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess(InProcess::default()),
+            select(&["apps".into()], [], |_| true),
+        );
         run_trials(&lifecycle, &hooks, &plain(&[], 2));
         assert!(hooks.events().is_empty(), "{:?}", hooks.events());
     }
@@ -749,7 +685,7 @@ mod tests {
             ..Recorder::default()
         };
         let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess,
+            Mode::InProcess(InProcess::default()),
             suites(&[("apps", 3, true), ("core", 2, true)]),
         );
         let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 3));
@@ -757,7 +693,10 @@ mod tests {
             if name.starts_with("apps::") {
                 assert_eq!(
                     result.as_ref().unwrap_err(),
-                    &format!("{} failed", before("apps")),
+                    &format!(
+                        "beforeSuite hook apps::beforeSuite failed in its commands:\n{} failed",
+                        before("apps")
+                    ),
                     "{name}"
                 );
             } else {
@@ -787,7 +726,7 @@ mod tests {
             ..Recorder::default()
         };
         let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess,
+            Mode::InProcess(InProcess::default()),
             suites(&[("apps", 3, true), ("core", 2, true)]),
         );
         let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 1));
@@ -809,7 +748,7 @@ mod tests {
                 let (hooks, dir) = (Arc::clone(&hooks), dir.path().to_path_buf());
                 scope.spawn(move || {
                     let lifecycle = Lifecycle::with_mode(
-                        Mode::ProcessPerTest(dir),
+                        Mode::ProcessPerTest(LockFiles::new(dir)),
                         suites(&[(suite, 1, true)]),
                     );
                     let results = run_trials(&lifecycle, &hooks, &plain(&[(suite, test)], 1));
@@ -832,23 +771,6 @@ mod tests {
         assert!(!events.iter().any(|e| e.contains("After")), "{events:?}");
     }
 
-    #[tokio::test]
-    async fn a_coordination_error_is_not_kept_as_the_hooks_outcome_but_a_failure_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let hook = |result: Result<(), RunOnceError>| async { result };
-        let unreachable = RunOnceError::Coordination("503 from the API server".into());
-        let first = once_per_run(dir.path(), "beforeCollection", hook(Err(unreachable))).await;
-        assert_eq!(first, Err("503 from the API server".into()));
-        // The next process runs the hook; its failure is the outcome every later one gets.
-        let failed = RunOnceError::Hook("exit status 2".into());
-        let second = once_per_run(dir.path(), "beforeCollection", hook(Err(failed))).await;
-        let third = once_per_run(dir.path(), "beforeCollection", hook(Ok(()))).await;
-        assert_eq!(
-            (second, third),
-            (Err("exit status 2".into()), Err("exit status 2".into()))
-        );
-    }
-
     fn outcome_of<'a>(
         results: &'a [(String, Result<(), String>)],
         trial: &str,
@@ -861,7 +783,7 @@ mod tests {
         for threads in [1, 4] {
             let hooks = Recorder::interrupted_at("end apps::a");
             let lifecycle = Lifecycle::with_mode(
-                Mode::InProcess,
+                Mode::InProcess(InProcess::default()),
                 suites(&[("apps", 3, true), ("core", 2, true)]),
             );
             let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, threads));
@@ -893,7 +815,7 @@ mod tests {
     fn interrupted_during_the_collection_hook_it_still_gets_its_after_hook() {
         let hooks = Recorder::interrupted_at("start BeforeCollection");
         let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess,
+            Mode::InProcess(InProcess::default()),
             suites(&[("apps", 3, true), ("core", 2, false)]),
         );
         let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 2));
@@ -918,7 +840,10 @@ mod tests {
     fn a_before_hook_still_running_already_owes_its_after_hook() {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let hooks = Recorder::default();
-        let lifecycle = Lifecycle::with_mode(Mode::InProcess, suites(&[("apps", 1, true)]));
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess(InProcess::default()),
+            suites(&[("apps", 1, true)]),
+        );
         runtime.block_on(async {
             let entering = lifecycle.enter("apps", &hooks);
             tokio::pin!(entering);
@@ -935,7 +860,7 @@ mod tests {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let hooks = Recorder::default();
         let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess,
+            Mode::InProcess(InProcess::default()),
             suites(&[("apps", 1, true), ("core", 1, true)]),
         );
         assert!(lifecycle.owed_after_hooks().is_empty());

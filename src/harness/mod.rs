@@ -11,6 +11,7 @@ mod progress;
 mod reaper;
 mod records;
 mod repeat;
+mod run_once;
 mod run_state;
 mod shared_run;
 mod slots;
@@ -427,7 +428,7 @@ fn running_cluster_trials<'p>(
 
 /// What the end of a run produced, once every trial has ended.
 struct Outputs {
-    after_collection: Result<(), String>,
+    after_collection: run::HookOutcome,
     coverage: Option<Result<String, String>>,
     /// Notes from shutting down (namespaces kept or failing to go, the control plane).
     note: Option<String>,
@@ -575,7 +576,11 @@ mod tests {
             load::collection::read("tests/fixtures/listing/kuttl.yaml".as_ref()).unwrap();
         let state = RunState::new(collection);
         let outputs = Outputs {
-            after_collection: Err("afterCollection: the fixture is still there".into()),
+            after_collection: Err(run::HookFailure::not_started(
+                "afterCollection",
+                "commands",
+                "the fixture is still there",
+            )),
             coverage: Some(Err("cannot fetch /openapi/v2".into())),
             note: Some("skipDelete: keeping namespace \"shared\"".into()),
             report: Err("cannot write out/kuttl-report.json: Permission denied".into()),
@@ -589,7 +594,7 @@ mod tests {
             "skipDelete: keeping namespace \"shared\"",
             "error: coverage: cannot fetch /openapi/v2",
             "error: cannot write out/kuttl-report.json: Permission denied",
-            "error: the afterCollection hook failed\nafterCollection: the fixture is still there",
+            "error: the afterCollection hook failed\nafterCollection hook afterCollection failed in its commands:\nthe fixture is still there",
         ] {
             assert!(printed.contains(line), "{line:?} in:\n{printed}");
         }

@@ -213,7 +213,11 @@ mod tests {
             source: "kuttl.yaml:3".into(),
             started: SystemTime::UNIX_EPOCH,
             duration: Duration::from_secs(1),
-            failure: Some("exit status 3".into()),
+            failure: Some(crate::run::HookFailure::not_started(
+                "beforeCollection",
+                "commands",
+                "exit status 3",
+            )),
             requests: vec![("GET".into(), "/api/v1/namespaces".into())],
         });
         first.save(&dir.path().join("records")).unwrap();
@@ -234,7 +238,10 @@ mod tests {
             tests[1].steps[0].started,
             SystemTime::UNIX_EPOCH + Duration::from_millis(1500)
         );
-        assert_eq!(hooks[0].failure.as_deref(), Some("exit status 3"));
+        assert_eq!(
+            hooks[0].failure.as_ref().map(|f| f.summary.as_str()),
+            Some("exit status 3")
+        );
         assert_eq!(hooks[0].requests.len(), 1);
         // No folder: nothing saved.
         assert!(

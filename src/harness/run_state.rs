@@ -8,16 +8,17 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
 use super::hook_runner::HookRunner;
-use super::lifecycle::{Hooks, Lifecycle, RunOnceError, Scope};
+use super::lifecycle::{Hooks, Lifecycle, Scope};
 use super::loader::Loader;
 use super::progress::Progress;
 use super::records::Records;
+use super::run_once::{CoordinationError, RunOnce, Shared, Start};
 use super::shared_run::{self, Coordinator, KubeLeases, LeaseError, SettingsError, SharedRun};
 use super::slots::{Place, Slots};
 use crate::cluster::{AssetsError, Cluster, ClusterError};
 use crate::load::{Collection, Masks};
 use crate::report;
-use crate::run::{self, NamespaceError};
+use crate::run::{self, HookFailure, HookOutcome, NamespaceError};
 
 /// Shared by every trial of the run.
 pub(crate) struct RunState {
@@ -79,30 +80,6 @@ impl RunState {
     ) -> Result<Coordinator<KubeLeases>, CoordinatorError> {
         let client = self.cluster().await?.client("kuttl-rs shared run", None)?;
         Ok(Coordinator::open(KubeLeases::new(client, &run.namespace), run.clone()).await?)
-    }
-
-    /// The before hook of `scope`, once for all the machines of the shared run.
-    async fn run_hook_for_all_machines(&self, scope: &Scope) -> Result<(), RunOnceError> {
-        // A scope without hooks needs no Lease.
-        let shared = self
-            .shared_run
-            .as_ref()
-            .filter(|_| self.scope_has_hooks(scope));
-        match shared {
-            None => self.run_hook(scope).await.map_err(RunOnceError::Hook),
-            Some(Err(err)) => Err(RunOnceError::Coordination(format!(
-                "the run shared by several machines: {err}"
-            ))),
-            Some(Ok(run)) => {
-                let coordinator = self
-                    .coordinator(run)
-                    .await
-                    .map_err(|err| RunOnceError::Coordination(err.to_string()))?;
-                coordinator
-                    .before_once(scope, || self.run_hook(scope))
-                    .await
-            }
-        }
     }
 
     /// Whether the scope's suite (or the collection) declares a before or an after hook.
@@ -209,7 +186,10 @@ impl RunState {
     }
 
     /// Runs the hook of `scope`, if the configuration has one.
-    async fn run_hook(&self, scope: &Scope) -> Result<(), String> {
+    async fn run_hook(&self, scope: &Scope) -> HookOutcome {
+        let not_started = |activity, err: &dyn std::fmt::Display| {
+            HookFailure::not_started(scope.name(), activity, err)
+        };
         // The suite groups a scope's before and after hooks: the after one ends what the before
         // one started.
         let (hook, suite, timeout) = match scope {
@@ -217,7 +197,7 @@ impl RunState {
                 let hooks = self
                     .loader
                     .collection_hooks()
-                    .map_err(|err| err.to_string())?;
+                    .map_err(|err| not_started("loading", &err))?;
                 let hook = if *scope == Scope::BeforeCollection {
                     hooks.before
                 } else {
@@ -229,7 +209,7 @@ impl RunState {
                 let settings = self
                     .loader
                     .suite_named(suite)
-                    .map_err(|err| err.to_string())?;
+                    .map_err(|err| not_started("loading", &err))?;
                 let hook = if matches!(scope, Scope::BeforeSuite(_)) {
                     settings.before
                 } else {
@@ -245,7 +225,10 @@ impl RunState {
         let outcome = match hook {
             None => Ok(()),
             Some(hook) => {
-                let cluster = self.cluster().await.map_err(|err| err.to_string())?;
+                let cluster = self
+                    .cluster()
+                    .await
+                    .map_err(|err| not_started("cluster", &err))?;
                 self.hooks
                     .run(
                         &hook,
@@ -349,18 +332,43 @@ impl Hooks for RunState {
     fn run<'a>(
         &'a self,
         scope: &'a Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
         Box::pin(self.run_hook(scope))
     }
 
-    fn run_once_for_all_machines<'a>(
-        &'a self,
-        scope: &'a Scope,
-    ) -> Pin<Box<dyn Future<Output = Result<(), RunOnceError>> + Send + 'a>> {
-        Box::pin(self.run_hook_for_all_machines(scope))
+    fn across_machines(&self) -> Option<Box<dyn RunOnce + '_>> {
+        let run = self.shared_run.as_ref()?;
+        Some(Box::new(AcrossMachines { state: self, run }))
     }
 
     fn stopped(&self) -> Option<&'static str> {
         run::interrupted().then_some(run::INTERRUPTED)
+    }
+}
+
+/// This process's way to the run's Leases: the before hooks of the scopes that have hooks, once
+/// for all the machines of the shared run.
+struct AcrossMachines<'s> {
+    state: &'s RunState,
+    run: &'s Result<SharedRun, SettingsError>,
+}
+
+impl RunOnce for AcrossMachines<'_> {
+    fn run_once<'a>(&'a self, scope: &'a Scope, start: Start<'a>) -> Shared<'a> {
+        Box::pin(async move {
+            // A scope without hooks needs no Lease.
+            if !self.state.scope_has_hooks(scope) {
+                return start().await;
+            }
+            let run = self.run.as_ref().map_err(|err| {
+                CoordinationError(format!("the run shared by several machines: {err}"))
+            })?;
+            let coordinator = self
+                .state
+                .coordinator(run)
+                .await
+                .map_err(|err| CoordinationError(err.to_string()))?;
+            coordinator.before_once(scope, start).await
+        })
     }
 }

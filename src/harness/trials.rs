@@ -17,6 +17,7 @@ use std::time::SystemTime;
 use futures::FutureExt;
 use libtest_mimic::{Failed, Trial};
 
+use super::lifecycle::EnterError;
 use super::run_state::RunState;
 use crate::load::discover::{Discovered, TestRef};
 use crate::run::{self, Body, TestId, TestRecord, TestSettings, TypedFn};
@@ -250,10 +251,14 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                         crate::load::suite::SUITE_FILE
                     ));
                 }
-                if let Err(hook_failure) = lifecycle.enter(suite_name, &*state).await {
-                    return not_started(match run::interrupted() {
-                        true => run::INTERRUPTED.to_string(),
-                        false => format!("not run: a hook failed\n{hook_failure}"),
+                if let Err(not_entered) = lifecycle.enter(suite_name, &*state).await {
+                    return not_started(match not_entered {
+                        _ if run::interrupted() => run::INTERRUPTED.to_string(),
+                        EnterError::Hook(failure) => format!("not run: a hook failed\n{failure}"),
+                        EnterError::Coordination(err) => {
+                            format!("not run: its scope's before hooks could not be shared\n{err}")
+                        }
+                        EnterError::Stopped(stopped) => stopped.to_string(),
                     });
                 }
                 let shared_namespace = match state.shared_namespace(&cluster).await {

@@ -88,7 +88,7 @@ struct Hook<'a> {
     source: &'a str,
     start: u128,
     end: u128,
-    failure: Option<&'a str>,
+    failure: Option<String>,
 }
 
 /// Milliseconds from `origin` to `time` (0 before it).
@@ -158,7 +158,7 @@ pub(crate) fn render(run: &RunInfo<'_>, tests: &[TestRecord], hooks: &[HookRecor
                 source: &hook.source,
                 start: at(hook.started),
                 end: at(hook.started + hook.duration),
-                failure: hook.failure.as_deref(),
+                failure: hook.failure.as_ref().map(ToString::to_string),
             })
             .collect(),
         coverage: run.coverage.map(|(summary, file)| Coverage {

@@ -163,7 +163,14 @@ mod tests {
             source: "kuttl.yaml:9".into(),
             started,
             duration: Duration::from_millis(20),
-            failure: Some("command \"false\" failed, exit status 1".into()),
+            failure: Some(crate::run::HookFailure {
+                source: Some("kuttl.yaml:9".into()),
+                ..crate::run::HookFailure::not_started(
+                    "afterCollection",
+                    "commands",
+                    "command \"false\" failed, exit status 1",
+                )
+            }),
             requests: Vec::new(),
         };
         (vec![passed, failed, broken], vec![hook])
@@ -299,7 +306,9 @@ mod tests {
         );
         assert!(json.ends_with("\n }"), "{json}");
         assert!(
-            json.contains("\"text\": \"command \\\"false\\\" failed"),
+            json.contains(
+                "\"text\": \"afterCollection hook afterCollection (kuttl.yaml:9) failed in its commands:\\ncommand \\\"false\\\" failed"
+            ),
             "{json}"
         );
         let escaped = json::render("a<b>&c", &suites, Duration::ZERO);

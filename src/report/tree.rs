@@ -231,10 +231,12 @@ fn hook_case(hook: &HookRecord) -> Case {
         started: hook.started,
         duration: hook.duration,
         assertions: 0,
-        failure: hook
-            .failure
-            .as_ref()
-            .map(|text| failure(&format!("{point} hook failed ({})", hook.source), text)),
+        failure: hook.failure.as_ref().map(|text| {
+            failure(
+                &format!("{point} hook failed ({})", hook.source),
+                &text.to_string(),
+            )
+        }),
     }
 }
 

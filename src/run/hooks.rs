@@ -11,6 +11,7 @@ use kube::runtime::wait::{await_condition, conditions};
 use tokio::time::Instant;
 
 use super::error::ActionError;
+use super::hook_failure::{HookFailure, HookOutcome};
 use super::step::StepFailure;
 use super::test_run::describe_failure;
 use super::test_state::{Session, TestState};
@@ -55,7 +56,7 @@ pub(crate) async fn run(
     name: &str,
     step_timeout: i64,
     masks: Arc<Masks>,
-) -> (Result<(), String>, Option<HookRun>) {
+) -> (HookOutcome, Option<HookRun>) {
     let record_requests = cluster.records_requests();
     let ctx = match TestState::new(
         cluster,
@@ -86,19 +87,16 @@ fn failure(
     activity: &str,
     error: &str,
     ctx: Option<&TestState>,
-) -> String {
-    let mut message = format!(
-        "{} hook {name} ({}) failed in its {activity}:\n{error}",
-        hook.hook.point.field(),
-        hook.hook.source
-    );
-    match ctx {
-        Some(ctx) => {
-            message.push_str(&format!("\nlog of {name}:\n{}", ctx.log.text()));
-            // The hook's message goes to every trial of its scope, reports and other machines.
-            ctx.scrubbed(&message)
-        }
-        None => message,
+) -> HookFailure {
+    // The failure goes to every trial of its scope, reports and other machines.
+    let scrubbed = |text: &str| ctx.map_or_else(|| text.to_string(), |ctx| ctx.scrubbed(text));
+    HookFailure {
+        scope: name.to_string(),
+        activity: activity.to_string(),
+        source: Some(hook.hook.source.to_string()),
+        summary: scrubbed(error),
+        log: ctx.map(|ctx| scrubbed(&ctx.log.text())).unwrap_or_default(),
+        machine: None,
     }
 }
 
@@ -248,7 +246,8 @@ mod tests {
             "commands",
             &format!("command printed {VALUE}"),
             Some(&ctx),
-        );
+        )
+        .to_string();
 
         assert!(
             !message.contains(VALUE) && !message.contains(encoded),

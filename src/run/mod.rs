@@ -17,6 +17,7 @@ mod events;
 #[cfg(test)]
 mod fake_api;
 mod gone;
+mod hook_failure;
 mod hooks;
 mod interrupt;
 mod log;
@@ -38,6 +39,7 @@ use std::sync::LazyLock;
 
 pub(crate) use diff::describe_state;
 pub(crate) use error::NamespaceError;
+pub(crate) use hook_failure::{HookFailure, HookOutcome};
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::{RUNNING, interrupted, note, signal, take_notes, until_interrupted};
 pub(crate) use namespace::generate_name as generate_namespace_name;

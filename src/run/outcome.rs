@@ -103,7 +103,7 @@ pub(crate) struct HookRecord {
     pub source: String,
     pub started: SystemTime,
     pub duration: Duration,
-    pub failure: Option<String>,
+    pub failure: Option<super::HookFailure>,
     /// The requests the hook sent, when coverage is on.
     pub requests: Vec<(String, String)>,
 }

@@ -13,11 +13,13 @@ use backon::{ExponentialBuilder, Retryable};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::jiff::Timestamp;
 
-use super::super::lifecycle::{RunOnceError, Scope};
+use super::super::lifecycle::Scope;
+use super::super::run_once::{CoordinationError, RunOnce, Shared, Start};
 use super::leases::{LeaseError, LeaseStore};
 use super::observed::Observed;
 use super::seen::{self, Attempt, BeforeSeen, Machines, Role};
 use super::settings::SharedRun;
+use crate::run::{HookFailure, HookOutcome};
 
 /// How often a waiting machine reads the Leases again.
 const POLL: Duration = Duration::from_secs(1);
@@ -200,14 +202,14 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
         &self,
         scope: &Scope,
         hook: impl Fn() -> Fut,
-    ) -> Result<(), RunOnceError>
+    ) -> Result<HookOutcome, CoordinationError>
     where
-        Fut: Future<Output = Result<(), String>>,
+        Fut: Future<Output = Result<HookOutcome, CoordinationError>>,
     {
         let name = self.run.before_lease(scope);
         let sharing =
             |err: LeaseError| format!("sharing {} with the run's machines: {err}", scope.name());
-        let fail = |err: LeaseError| RunOnceError::Coordination(sharing(err));
+        let fail = |err: LeaseError| CoordinationError(sharing(err));
         loop {
             let now = (self.clock)();
             let taken = match self.get(&name).await.map_err(fail)? {
@@ -216,13 +218,14 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
                     .await
                     .map_err(fail)?,
                 Some(lease) => match seen::before_seen(&lease, self.expired(&lease)) {
-                    BeforeSeen::Done { holder, result } if holder == self.run.machine => {
-                        return result.map_err(RunOnceError::Hook);
+                    BeforeSeen::Done { holder, outcome } if holder == self.run.machine => {
+                        return Ok(outcome);
                     }
-                    BeforeSeen::Done { holder, result } => {
-                        return result.map_err(|err| {
-                            RunOnceError::Hook(format!("{err}\n(it ran on machine {holder})"))
-                        });
+                    BeforeSeen::Done { holder, outcome } => {
+                        return Ok(outcome.map_err(|failure| HookFailure {
+                            machine: Some(holder),
+                            ..failure
+                        }));
                     }
                     BeforeSeen::Running { .. } => false,
                     BeforeSeen::Abandoned { .. } => self
@@ -233,11 +236,16 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
             };
             if taken {
                 match self.hold(&name, hook()).await {
-                    Held::Ended(result) => return result.map_err(RunOnceError::Hook),
+                    Held::Ended(outcome) => return Ok(outcome),
                     Held::Lost => {}
+                    Held::NoOutcome(err) => return Err(err),
                     Held::Unwritten(Ok(()), err) => return Err(fail(err)),
-                    Held::Unwritten(Err(hook), err) => {
-                        return Err(RunOnceError::Hook(format!("{hook}\n{}", sharing(err))));
+                    // The failure is the outcome here; other machines will not learn it.
+                    Held::Unwritten(Err(failure), err) => {
+                        return Ok(Err(HookFailure {
+                            summary: format!("{}\n{}", failure.summary, sharing(err)),
+                            ..failure
+                        }));
                     }
                 }
             }
@@ -246,8 +254,13 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
     }
 
     /// Runs `hook` while a task of its own renews the Lease `name`, then writes the outcome
-    /// there if this machine still holds it. The hook is stopped (dropped) when the Lease is lost.
-    async fn hold(&self, name: &str, hook: impl Future<Output = Result<(), String>>) -> Held {
+    /// there if this machine still holds it. The hook is stopped (dropped) when the Lease is
+    /// lost; a hook that gives no outcome leaves the Lease to expire.
+    async fn hold(
+        &self,
+        name: &str,
+        hook: impl Future<Output = Result<HookOutcome, CoordinationError>>,
+    ) -> Held {
         let (lost, mut losing) = tokio::sync::oneshot::channel::<()>();
         let renewer = {
             let this = self.clone();
@@ -269,20 +282,22 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
             _ = &mut losing => None,
         };
         renewer.abort();
-        let Some(result) = result else {
-            return Held::Lost;
+        let outcome = match result {
+            None => return Held::Lost,
+            Some(Err(err)) => return Held::NoOutcome(err),
+            Some(Ok(outcome)) => outcome,
         };
         let now = (self.clock)();
         let me = self.run.machine.as_str();
         let written = self
             .update(name, |lease| {
-                (seen::holder(&lease) == me).then(|| seen::with_outcome(lease, &result, now))
+                (seen::holder(&lease) == me).then(|| seen::with_outcome(lease, &outcome, now))
             })
             .await;
         match written {
-            Ok(true) => Held::Ended(result),
+            Ok(true) => Held::Ended(outcome),
             Ok(false) => Held::Lost,
-            Err(err) => Held::Unwritten(result, err),
+            Err(err) => Held::Unwritten(outcome, err),
         }
     }
 
@@ -443,11 +458,19 @@ impl<S: LeaseStore + Send + Sync + 'static> Coordinator<S> {
 /// How [`Coordinator::hold`] ended.
 enum Held {
     /// The hook ended with this outcome, written into the Lease.
-    Ended(Result<(), String>),
+    Ended(HookOutcome),
     /// Another machine took the Lease over: the hook was stopped, or its outcome not written.
     Lost,
-    /// The outcome could not be written: the hook's result, and why.
-    Unwritten(Result<(), String>, LeaseError),
+    /// The hook gave no outcome, for this reason.
+    NoOutcome(CoordinationError),
+    /// The outcome could not be written: the hook's outcome, and why.
+    Unwritten(HookOutcome, LeaseError),
+}
+
+impl<S: LeaseStore + Send + Sync + 'static> RunOnce for Coordinator<S> {
+    fn run_once<'a>(&'a self, scope: &'a Scope, start: Start<'a>) -> Shared<'a> {
+        Box::pin(self.before_once(scope, start))
+    }
 }
 
 /// What a machine waiting for the end of the run waits for.
@@ -526,15 +549,20 @@ mod tests {
         )
     }
 
-    /// A hook that counts its runs and takes `seconds` of (paused) time.
+    /// A hook that counts its runs, takes `seconds` of (paused) time and ends with `result`.
     async fn hook(
         runs: &AtomicUsize,
         seconds: u64,
-        result: Result<(), String>,
-    ) -> Result<(), String> {
+        result: Result<(), &str>,
+    ) -> Result<HookOutcome, CoordinationError> {
         runs.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_secs(seconds)).await;
-        result
+        Ok(result.map_err(failure))
+    }
+
+    /// A hook's failure in its commands: `summary`.
+    fn failure(summary: &str) -> HookFailure {
+        HookFailure::not_started("beforeCollection", "commands", summary)
     }
 
     #[tokio::test(start_paused = true)]
@@ -547,19 +575,23 @@ mod tests {
             a.before_once(&scope, || hook(&runs, 5, Ok(()))),
             b.before_once(&scope, || hook(&runs, 5, Ok(())))
         );
-        assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
+        assert_eq!(
+            (ra, rb, runs.load(Ordering::SeqCst)),
+            (Ok(Ok(())), Ok(Ok(())), 1)
+        );
 
         let failing = Scope::BeforeCollection;
         let ra = a
-            .before_once(&failing, || hook(&runs, 1, Err("exit status 3".into())))
+            .before_once(&failing, || hook(&runs, 1, Err("exit status 3")))
             .await;
         let rb = b.before_once(&failing, || hook(&runs, 1, Ok(()))).await;
-        assert_eq!(ra, Err(RunOnceError::Hook("exit status 3".into())));
+        assert_eq!(ra, Ok(Err(failure("exit status 3"))));
         assert_eq!(
             rb,
-            Err(RunOnceError::Hook(
-                "exit status 3\n(it ran on machine host/a)".into()
-            ))
+            Ok(Err(HookFailure {
+                machine: Some("host/a".into()),
+                ..failure("exit status 3")
+            }))
         );
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
@@ -575,7 +607,10 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(1)).await;
             b.before_once(&scope, || hook(&runs, 1, Ok(()))).await
         },);
-        assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
+        assert_eq!(
+            (ra, rb, runs.load(Ordering::SeqCst)),
+            (Ok(Ok(())), Ok(Ok(())), 1)
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -594,7 +629,7 @@ mod tests {
         let runs = AtomicUsize::new(0);
         let started = tokio::time::Instant::now();
         let result = b.before_once(&scope, || hook(&runs, 1, Ok(()))).await;
-        assert_eq!((result, runs.load(Ordering::SeqCst)), (Ok(()), 1));
+        assert_eq!((result, runs.load(Ordering::SeqCst)), (Ok(Ok(())), 1));
         assert!(
             started.elapsed() >= Duration::from_secs(30),
             "taken over before expiry"
@@ -618,11 +653,13 @@ mod tests {
         let runs = AtomicUsize::new(0);
         a.before_once(&Scope::BeforeCollection, || hook(&runs, 0, Ok(())))
             .await
+            .unwrap()
             .unwrap();
         b.before_once(&Scope::BeforeSuite("hooks".into()), || {
             hook(&runs, 0, Ok(()))
         })
         .await
+        .unwrap()
         .unwrap();
         a.finish_machine().await.unwrap();
         let said = Mutex::new(Vec::new());
@@ -756,14 +793,17 @@ mod tests {
             store.fail_next(5, true);
             b.before_once(&scope, || hook(&runs, 1, Ok(()))).await
         });
-        assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
+        assert_eq!(
+            (ra, rb, runs.load(Ordering::SeqCst)),
+            (Ok(Ok(())), Ok(Ok(())), 1)
+        );
 
         // An error that is not transient is a coordination error, not the hook's outcome.
         store.fail_next(1, false);
         let rb = b
             .before_once(&Scope::BeforeSuite("s".into()), || hook(&runs, 1, Ok(())))
             .await;
-        assert!(matches!(rb, Err(RunOnceError::Coordination(_))), "{rb:?}");
+        assert!(matches!(rb, Err(CoordinationError(_))), "{rb:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -782,7 +822,10 @@ mod tests {
             };
             tokio::join!(waiting, stalling).0
         });
-        assert_eq!((ra, rb, runs.load(Ordering::SeqCst)), (Ok(()), Ok(()), 1));
+        assert_eq!(
+            (ra, rb, runs.load(Ordering::SeqCst)),
+            (Ok(Ok(())), Ok(Ok(())), 1)
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -823,7 +866,7 @@ mod tests {
         let long_hook = || async {
             tokio::time::sleep(Duration::from_secs(100)).await;
             finished.store(true, Ordering::SeqCst);
-            Ok(())
+            Ok(Ok(()))
         };
         let name = a.run.before_lease(&scope);
         let take_over = async {
@@ -839,7 +882,7 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_secs(30)).await;
             let lease = store.get(&name).await.unwrap().unwrap();
-            let failed = Err("exit status 4".to_string());
+            let failed = Err(failure("exit status 4"));
             assert!(
                 store
                     .replace(&seen::with_outcome(lease, &failed, now))
@@ -851,9 +894,10 @@ mod tests {
         assert!(!finished.load(Ordering::SeqCst), "a's hook ran on");
         assert_eq!(
             result,
-            Err(RunOnceError::Hook(
-                "exit status 4\n(it ran on machine host/b)".into()
-            ))
+            Ok(Err(HookFailure {
+                machine: Some("host/b".into()),
+                ..failure("exit status 4")
+            }))
         );
     }
 
@@ -866,6 +910,7 @@ mod tests {
         let runs = AtomicUsize::new(0);
         a.before_once(&Scope::BeforeCollection, || hook(&runs, 1, Ok(())))
             .await
+            .unwrap()
             .unwrap();
         if kill_in_after_hooks {
             a.finish_machine().await.unwrap();
@@ -888,7 +933,7 @@ mod tests {
             a.before_once(&Scope::BeforeCollection, || hook(&runs, 1, Ok(()))),
             b.before_once(&Scope::BeforeCollection, || hook(&runs, 1, Ok(())))
         );
-        assert_eq!((ra, rb), (Ok(()), Ok(())));
+        assert_eq!((ra, rb), (Ok(Ok(())), Ok(Ok(()))));
         a.finish_machine().await.unwrap();
         b.finish_machine().await.unwrap();
         let (ta, tb) = tokio::join!(a.after_turn(&[], |_| {}), b.after_turn(&[], |_| {}));

@@ -10,6 +10,7 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 use super::super::lifecycle::Scope;
 use super::settings::{RUN_LABEL, SharedRun};
+use crate::run::{HookFailure, HookOutcome};
 
 /// Label: what a Lease stands for (`machine`, `before`, `after`).
 const ROLE_LABEL: &str = "kuttl-rs.dev/role";
@@ -19,12 +20,12 @@ const EPOCH_LABEL: &str = "kuttl-rs.dev/epoch";
 const SUITE: &str = "kuttl-rs.dev/suite";
 /// Annotation of a before Lease once its hook ended: `ok` or `failed`.
 const OUTCOME: &str = "kuttl-rs.dev/outcome";
-/// Annotation of a before Lease whose hook failed: the message.
+/// Annotation of a before Lease whose hook failed: the failure, as JSON.
 const ERROR: &str = "kuttl-rs.dev/error";
-/// How much of a failed hook's message a Lease carries: a summary other machines show, not the
-/// whole log (that stays in the reports of the machine that ran the hook), and far below the
-/// API server's 256 KiB limit on annotations.
-const MAX_STORED_ERROR: usize = 4096;
+/// How much of a failed hook's summary, and of its log, a Lease carries: what other machines
+/// show, not the whole log (that stays in the reports of the machine that ran the hook), and far
+/// below the API server's 256 KiB limit on annotations.
+const STORED_PART: usize = 2048;
 /// Annotation of a machine Lease once the machine's nextest run ended: when.
 const FINISHED: &str = "kuttl-rs.dev/finished";
 
@@ -139,34 +140,29 @@ pub(crate) fn taken_over(mut lease: Lease, run: &SharedRun, now: Timestamp) -> L
 }
 
 /// A before Lease with its hook's outcome written in.
-pub(crate) fn with_outcome(mut lease: Lease, result: &Result<(), String>, now: Timestamp) -> Lease {
-    match result {
+pub(crate) fn with_outcome(mut lease: Lease, outcome: &HookOutcome, now: Timestamp) -> Lease {
+    match outcome {
         Ok(()) => annotate(&mut lease, OUTCOME, "ok"),
-        Err(err) => {
+        Err(failure) => {
             annotate(&mut lease, OUTCOME, "failed");
-            annotate(&mut lease, ERROR, &stored_error(err));
+            let stored = failure.clone().bounded(STORED_PART);
+            let json = serde_json::to_string(&stored).unwrap_or_else(|_| stored.to_string());
+            annotate(&mut lease, ERROR, &json);
         }
     }
     renewed(lease, now)
 }
 
-/// A hook's failure message as a Lease carries it: whole when short, else its start and a note
-/// saying where the rest is, at most [`MAX_STORED_ERROR`] bytes.
-fn stored_error(message: &str) -> String {
-    if message.len() <= MAX_STORED_ERROR {
-        return message.to_string();
-    }
-    let note = |cut: usize| {
-        format!(
-            "\n… ({cut} more bytes: the whole message and log are in the reports of the machine that ran the hook)"
-        )
-    };
-    // The note for the whole length is the longest the real one can be.
-    let mut end = MAX_STORED_ERROR - note(message.len()).len();
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{}", &message[..end], note(message.len() - end))
+/// The failure a before Lease tells; one it does not tell readably is still a failure.
+fn stored_failure(lease: &Lease) -> HookFailure {
+    let stored = annotation(lease, ERROR).unwrap_or_default();
+    serde_json::from_str(stored).unwrap_or_else(|_| {
+        let scope = annotation(lease, SUITE).map_or_else(
+            || "beforeCollection".to_string(),
+            |suite| format!("{suite}::beforeSuite"),
+        );
+        HookFailure::not_started(scope, "unknown part", format!("its Lease says: {stored:?}"))
+    })
 }
 
 /// A machine Lease marked as finished at `now`.
@@ -257,7 +253,7 @@ pub(crate) enum BeforeSeen {
     /// It ended, on machine `holder`.
     Done {
         holder: String,
-        result: Result<(), String>,
+        outcome: HookOutcome,
     },
 }
 
@@ -267,13 +263,11 @@ pub(crate) fn before_seen(lease: &Lease, expired: bool) -> BeforeSeen {
     match annotation(lease, OUTCOME) {
         Some("ok") => BeforeSeen::Done {
             holder,
-            result: Ok(()),
+            outcome: Ok(()),
         },
         Some(_) => BeforeSeen::Done {
             holder,
-            result: Err(annotation(lease, ERROR)
-                .unwrap_or("the before hook failed")
-                .to_string()),
+            outcome: Err(stored_failure(lease)),
         },
         None if expired => BeforeSeen::Abandoned { holder },
         None => BeforeSeen::Running { holder },
@@ -405,13 +399,14 @@ mod tests {
                 holder: holder.clone()
             }
         );
-        let failed = with_outcome(lease.clone(), &Err("exit status 1".into()), at(5));
+        let failure = HookFailure::not_started("beforeCollection", "commands", "exit status 1");
+        let failed = with_outcome(lease.clone(), &Err(failure.clone()), at(5));
         // An ended hook's outcome holds however long ago it ended.
         assert_eq!(
             before_seen(&failed, true),
             BeforeSeen::Done {
                 holder: holder.clone(),
-                result: Err("exit status 1".into())
+                outcome: Err(failure)
             }
         );
         let taken = taken_over(lease, &run("b"), at(70));
@@ -427,7 +422,7 @@ mod tests {
             before_seen(&ok, false),
             BeforeSeen::Done {
                 holder: "host/b".into(),
-                result: Ok(())
+                outcome: Ok(())
             }
         );
     }
@@ -485,31 +480,38 @@ mod tests {
     #[test]
     fn a_long_hook_failure_is_stored_as_a_bounded_summary() {
         let lease = new_before_lease(&run("a"), &Scope::BeforeSuite("hooks".into()), at(0));
-        let message = format!(
-            "hook failed: exit status 1\nlog:\n{}",
-            "é line of output\n".repeat(20_000)
-        );
+        let failure = HookFailure {
+            log: "é line of output\n".repeat(20_000),
+            ..HookFailure::not_started("hooks::beforeSuite", "commands", "exit status 1")
+        };
 
-        let failed = with_outcome(lease, &Err(message.clone()), at(5));
+        let failed = with_outcome(lease, &Err(failure.clone()), at(5));
 
+        let stored = annotation(&failed, ERROR).unwrap();
+        assert!(stored.len() <= 3 * STORED_PART, "{}", stored.len());
         let BeforeSeen::Done {
-            result: Err(stored),
-            ..
+            outcome: Err(read), ..
         } = before_seen(&failed, false)
         else {
             panic!("a failed outcome");
         };
-        assert!(stored.len() <= MAX_STORED_ERROR, "{}", stored.len());
-        assert!(
-            stored.starts_with("hook failed: exit status 1\nlog:\n"),
-            "{stored}"
-        );
-        let cut = message.len() - (stored.find("\n… (").unwrap());
-        assert!(
-            stored.ends_with(&format!(
-                "({cut} more bytes: the whole message and log are in the reports of the machine that ran the hook)"
-            )),
-            "{stored}"
-        );
+        assert_eq!(read, failure.bounded(STORED_PART));
+        assert!(read.log.ends_with("é line of output\n"), "{}", read.log);
+    }
+
+    #[test]
+    fn a_lease_whose_failure_does_not_read_still_tells_a_failure() {
+        let mut lease = new_before_lease(&run("a"), &Scope::BeforeSuite("hooks".into()), at(0));
+        annotate(&mut lease, OUTCOME, "failed");
+        annotate(&mut lease, ERROR, "not json");
+
+        let BeforeSeen::Done {
+            outcome: Err(read), ..
+        } = before_seen(&lease, false)
+        else {
+            panic!("a failed outcome");
+        };
+        assert_eq!(read.scope, "hooks::beforeSuite");
+        assert!(read.summary.contains("not json"), "{}", read.summary);
     }
 }
