@@ -5,10 +5,10 @@
 //! (suites in the collection's order, then the collection) — or, in a run shared by several
 //! machines (`shared_run`), takes its turn with the other machines through the cluster's Leases —
 //! writes the run's reports from the records the test processes left, and removes the run's
-//! folder. Its output goes to `<run folder>.log`, which the first test's output names, and to the
-//! runner's stderr while it can.
+//! folder. Its output goes to `<run folder>.log`, which the first test's output names; the
+//! runner's stderr gets one line pointing there when the runner ends, and is let go then.
 //!
-//! Linux only: the reaper watches the runner through `/proc`.
+//! Linux only: the reaper watches the runner through a pidfd, else `/proc`.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -152,6 +152,42 @@ impl Process {
     fn running(&self) -> bool {
         stat(self.pid).is_some_and(|(_, started, _)| started == self.started)
     }
+
+    /// Returns once this very process has ended: woken through a pidfd (Linux 5.3 and later),
+    /// else by looking at its start time every [`POLL`].
+    async fn ended(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(pidfd) =
+            rustix::process::Pid::from_raw(self.pid.cast_signed()).and_then(|pid| {
+                rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
+            })
+        {
+            // The pidfd names whoever had the pid when it was opened: the watched process only
+            // if that one still has its start time now.
+            if !self.running() {
+                return;
+            }
+            // A pidfd turns readable when its process exits.
+            let exited = tokio::task::spawn_blocking(move || {
+                let mut fds = [rustix::event::PollFd::new(
+                    &pidfd,
+                    rustix::event::PollFlags::IN,
+                )];
+                loop {
+                    match rustix::event::poll(&mut fds, None) {
+                        Err(rustix::io::Errno::INTR) => {}
+                        other => return other.is_ok(),
+                    }
+                }
+            });
+            if exited.await.unwrap_or(false) {
+                return;
+            }
+        }
+        while self.running() {
+            tokio::time::sleep(POLL).await;
+        }
+    }
 }
 
 impl std::fmt::Display for Process {
@@ -204,8 +240,7 @@ fn owed<'a>(suites: impl Iterator<Item = &'a str>, dir: &Path) -> Vec<Scope> {
 }
 
 /// The reaper's work; `collection` is the run's, `dir` the run's folder. What it does goes to
-/// the log beside the folder (its stdout and stderr go there too, for anything else) and, while
-/// it can be opened, to the nextest runner's stderr.
+/// the log beside the folder (its stdout and stderr go there too, for anything else).
 pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
     let watched: Option<Process> = std::env::var(WATCH_ENV)
         .ok()
@@ -221,10 +256,9 @@ pub(crate) fn run(collection: Collection, dir: &Path) -> ExitCode {
         match state.shared_run() {
             None => {
                 if let Some(runner) = &watched {
-                    while runner.running() {
-                        tokio::time::sleep(POLL).await;
-                    }
+                    runner.ended().await;
                 }
+                log.runner_ended();
                 log.say("the nextest run has ended; running the after hooks owed");
                 let suites = state.collection.suites.iter().map(|s| s.name.as_str());
                 let owed = owed(suites, dir);
@@ -335,12 +369,9 @@ async fn end_shared_run(
         run.namespace,
         run.lease_seconds
     ));
-    let renew_every = run.lease_duration() / 3;
-    let mut renewed = tokio::time::Instant::now();
-    while watched.is_some_and(|runner| runner.running()) {
-        tokio::time::sleep(POLL).await;
-        if renewed.elapsed() >= renew_every {
-            renewed = tokio::time::Instant::now();
+    let renewing = async {
+        loop {
+            tokio::time::sleep(run.lease_duration() / 3).await;
             match coordinator.renew_machine().await {
                 Ok(true) => {}
                 Ok(false) => {
@@ -349,7 +380,14 @@ async fn end_shared_run(
                 Err(err) => log.say(&format!("error: renewing this machine's Lease: {err}")),
             }
         }
+    };
+    if let Some(runner) = watched {
+        tokio::select! {
+            () = runner.ended() => {}
+            () = renewing => {}
+        }
     }
+    log.runner_ended();
     within(timeout, log, take_turn(state, &coordinator, log)).await
 }
 
@@ -403,13 +441,14 @@ async fn take_turn(state: &RunState, coordinator: &Coordinator<KubeLeases>, log:
     }
 }
 
-/// Where the reaper says what it does: its log file, and the nextest runner's stderr while that
-/// can be written (a terminal, or a CI step's pipe, which then stays open until the reaper ends, at
-/// most its timeout after the runner).
+/// Where the reaper says what it does: its log file, and the nextest runner's stderr until the
+/// runner has ended. It lets go of that stderr then (a terminal, or a CI step's pipe, which would
+/// stay open, and the step with it, while the reaper holds it).
 struct Log(std::sync::Mutex<LogTargets>);
 
 struct LogTargets {
     file: Box<dyn Write + Send>,
+    path: PathBuf,
     runner: Option<std::fs::File>,
 }
 
@@ -429,16 +468,35 @@ impl Log {
                 .open(format!("/proc/{}/fd/2", runner.pid))
                 .ok()
         });
-        Self(std::sync::Mutex::new(LogTargets { file, runner }))
+        Self(std::sync::Mutex::new(LogTargets {
+            file,
+            path: log_path(dir),
+            runner,
+        }))
+    }
+
+    /// The runner has ended: points its stderr at the log, and lets go of it.
+    fn runner_ended(&self) {
+        let mut targets = self.lock();
+        if let Some(mut runner) = targets.runner.take() {
+            let _ = writeln!(
+                runner,
+                "kuttl-rs after hooks: the nextest run has ended; they run now, their log: {}",
+                targets.path.display()
+            );
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogTargets> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Writes `line`, timed, to the log and the runner's stderr.
     fn say(&self, line: &str) {
         let time = chrono::Utc::now().format("%H:%M:%S%.3f");
-        let mut targets = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut targets = self.lock();
         let _ = writeln!(targets.file, "{time} {line}");
         if let Some(runner) = &mut targets.runner
             && writeln!(runner, "kuttl-rs after hooks: {line}").is_err()
@@ -511,6 +569,32 @@ mod tests {
         let gone = Process::of(child.id()).unwrap();
         child.wait().unwrap();
         assert!(!gone.running());
+    }
+
+    #[tokio::test]
+    async fn the_runner_is_seen_to_end_through_its_pidfd_even_before_it_is_reaped() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("0.3")
+            .spawn()
+            .unwrap();
+        let runner = Process::of(child.id()).unwrap();
+        // Unreaped, the ended child stays in `/proc` as a zombie with its start time: only the
+        // pidfd tells that it has exited.
+        let ended = tokio::time::timeout(Duration::from_secs(20), runner.ended()).await;
+        assert!(ended.is_ok(), "the reaper did not see the runner end");
+        assert!(runner.running(), "reaped before its end was seen");
+        child.wait().unwrap();
+
+        let me = Process::of(std::process::id()).unwrap();
+        let reused = Process {
+            started: me.started + 1,
+            ..me
+        };
+        let ended = tokio::time::timeout(Duration::from_secs(20), reused.ended()).await;
+        assert!(
+            ended.is_ok(),
+            "a pid taken by another process counts as ended"
+        );
     }
 
     #[test]

@@ -242,6 +242,9 @@ mod tests {
             futures::future::join_all(processes.iter().map(|p| p.run_once(&scope, &slow))).await;
 
         assert_eq!(runs.load(Ordering::SeqCst), 1);
-        assert!(outcomes.iter().all(|o| *o == Ok(Err(failed()))), "{outcomes:?}");
+        assert!(
+            outcomes.iter().all(|o| *o == Ok(Err(failed()))),
+            "{outcomes:?}"
+        );
     }
 }
