@@ -17,6 +17,30 @@
 //! cluster (ignored unless `--include-ignored` is given) and an offline trial
 //! `<suite>::<test>::load` that checks its files.
 //!
+//! Offline, without a cluster, `cargo test` runs the `::load` trials. Here with a collection made
+//! on the spot:
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! let root = std::env::temp_dir().join(format!("kuttl-quick-start-{}", std::process::id()));
+//! std::fs::create_dir_all(root.join("apps/basic"))?;
+//! std::fs::write(
+//!     root.join("kuttl.yaml"),
+//!     "apiVersion: kuttl.dev/v1beta2\nkind: TestCollection\ntestDirs: [apps]\n",
+//! )?;
+//! std::fs::write(
+//!     root.join("apps/basic/00-assert.yaml"),
+//!     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+//! )?;
+//!
+//! let (end, _exit_code) = kuttl::Harness::from_collection(root.join("kuttl.yaml"))
+//!     .run_to_end(["e2e".to_string()]);
+//!
+//! assert_eq!(end, kuttl::RunEnd::Passed); // apps::basic::load passed; apps::basic is ignored
+//! std::fs::remove_dir_all(root)
+//! # }
+//! ```
+//!
 //! # Scheduling
 //!
 //! All selected tests of all suites share one pool of `parallel` slots (the collection's setting,
@@ -36,10 +60,10 @@
 //! - [`config`]: the serde shapes of KUTTL's files and KEP-6's, and YAML read as kubectl reads it.
 //! - [`load`]: from files to a checked model (`Collection` → suite → `TestCase` → `Step`), every
 //!   error and warning with its file and line.
-//! - the `gotemplate` crate (`crates/gotemplate`): Go's `text/template` with the sprig functions,
-//!   which renders `*.gotmpl.yaml` step files before they load.
-//! - the `gostd` crate (`crates/gostd`): Go's `os.Expand`, `filepath.Match` and `filepath.Clean`,
-//!   shared by loading, the engine and the template engine.
+//! - the `go-text-template` crate (`crates/go-text-template`): Go's `text/template` with the
+//!   sprig functions, which renders `*.gotmpl.yaml` step files before they load.
+//! - the `go-stdlib-compat` crate (`crates/go-stdlib-compat`): Go's `os.Expand`,
+//!   `filepath.Match` and `filepath.Clean`, shared by loading, the engine and the template engine.
 //! - `harness`: libtest-mimic trials, command-line handling, run-wide state (loading, hook
 //!   running, records), the lifecycle hooks as shared fixtures, and the `parallel` slots; under
 //!   nextest, the reaper that runs after hooks and the Leases several machines share a run by.
@@ -56,9 +80,11 @@
 #![warn(missing_docs)]
 
 mod cluster;
+#[doc(hidden)]
 pub mod config;
 mod expand;
 mod harness;
+#[doc(hidden)]
 pub mod load;
 mod mask;
 mod provenance;
@@ -66,7 +92,7 @@ mod report;
 mod run;
 mod typed;
 
-pub use harness::{Harness, RunEnd, check_files};
+pub use harness::{CheckError, Harness, PatternError, RunEnd, check_files};
 pub use run::Expectation;
 pub use run::{Mismatch, is_subset};
 pub use typed::{TestContext, WaitError};

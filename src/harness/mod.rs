@@ -33,7 +33,7 @@ use run_state::RunState;
 use slots::Slots;
 use trials::Planned;
 
-pub use one_shot::check_files;
+pub use one_shot::{CheckError, check_files};
 
 /// Replaces the collection path given in code.
 const COLLECTION_ENV: &str = "KUTTL_COLLECTION";
@@ -64,8 +64,14 @@ pub struct Harness {
     typed: Vec<trials::TypedTest>,
 }
 
+/// A test name pattern that is not a regular expression: why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PatternError(String);
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunEnd {
     /// Every trial that ran passed, and so did what runs after them (hooks, reports).
     Passed,
@@ -115,6 +121,7 @@ impl Harness {
     /// A harness for a command line's settings, as `kubectl kuttl test` takes them: `overrides`
     /// laid over the collection file `file`, or, without one, KUTTL's `TestSuite` with nothing
     /// set (see [`load::collection::read_with`]).
+    #[doc(hidden)]
     pub fn from_command_line(file: Option<PathBuf>, overrides: load::Overrides) -> Self {
         Self {
             collection: file,
@@ -144,11 +151,19 @@ impl Harness {
 
     /// Runs the tests against the cluster alone, as KUTTL does: the offline load checks
     /// (`<suite>::<test>::load`) are left out, since a test that does not load fails its run
-    /// anyway. With `pattern` (KUTTL's `--test`), only the tests whose name (their folder's)
-    /// it matches anywhere.
-    pub fn cluster_trials_only(mut self, pattern: Option<regex::Regex>) -> Self {
+    /// anyway. With `pattern` (KUTTL's `--test`, a regular expression), only the tests whose
+    /// name (their folder's) it matches anywhere.
+    ///
+    /// # Errors
+    ///
+    /// `pattern` is not a regular expression.
+    pub fn cluster_trials_only(mut self, pattern: Option<&str>) -> Result<Self, PatternError> {
+        let pattern = pattern
+            .map(regex::Regex::new)
+            .transpose()
+            .map_err(|err| PatternError(err.to_string()))?;
         self.cluster_trials_only = Some(pattern);
-        self
+        Ok(self)
     }
 
     /// Registers a typed test `<suite>::<name>`: an async function that gets a [`TestContext`] and

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// Where and why the expected tree is not a subset.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Mismatch {
     /// Map keys from the root; list indices are not part of it, as in KUTTL.
     pub path: Vec<String>,

@@ -22,7 +22,14 @@ enum Token {
 /// The pattern is malformed (Go's `filepath.ErrBadPattern`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("syntax error in pattern {0:?}")]
-pub struct BadPattern(pub String);
+pub struct BadPattern(String);
+
+impl BadPattern {
+    /// The pattern.
+    pub fn pattern(&self) -> &str {
+        &self.0
+    }
+}
 
 impl Glob {
     /// Compiles a pattern.

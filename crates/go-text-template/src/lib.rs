@@ -1,6 +1,6 @@
-//! Go `text/template` with the sprig function library, as KUTTL renders `*.gotmpl.yaml` step
-//! files (spec §1.8). Inside, the modules `lexer` → `parse` (into `ast`) → `exec` over `value`s,
-//! printing with Go's `fmt` rules (`format`) and calling `funcs`.
+#![doc = include_str!("../README.md")]
+// Inside, the modules `lexer` → `parse` (into `ast`) → `exec` over `value`s, printing with Go's
+// `fmt` rules (`format`) and calling `funcs`.
 
 mod ast;
 mod exec;
@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 /// Why a template could not be rendered: Go's message and the line it names (1-based, `0` when
 /// Go names none). The message is Go's, `template: <file>:<line>[:<col>]: …`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TemplateError {
     /// The text is not a template: a syntax error, an undefined variable, or a function that is
     /// not defined (or that kuttl-rs does not implement).
