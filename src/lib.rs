@@ -83,6 +83,7 @@ mod cluster;
 #[doc(hidden)]
 pub mod config;
 mod expand;
+mod fixture;
 mod harness;
 #[doc(hidden)]
 pub mod load;
@@ -92,6 +93,7 @@ mod report;
 mod run;
 mod typed;
 
+pub use fixture::{Fixture, FixtureContext, FixtureError, FixtureScope};
 pub use harness::{CheckError, Harness, PatternError, RunEnd, check_files};
 pub use run::Expectation;
 pub use run::{Mismatch, is_subset};

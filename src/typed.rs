@@ -43,12 +43,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use crate::FixtureError;
+use crate::harness::Fixtures;
 use crate::run;
 
 /// What a typed test receives: a client, the test's own namespace, typed `Api` helpers, waits that
 /// watch instead of polling, and a log that lands in the trial's failure message and artifacts.
+#[derive(Clone)]
 pub struct TestContext {
     inner: Arc<run::TestState>,
+    /// The run's fixtures and the test's suite, whose fixtures (then the collection's) it sees.
+    fixtures: Option<(Arc<Fixtures>, String)>,
 }
 
 /// A wait that ended without its condition holding.
@@ -60,7 +65,29 @@ pub struct WaitError {
 
 impl TestContext {
     pub(crate) fn new(inner: Arc<run::TestState>) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            fixtures: None,
+        }
+    }
+
+    /// This context, seeing the fixtures of `suite` (then the collection's).
+    pub(crate) fn with_fixtures(mut self, fixtures: Arc<Fixtures>, suite: &str) -> Self {
+        self.fixtures = Some((fixtures, suite.to_string()));
+        self
+    }
+
+    /// The value of the fixture of type `T` set up for this test: its suite's, else the
+    /// collection's (see [`crate::Harness::fixture`]).
+    ///
+    /// # Errors
+    ///
+    /// [`FixtureError`] when no fixture of either scope has that type.
+    pub fn fixture<T: Send + Sync + 'static>(&self) -> Result<Arc<T>, FixtureError> {
+        match &self.fixtures {
+            Some((fixtures, suite)) => fixtures.value::<T>(suite),
+            None => Err(FixtureError::new(std::any::type_name::<T>(), "")),
+        }
     }
 
     /// The test's client: its requests carry the test's User-Agent and are recorded (see

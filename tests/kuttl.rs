@@ -10,5 +10,15 @@ fn main() -> std::process::ExitCode {
             typed::statefulset_status::statefulset_status,
         )
         .typed_test("core", "typed-waits", typed::waits::condition_and_deletion)
+        .fixture(
+            kuttl::FixtureScope::suite("hooks"),
+            "gadgets",
+            typed::fixtures::gadgets,
+        )
+        .typed_test(
+            "hooks",
+            "typed-sees-fixture",
+            typed::fixtures::sees_the_fixture,
+        )
         .run()
 }

@@ -85,6 +85,22 @@ pub(crate) trait Hooks: Sync {
         scope: &'a Scope,
     ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>>;
 
+    /// Sets up the Rust fixtures of a before `scope` in this process (`Ok` when it has none).
+    fn set_up_fixtures<'a>(
+        &'a self,
+        _scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Tears down this process's Rust fixtures of an after `scope` (`Ok` when it has none).
+    fn tear_down_fixtures<'a>(
+        &'a self,
+        _scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// How before hooks are shared with the other machines of a run spread over several
     /// (`shared_run`); `None` on one machine.
     fn across_machines(&self) -> Option<Box<dyn RunOnce + '_>> {
@@ -180,6 +196,11 @@ impl Lifecycle {
                         .run_once(scope, &across)
                         .await?
                         .map_err(EnterError::Hook)?;
+                    // Fixtures live in the process: each test process sets up its own.
+                    hooks
+                        .set_up_fixtures(scope)
+                        .await
+                        .map_err(EnterError::Hook)?;
                 }
                 return Ok(());
             }
@@ -198,7 +219,17 @@ impl Lifecycle {
             {
                 return Err(EnterError::Stopped(stopped));
             }
-            let run = || -> Shared<'_> { Box::pin(async { Ok(hooks.run(scope).await) }) };
+            // The YAML hook first: a fixture's controller may need the CRDs it installs.
+            let run = || -> Shared<'_> {
+                Box::pin(async {
+                    match hooks.run(scope).await {
+                        // Interrupted meanwhile: no trial will use the fixtures.
+                        Ok(()) if hooks.stopped().is_some() => Ok(Ok(())),
+                        Ok(()) => Ok(hooks.set_up_fixtures(scope).await),
+                        failed => Ok(failed),
+                    }
+                })
+            };
             once.run_once(scope, &run)
                 .await?
                 .map_err(EnterError::Hook)?;
@@ -228,7 +259,9 @@ impl Lifecycle {
         }
         // No before hook ran (every trial failed to load): there is nothing to tear down.
         let result = if once.ran(&Scope::BeforeSuite(suite.into())) {
-            hooks.run(&Scope::AfterSuite(suite.into())).await
+            let after = Scope::AfterSuite(suite.into());
+            let torn_down = hooks.tear_down_fixtures(&after).await;
+            torn_down.and(hooks.run(&after).await)
         } else {
             Ok(())
         };
@@ -240,9 +273,23 @@ impl Lifecycle {
     pub(crate) async fn finish(&self, hooks: &dyn Hooks) -> HookOutcome {
         let result = match &self.mode {
             Mode::InProcess(once) if once.ran(&Scope::BeforeCollection) => {
-                hooks.run(&Scope::AfterCollection).await
+                let torn_down = hooks.tear_down_fixtures(&Scope::AfterCollection).await;
+                torn_down.and(hooks.run(&Scope::AfterCollection).await)
             }
-            _ => Ok(()),
+            Mode::InProcess(_) => Ok(()),
+            // This process's fixtures end with it; the YAML after hooks are the reaper's.
+            Mode::ProcessPerTest(_) => {
+                let mut outcome = Ok(());
+                let scopes = self
+                    .suites
+                    .iter()
+                    .map(|s| Scope::AfterSuite(s.name.clone()));
+                for scope in scopes.chain([Scope::AfterCollection]) {
+                    let torn_down = hooks.tear_down_fixtures(&scope).await;
+                    outcome = outcome.and(torn_down);
+                }
+                outcome
+            }
         };
         self.finished
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -309,6 +356,8 @@ mod tests {
     struct Recorder {
         events: Mutex<Vec<String>>,
         failing: Vec<Scope>,
+        /// Scopes whose Rust fixtures fail to set up.
+        failing_fixtures: Vec<Scope>,
         /// The run is interrupted once this event is recorded.
         interrupted_at: Option<String>,
         interrupted: std::sync::atomic::AtomicBool,
@@ -364,6 +413,33 @@ mod tests {
                 } else {
                     Ok(())
                 }
+            })
+        }
+
+        fn set_up_fixtures<'a>(
+            &'a self,
+            scope: &'a Scope,
+        ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
+            Box::pin(async move {
+                self.record(format!("fixtures up {scope:?}"));
+                match self.failing_fixtures.contains(scope) {
+                    true => Err(HookFailure::not_started(
+                        scope.name(),
+                        "set-up",
+                        "no controller",
+                    )),
+                    false => Ok(()),
+                }
+            })
+        }
+
+        fn tear_down_fixtures<'a>(
+            &'a self,
+            scope: &'a Scope,
+        ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
+            Box::pin(async move {
+                self.record(format!("fixtures down {scope:?}"));
+                Ok(())
             })
         }
 
@@ -540,6 +616,69 @@ mod tests {
                 assert!(at("start apps::b") < at("end apps::a"), "{events:?}");
             }
         }
+    }
+
+    #[test]
+    fn rust_fixtures_are_set_up_after_their_yaml_hook_and_torn_down_before_it() {
+        let hooks = Recorder::default();
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess(InProcess::default()),
+            suites(&[("apps", 3, true), ("core", 2, true)]),
+        );
+        let results = run_trials(&lifecycle, &hooks, &overlapping(TRIALS, 3));
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        let events = hooks.events();
+        let at = |event: &str| hooks.position(event);
+        for suite in ["apps", "core"] {
+            let (up, down) = (
+                format!("fixtures up {}", before(suite)),
+                format!("fixtures down {}", after(suite)),
+            );
+            assert_eq!((hooks.count(&up), hooks.count(&down)), (1, 1), "{events:?}");
+            assert!(
+                at(&format!("end {}", before(suite))) < at(&up),
+                "{events:?}"
+            );
+            assert!(
+                at(&down) < at(&format!("start {}", after(suite))),
+                "{events:?}"
+            );
+        }
+        for test in ["a", "b", "c"] {
+            assert!(
+                at(&format!("fixtures up {}", before("apps"))) < at(&format!("start apps::{test}"))
+            );
+            assert!(
+                at(&format!("cleaned apps::{test}"))
+                    < at(&format!("fixtures down {}", after("apps")))
+            );
+        }
+        assert!(at("end BeforeCollection") < at("fixtures up BeforeCollection"));
+        assert!(at("fixtures down AfterCollection") < at("start AfterCollection"));
+    }
+
+    #[test]
+    fn a_failed_fixture_fails_each_trial_of_its_scope_and_its_after_hook_still_runs() {
+        let hooks = Recorder {
+            failing_fixtures: vec![Scope::BeforeSuite("apps".into())],
+            ..Recorder::default()
+        };
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess(InProcess::default()),
+            suites(&[("apps", 3, true), ("core", 2, true)]),
+        );
+        let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 3));
+        for (name, result) in &results {
+            match name.starts_with("apps::") {
+                true => assert!(
+                    result.as_ref().is_err_and(|e| e.contains("no controller")),
+                    "{name}: {result:?}"
+                ),
+                false => assert!(result.is_ok(), "{name}: {result:?}"),
+            }
+        }
+        assert_eq!(hooks.count(&format!("fixtures up {}", before("apps"))), 1);
+        assert_eq!(hooks.count(&format!("start {}", after("apps"))), 1);
     }
 
     #[test]
@@ -768,7 +907,19 @@ mod tests {
                 "{scope} in {events:?}"
             );
         }
-        assert!(!events.iter().any(|e| e.contains("After")), "{events:?}");
+        // YAML after hooks are the reaper's; each process's fixtures are its own.
+        assert!(
+            !events.iter().any(|e| e.starts_with("start After")),
+            "{events:?}"
+        );
+        for (suite, trials) in [("apps", 3), ("core", 2)] {
+            for event in [
+                format!("fixtures up {}", before(suite)),
+                format!("fixtures down {}", after(suite)),
+            ] {
+                assert_eq!(hooks.count(&event), trials, "{event} in {events:?}");
+            }
+        }
     }
 
     fn outcome_of<'a>(
@@ -830,6 +981,7 @@ mod tests {
             [
                 "start BeforeCollection",
                 "end BeforeCollection",
+                "fixtures down AfterCollection",
                 "start AfterCollection",
                 "end AfterCollection"
             ]

@@ -2,6 +2,7 @@
 //! trial per test and runs them with libtest's command line.
 
 mod args;
+mod fixtures;
 mod hook_runner;
 mod interruption;
 mod lifecycle;
@@ -27,12 +28,13 @@ use libtest_mimic::{Arguments, Trial};
 
 use crate::load::{self, discover};
 use crate::run::TypedFn;
-use crate::{TestContext, report, run};
+use crate::{Fixture, FixtureContext, FixtureScope, TestContext, report, run};
 use lifecycle::Lifecycle;
 use run_state::RunState;
 use slots::Slots;
 use trials::Planned;
 
+pub(crate) use fixtures::Fixtures;
 pub use one_shot::{CheckError, check_files};
 
 /// Replaces the collection path given in code.
@@ -62,6 +64,7 @@ pub struct Harness {
     /// Run the selection this many times (else `KUTTL_REPEAT`).
     repeat: Option<u32>,
     typed: Vec<trials::TypedTest>,
+    fixtures: Vec<fixtures::Definition>,
 }
 
 /// A test name pattern that is not a regular expression: why.
@@ -115,6 +118,7 @@ impl Harness {
             live_count: false,
             repeat: None,
             typed: Vec::new(),
+            fixtures: Vec::new(),
         }
     }
 
@@ -131,6 +135,7 @@ impl Harness {
             live_count: false,
             repeat: None,
             typed: Vec::new(),
+            fixtures: Vec::new(),
         }
     }
 
@@ -213,6 +218,81 @@ impl Harness {
         self.register_typed(suite, name, Some(timeout), test)
     }
 
+    /// Registers a Rust fixture `name` of `scope`: `set_up` runs once, before the first selected
+    /// cluster trial of the scope, after the scope's YAML before hook (so the CRDs its `crdDir`
+    /// installs are there for a controller to watch); the [`Fixture`]'s teardown runs after the
+    /// scope's last trial, before the scope's YAML after hook. Fixtures of one scope are set up in
+    /// the order they were registered and torn down in the reverse order.
+    ///
+    /// Typed tests of the scope get the value with [`TestContext::fixture`]. If the set-up fails,
+    /// every trial of the scope fails with its error, as with a failed before hook; both are in
+    /// the reports, as hooks are (`<suite>::fixture <name>`, and `… teardown`).
+    ///
+    /// A fixture lives in the test process. Under `cargo nextest run`, where each test is a process
+    /// of its own, each test process sets up the fixtures of its test's scopes for itself and tears
+    /// them down when its test has ended (a controller runs once per test, beside it); the YAML
+    /// hooks still run once per run.
+    ///
+    /// ```no_run
+    /// use kuttl::{Fixture, FixtureContext, FixtureScope};
+    ///
+    /// struct Controller {
+    ///     name: String,
+    /// }
+    ///
+    /// async fn start_controller(ctx: FixtureContext) -> Result<Fixture<Controller>, kube::Error> {
+    ///     let client = ctx.client();
+    ///     let running = tokio::spawn(async move {
+    ///         let _ = client; // run the controller with the client here
+    ///         std::future::pending::<()>().await
+    ///     });
+    ///     let controller = Controller { name: "greetings".into() };
+    ///     Ok(Fixture::new(controller).with_teardown(async move {
+    ///         running.abort();
+    ///         let _ = running.await;
+    ///         Ok::<(), kube::Error>(())
+    ///     }))
+    /// }
+    ///
+    /// async fn greets(ctx: kuttl::TestContext) -> anyhow::Result<()> {
+    ///     let controller = ctx.fixture::<Controller>()?;
+    ///     ctx.log(format!("testing {}", controller.name));
+    ///     Ok(())
+    /// }
+    ///
+    /// fn main() -> std::process::ExitCode {
+    ///     kuttl::Harness::from_collection("tests/e2e/kuttl.yaml")
+    ///         .fixture(FixtureScope::suite("greetings"), "controller", start_controller)
+    ///         .typed_test("greetings", "greets", greets)
+    ///         .run()
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn fixture<F, Fut, T, E>(mut self, scope: FixtureScope, name: &str, set_up: F) -> Self
+    where
+        F: Fn(FixtureContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Fixture<T>, E>> + Send + 'static,
+        T: Send + Sync + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        let caller = std::panic::Location::caller();
+        self.fixtures.push(fixtures::Definition {
+            scope,
+            name: name.to_string(),
+            source: format!("{}:{}", caller.file(), caller.line()),
+            set_up: Arc::new(move |ctx| {
+                let set_up = set_up(ctx);
+                Box::pin(async move {
+                    set_up
+                        .await
+                        .map(fixtures::SetUp::new)
+                        .map_err(|err| format!("{err:#}"))
+                })
+            }),
+        });
+        self
+    }
+
     fn register_typed<F, Fut, E>(
         mut self,
         suite: &str,
@@ -290,7 +370,9 @@ impl Harness {
                 .and_then(|n| n.parse().ok())
                 .or(Some(collection.parallel));
         }
-        let state = Arc::new(RunState::new(collection));
+        let state = Arc::new(
+            RunState::new(collection).with_fixtures(fixtures::Fixtures::new(self.fixtures.clone())),
+        );
         let planned = self.plan(&state, &args, &split.extra_filters);
         if args.list {
             let trials = planned.into_iter().map(|p| p.trial).collect();

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
+use super::fixtures::Fixtures;
 use super::hook_runner::HookRunner;
 use super::lifecycle::{Hooks, Lifecycle, Scope};
 use super::loader::Loader;
@@ -15,6 +16,7 @@ use super::records::Records;
 use super::run_once::{CoordinationError, RunOnce, Shared, Start};
 use super::shared_run::{self, Coordinator, KubeLeases, LeaseError, SettingsError, SharedRun};
 use super::slots::{Place, Slots};
+use crate::FixtureScope;
 use crate::cluster::{AssetsError, Cluster, ClusterError};
 use crate::load::{Collection, Masks};
 use crate::report;
@@ -32,6 +34,8 @@ pub(crate) struct RunState {
     pub progress: Arc<Progress>,
     /// The collection's masks, shared by every test and hook.
     pub masks: Arc<Masks>,
+    /// The Rust fixtures registered with the harness, and their values while their scope is open.
+    pub fixtures: Arc<Fixtures>,
     hooks: HookRunner,
     cluster: tokio::sync::OnceCell<Result<Arc<Cluster>, ClusterError>>,
     /// The envtest binaries fetched before the run, when an embedded control plane needs them.
@@ -57,6 +61,7 @@ impl RunState {
             records: Records::new(),
             progress: Arc::default(),
             masks,
+            fixtures: Arc::default(),
             hooks: HookRunner::default(),
             cluster: tokio::sync::OnceCell::new(),
             envtest: OnceLock::new(),
@@ -65,6 +70,39 @@ impl RunState {
             shared_namespace: tokio::sync::OnceCell::new(),
             shared_run,
         }
+    }
+
+    /// This state with the harness's Rust fixtures.
+    pub(crate) fn with_fixtures(mut self, fixtures: Fixtures) -> Self {
+        self.fixtures = Arc::new(fixtures);
+        self
+    }
+
+    /// The fixtures' scope of a lifecycle scope.
+    fn fixture_scope(scope: &Scope) -> FixtureScope {
+        match scope {
+            Scope::BeforeCollection | Scope::AfterCollection => FixtureScope::Collection,
+            Scope::BeforeSuite(suite) | Scope::AfterSuite(suite) => FixtureScope::suite(suite),
+        }
+    }
+
+    /// Sets up the Rust fixtures of `scope` in this process.
+    async fn set_up_fixtures(&self, scope: &Scope) -> HookOutcome {
+        let scope = Self::fixture_scope(scope);
+        if !self.fixtures.any_in(&scope) {
+            return Ok(());
+        }
+        let name = match &scope {
+            FixtureScope::Suite(suite) => format!("{suite}::fixtures"),
+            _ => "fixtures".to_string(),
+        };
+        let no_cluster =
+            |err: &dyn std::fmt::Display| HookFailure::not_started(name.as_str(), "cluster", err);
+        let cluster = self.cluster().await.map_err(|err| no_cluster(&err))?;
+        let client = cluster
+            .client("kuttl-rs fixture", None)
+            .map_err(|err| no_cluster(&err))?;
+        self.fixtures.set_up(&scope, &client, &self.records).await
     }
 
     /// The run spread over several machines this process takes part in, if any.
@@ -334,6 +372,23 @@ impl Hooks for RunState {
         scope: &'a Scope,
     ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
         Box::pin(self.run_hook(scope))
+    }
+
+    fn set_up_fixtures<'a>(
+        &'a self,
+        scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
+        Box::pin(RunState::set_up_fixtures(self, scope))
+    }
+
+    fn tear_down_fixtures<'a>(
+        &'a self,
+        scope: &'a Scope,
+    ) -> Pin<Box<dyn Future<Output = HookOutcome> + Send + 'a>> {
+        Box::pin(async move {
+            let scope = Self::fixture_scope(scope);
+            self.fixtures.tear_down(&scope, &self.records).await
+        })
     }
 
     fn across_machines(&self) -> Option<Box<dyn RunOnce + '_>> {

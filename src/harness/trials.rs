@@ -275,10 +275,17 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 };
                 let (body, dir) = match (&work, &case) {
                     (Work::Kuttl(test), Some(case)) => (Body::Steps(case), test.dir.clone()),
-                    (Work::Typed(typed), _) => (
-                        Body::Typed(Arc::clone(&typed.test), typed.timeout),
-                        suite_dir(&state, suite_name),
-                    ),
+                    (Work::Typed(typed), _) => {
+                        let (test, fixtures) = (Arc::clone(&typed.test), Arc::clone(&state.fixtures));
+                        let suite = typed.suite.clone();
+                        let with_fixtures: TypedFn = Arc::new(move |ctx: crate::TestContext| {
+                            test(ctx.with_fixtures(Arc::clone(&fixtures), &suite))
+                        });
+                        (
+                            Body::Typed(with_fixtures, typed.timeout),
+                            suite_dir(&state, suite_name),
+                        )
+                    }
                     (Work::Kuttl(_), None) => unreachable!("a KUTTL test is loaded with its case"),
                 };
                 let id = TestId {

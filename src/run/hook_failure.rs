@@ -80,7 +80,12 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 
 impl fmt::Display for HookFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} hook {}", self.point(), self.scope)?;
+        // A Rust fixture's scope names it (`apps::fixture controller`); a hook's says its point.
+        if self.point().starts_with("fixture ") {
+            write!(f, "{}", self.scope)?;
+        } else {
+            write!(f, "{} hook {}", self.point(), self.scope)?;
+        }
         if let Some(source) = &self.source {
             write!(f, " ({source})")?;
         }
