@@ -89,11 +89,20 @@ mod harness;
 pub mod load;
 mod mask;
 mod provenance;
+#[doc(hidden)]
+pub mod registry;
 mod report;
 mod run;
 mod typed;
 
 pub use fixture::{Fixture, FixtureContext, FixtureError, FixtureScope};
+pub use kuttl_rs_macros::test;
+
+/// What `#[kuttl::test]` expands to; not for direct use.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::registry::{RegisteredTest, TestFuture, inventory};
+}
 pub use harness::{CheckError, Harness, PatternError, RunEnd, check_files};
 pub use run::Expectation;
 pub use run::{Mismatch, is_subset};

@@ -15,10 +15,5 @@ fn main() -> std::process::ExitCode {
             "gadgets",
             typed::fixtures::gadgets,
         )
-        .typed_test(
-            "hooks",
-            "typed-sees-fixture",
-            typed::fixtures::sees_the_fixture,
-        )
         .run()
 }

@@ -314,6 +314,8 @@ impl Harness {
             name: name.to_string(),
             timeout,
             test,
+            source: format!("the typed test registered with typed_test({suite:?}, {name:?})"),
+            alias: None,
         });
         self
     }
@@ -333,7 +335,7 @@ impl Harness {
 
     /// Runs with the given command line (program name first) and says how the run ended, with
     /// the exit code a test target gives (libtest's, `101` on failure).
-    pub fn run_to_end(self, argv: impl IntoIterator<Item = String>) -> (RunEnd, ExitCode) {
+    pub fn run_to_end(mut self, argv: impl IntoIterator<Item = String>) -> (RunEnd, ExitCode) {
         if let Some(dir) = std::env::var_os(reaper::REAPER_ENV) {
             return match self.read_collection() {
                 Ok(collection) => match reaper::run(collection, Path::new(&dir)) {
@@ -346,8 +348,18 @@ impl Harness {
                 }
             };
         }
-        let split = args::split(argv);
+        self.typed
+            .extend(crate::registry::registered().map(trials::TypedTest::registered));
+        let mut split = args::split(argv);
         let mut args = Arguments::from_iter(split.mimic);
+        let named = trials::resolve_aliases(args.filter.as_mut_slice(), &self.typed)
+            | trials::resolve_aliases(&mut split.extra_filters, &self.typed);
+        trials::resolve_aliases(&mut args.skip, &self.typed);
+        // An editor's "Run Test" (the function's path, `--exact`) asks for that test: it runs
+        // against the cluster, ignored or not.
+        if named && args.exact {
+            args.include_ignored = true;
+        }
         if !args.list {
             match repeat::requested(self.repeat, |name| std::env::var(name).ok()) {
                 Ok(Some(count)) => return repeat::run(count),

@@ -123,7 +123,7 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
     })
 }
 
-/// A typed test registered with [`crate::Harness::typed_test`].
+/// A typed test registered with [`crate::Harness::typed_test`] or `#[kuttl::test]`.
 #[derive(Clone)]
 pub(crate) struct TypedTest {
     pub suite: String,
@@ -131,6 +131,53 @@ pub(crate) struct TypedTest {
     /// Replaces the suite's timeout as the test's time limit.
     pub timeout: Option<std::time::Duration>,
     pub test: TypedFn,
+    /// Where it was registered, for messages.
+    pub source: String,
+    /// The function's Rust path (`module::function`), another name for its trial in filters.
+    pub alias: Option<String>,
+}
+
+impl TypedTest {
+    /// A function registered with `#[kuttl::test]`.
+    pub(crate) fn registered(registered: &'static crate::registry::RegisteredTest) -> Self {
+        let run = registered.run;
+        Self {
+            suite: registered.suite.to_string(),
+            name: registered.name.to_string(),
+            timeout: registered
+                .timeout_seconds
+                .map(std::time::Duration::from_secs),
+            test: Arc::new(run),
+            source: format!(
+                "#[kuttl::test] fn {} ({}:{})",
+                registered.rust_path(),
+                registered.file,
+                registered.line
+            ),
+            alias: Some(registered.rust_path()),
+        }
+    }
+
+    /// The trial's name: `<suite>::<name>`.
+    pub(crate) fn trial_name(&self) -> String {
+        format!("{}::{}", self.suite, self.name)
+    }
+}
+
+/// Name filters that give a typed test's Rust path (`module::function`, as an editor's "Run
+/// Test" passes it) rewritten to its trial's name; other filters stay as they are. Whether one was.
+pub(crate) fn resolve_aliases(filters: &mut [String], typed: &[TypedTest]) -> bool {
+    let mut resolved = false;
+    for filter in filters {
+        if let Some(test) = typed
+            .iter()
+            .find(|t| t.alias.as_deref() == Some(filter.as_str()))
+        {
+            *filter = test.trial_name();
+            resolved = true;
+        }
+    }
+    resolved
 }
 
 /// The cluster trials of the typed tests; one whose suite is not in the collection fails, unless
@@ -151,7 +198,7 @@ pub(crate) fn build_typed(
                     .any(|s| s.name == typed.suite)
         })
         .map(|typed| {
-            let name = format!("{}::{}", typed.suite, typed.name);
+            let name = typed.trial_name();
             let known = state
                 .collection
                 .suites
@@ -171,10 +218,7 @@ pub(crate) fn build_typed(
                 trial,
                 suite: typed.suite.clone(),
                 cluster: known,
-                source: format!(
-                    "the typed test registered with typed_test({:?}, {:?})",
-                    typed.suite, typed.name
-                ),
+                source: typed.source.clone(),
             }
         })
         .collect()

@@ -1,6 +1,6 @@
 //! A Rust fixture of the `hooks` suite against a real API server: it is set up after the suite's
 //! YAML before hook (the CRD that hook installs is there) and torn down before its YAML after
-//! hook (the CRD is still there); a typed test of the suite gets its value.
+//! hook (the CRD is still there); a `#[kuttl::test]` of the suite gets its value.
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
@@ -37,8 +37,10 @@ pub async fn gadgets(ctx: kuttl::FixtureContext) -> anyhow::Result<kuttl::Fixtur
     Ok(kuttl::Fixture::new(Gadgets { served }).with_teardown(teardown))
 }
 
-pub async fn sees_the_fixture(ctx: kuttl::TestContext) -> anyhow::Result<()> {
-    let gadgets = ctx.fixture::<Gadgets>()?;
+/// Registered by its attribute: the trial `hooks::typed-sees-fixture`, and the fixture's value
+/// as a parameter.
+#[kuttl::test(suite = "hooks", name = "typed-sees-fixture")]
+pub async fn sees_the_fixture(ctx: kuttl::TestContext, gadgets: &Gadgets) -> anyhow::Result<()> {
     ctx.log(format!("{CRD} serves {:?}", gadgets.served));
     anyhow::ensure!(gadgets.served == ["v1"], "served: {:?}", gadgets.served);
     Ok(())
