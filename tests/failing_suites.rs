@@ -11,10 +11,37 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 
 static RUN: LazyLock<common::Run> = LazyLock::new(|| {
     let harness = kuttl::Harness::from_collection("tests/fixtures/failing/kuttl.yaml")
+        .fixture(
+            kuttl::FixtureScope::suite("failing"),
+            "lazy-controller",
+            lazy_controller,
+        )
         .typed_test_with_timeout("failing", "typed-hangs", Duration::from_secs(2), hangs)
         .typed_test("failing", "typed-secret-wait", waits_on_a_secret);
     common::run_harness(harness, &["--include-ignored", "--test-threads", "3"])
 });
+
+/// A controller that sees every ConfigMap labelled `greet=please` and, instead of writing its
+/// `<name>-greeting`, logs why not, through `tracing`, naming the namespace.
+async fn lazy_controller(ctx: kuttl::FixtureContext) -> anyhow::Result<kuttl::Fixture<()>> {
+    use futures::StreamExt;
+    use kube::runtime::{WatchStreamExt, watcher};
+    let requests = kube::Api::<ConfigMap>::all(ctx.client());
+    let config = watcher::Config::default().labels("greet=please");
+    let running = tokio::spawn(async move {
+        let mut seen = watcher(requests, config).applied_objects().boxed();
+        while let Some(Ok(request)) = seen.next().await {
+            let namespace = request.metadata.namespace.unwrap_or_default();
+            let name = request.metadata.name.unwrap_or_default();
+            tracing::warn!(%namespace, "refusing to greet {name}: the greeting quota is used up");
+        }
+    });
+    Ok(kuttl::Fixture::new(()).with_teardown(async move {
+        running.abort();
+        let _ = running.await;
+        Ok::<(), anyhow::Error>(())
+    }))
+}
 
 /// Waits far longer than its 2 s time limit for a ConfigMap nobody makes.
 async fn hangs(ctx: kuttl::TestContext) -> Result<(), kuttl::WaitError> {
@@ -60,6 +87,32 @@ fn assert_contains(message: &str, expected: &[&str]) {
     for part in expected {
         assert!(message.contains(part), "expected {part:?} in:\n{message}");
     }
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_controller_that_did_not_act_says_why_in_the_failure() {
+    assert_eq!(
+        RUN.outcome("failing::controller-did-not-act"),
+        Some("FAILED"),
+        "{}",
+        RUN.output
+    );
+    let message = RUN.failure_of("failing::controller-did-not-act");
+    assert_contains(
+        message,
+        &[
+            "failed in step 0-request",
+            "| controller | WARN failing_suites: refusing to greet request: the greeting quota is used up namespace=kuttl-test-",
+        ],
+    );
+    // Attached by its namespace: no other test of the run gets it.
+    assert!(
+        !RUN.failure_of("failing::wrong-assert")
+            .contains("refusing to greet"),
+        "{}",
+        RUN.failure_of("failing::wrong-assert")
+    );
 }
 
 #[test]
@@ -239,7 +292,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 13 passed; 15 failed;"),
+            .contains("test result: FAILED. 14 passed; 16 failed;"),
         "{}",
         RUN.output
     );

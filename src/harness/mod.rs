@@ -376,6 +376,9 @@ impl Harness {
             Ok(collection) => collection,
             Err((name, message)) => return (RunEnd::Failed, fail_run(&args, &name, message)),
         };
+        if let Err(message) = capture_controller_log() {
+            return (RunEnd::Failed, fail_run(&args, "environment", message));
+        }
         if args.test_threads.is_none() {
             args.test_threads = std::env::var("RUST_TEST_THREADS")
                 .ok()
@@ -487,6 +490,24 @@ impl Harness {
         });
         planned
     }
+}
+
+/// Sends the `tracing` events of what runs beside the tests (a fixture's controller) to the tests
+/// they concern, once per process, at the level `KUTTL_CONTROLLER_LOG` asks for.
+fn capture_controller_log() -> Result<(), String> {
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            let level = std::env::var(run::controller_log::LEVEL_ENV).ok();
+            let level = run::controller_log::level_from(level.as_deref())?;
+            if !run::controller_log::install(level) {
+                eprintln!(
+                    "note: this process already has a tracing subscriber: the controller's log is not attached to the tests"
+                );
+            }
+            Ok(())
+        })
+        .clone()
 }
 
 /// Plans the hooks and the `parallel` slots (from `--test-threads`) of the trials that will run,

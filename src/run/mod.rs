@@ -9,6 +9,7 @@ mod check_failure;
 mod collect;
 mod command;
 mod connection;
+pub(crate) mod controller_log;
 mod created;
 mod delete;
 mod diff;

@@ -101,7 +101,10 @@ pub(crate) async fn work(
         settings.step_timeout,
         record_requests,
     ) {
-        Ok(ctx) => Arc::new(ctx.with_masks(Arc::clone(&settings.masks))),
+        Ok(ctx) => Arc::new(
+            ctx.with_masks(Arc::clone(&settings.masks))
+                .with_controller_log(),
+        ),
         Err(err) => {
             let message = err.to_string();
             return Err((
