@@ -106,4 +106,4 @@ pub mod __private {
 pub use harness::{CheckError, Harness, PatternError, RunEnd, check_files};
 pub use run::Expectation;
 pub use run::{Mismatch, is_subset};
-pub use typed::{TestContext, WaitError};
+pub use typed::{SeenState, TestContext, Wait, WaitError, WaitUntil};

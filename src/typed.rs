@@ -56,11 +56,65 @@ pub struct TestContext {
     fixtures: Option<(Arc<Fixtures>, String)>,
 }
 
-/// A wait that ended without its condition holding.
+/// A wait that ended without its condition holding: what was awaited, why it ended, and the
+/// distinct states of the object seen meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct WaitError {
     message: String,
+    reason: String,
+    timed_out: bool,
+    states: Vec<SeenState>,
+}
+
+/// A state of the awaited object, as a wait saw it (masked values masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SeenState {
+    /// When, after the wait started.
+    pub after: Duration,
+    /// The object's state: its `status`, else the whole object, as YAML.
+    pub state: String,
+}
+
+impl WaitError {
+    /// A wait for `what` that ended for `reason`, having seen `states`.
+    fn new(what: &str, reason: String, timed_out: bool, states: Vec<SeenState>) -> Self {
+        let mut message = format!("waiting for {what}: {reason}");
+        if states.is_empty() {
+            message.push_str("\nno state of the object was seen");
+        } else {
+            message.push_str(&format!("\nstates seen ({}):", states.len()));
+            for seen in &states {
+                message.push_str(&format!(
+                    "\n  +{:.3}s\n{}",
+                    seen.after.as_secs_f64(),
+                    indent(&seen.state)
+                ));
+            }
+        }
+        Self {
+            message,
+            reason,
+            timed_out,
+            states,
+        }
+    }
+
+    /// Why the wait ended: `not seen within 10s`, `the watch failed: …`, …
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// Whether its time ran out (rather than the watch failing).
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// The distinct states of the object seen, in order (empty for deletions and watch errors).
+    pub fn states_seen(&self) -> &[SeenState] {
+        &self.states
+    }
 }
 
 impl TestContext {
@@ -108,6 +162,42 @@ impl TestContext {
         <K as Resource>::DynamicType: Default,
     {
         Api::namespaced(self.client(), self.namespace())
+    }
+
+    /// An `Api` for a cluster-scoped kind (`Namespace`, `CustomResourceDefinition`, …). Objects
+    /// the test creates with it are its own to delete: only the test's namespace is deleted for it.
+    pub fn cluster_api<K>(&self) -> Api<K>
+    where
+        K: Resource<Scope = kube::core::ClusterResourceScope>,
+        <K as Resource>::DynamicType: Default,
+    {
+        Api::all(self.client())
+    }
+
+    /// A wait for the object `name` of `api`, to finish with [`Wait::until`] and
+    /// [`WaitUntil::within`] (or [`Wait::deleted_within`]):
+    ///
+    /// ```no_run
+    /// # async fn test(ctx: kuttl::TestContext) -> Result<(), kuttl::WaitError> {
+    /// use std::time::Duration;
+    /// use k8s_openapi::api::core::v1::ConfigMap;
+    ///
+    /// let configmaps = ctx.api::<ConfigMap>();
+    /// let ready = ctx
+    ///     .wait(&configmaps, "settings")
+    ///     .described_as("the settings ConfigMap")
+    ///     .until(|cm| cm.data.is_some())
+    ///     .within(Duration::from_secs(10))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn wait<'a, K>(&'a self, api: &'a Api<K>, name: &'a str) -> Wait<'a, K> {
+        Wait {
+            ctx: self,
+            api,
+            name,
+            what: None,
+        }
     }
 
     /// Adds a line to the test's log.
@@ -194,9 +284,7 @@ impl TestContext {
         K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     {
         let what = format!("{what} ({name}) to be deleted");
-        let fail = |reason: String| WaitError {
-            message: format!("waiting for {what}: {reason}"),
-        };
+        let fail = |reason: String| WaitError::new(&what, reason, false, Vec::new());
         let Some(object) = api
             .get_opt(name)
             .await
@@ -222,10 +310,12 @@ impl TestContext {
                 Ok(())
             }
             Ok(Err(err)) => Err(fail(format!("the watch failed: {err}"))),
-            Err(_) => Err(fail(format!(
-                "still there after {}s",
-                timeout.as_secs_f64()
-            ))),
+            Err(_) => Err(WaitError::new(
+                &what,
+                format!("still there after {}s", timeout.as_secs_f64()),
+                true,
+                Vec::new(),
+            )),
         }
     }
 
@@ -248,14 +338,10 @@ impl TestContext {
     where
         K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
     {
-        let stream = api
-            .watch(params, resource_version)
-            .await
-            .map_err(|err| WaitError {
-                message: format!(
-                    "watching for {what} from resourceVersion {resource_version}: {err}"
-                ),
-            })?;
+        let stream = api.watch(params, resource_version).await.map_err(|err| {
+            let reason = format!("watching from resourceVersion {resource_version}: {err}");
+            WaitError::new(what, reason, false, Vec::new())
+        })?;
         let objects = stream.boxed().map(|event| match event {
             Ok(WatchEvent::Added(object) | WatchEvent::Modified(object)) => Ok(Some(object)),
             Ok(WatchEvent::Error(status)) => Err(status.message),
@@ -278,7 +364,7 @@ impl TestContext {
     {
         let start = Instant::now();
         self.inner.set_waiting_for(Some(what.to_string()));
-        let mut seen: Vec<(Duration, String)> = Vec::new();
+        let mut seen: Vec<SeenState> = Vec::new();
         let mut objects = objects;
         let outcome = tokio::time::timeout(timeout, async {
             while let Some(next) = objects.next().await {
@@ -287,8 +373,11 @@ impl TestContext {
                     Ok(Some(object)) => {
                         let value = serde_json::to_value(&object).unwrap_or_default();
                         let state = run::describe_state(&*self.inner.shown(&value));
-                        if seen.last().is_none_or(|(_, last)| *last != state) {
-                            seen.push((start.elapsed(), state));
+                        if seen.last().is_none_or(|last| last.state != state) {
+                            seen.push(SeenState {
+                                after: start.elapsed(),
+                                state,
+                            });
                         }
                     }
                     Ok(None) => {}
@@ -299,7 +388,7 @@ impl TestContext {
         })
         .await;
         self.inner.set_waiting_for(None);
-        let reason = match outcome {
+        let (reason, timed_out) = match outcome {
             Ok(Ok(object)) => {
                 self.log(format!(
                     "{what}: seen after {:.3}s",
@@ -307,19 +396,10 @@ impl TestContext {
                 ));
                 return Ok(object);
             }
-            Ok(Err(reason)) => reason,
-            Err(_) => format!("not seen within {}s", timeout.as_secs_f64()),
+            Ok(Err(reason)) => (reason, false),
+            Err(_) => (format!("not seen within {}s", timeout.as_secs_f64()), true),
         };
-        let mut message = format!("waiting for {what}: {reason}");
-        if seen.is_empty() {
-            message.push_str("\nno state of the object was seen");
-        } else {
-            message.push_str(&format!("\nstates seen ({}):", seen.len()));
-            for (at, state) in &seen {
-                message.push_str(&format!("\n  +{:.3}s\n{}", at.as_secs_f64(), indent(state)));
-            }
-        }
-        Err(WaitError { message })
+        Err(WaitError::new(what, reason, timed_out, seen))
     }
 
     /// The operationIds of the requests this test has sent so far, mapped with the cluster's
@@ -351,4 +431,108 @@ fn indent(text: &str) -> String {
         .map(|line| format!("      {line}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A wait being described: see [`TestContext::wait`].
+#[must_use = "a wait does nothing until until(…).within(…) or deleted_within(…) is awaited"]
+pub struct Wait<'a, K> {
+    ctx: &'a TestContext,
+    api: &'a Api<K>,
+    name: &'a str,
+    what: Option<String>,
+}
+
+impl<'a, K> Wait<'a, K>
+where
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
+{
+    /// What the wait is for, in its log lines and its error (default: `the object`).
+    pub fn described_as(mut self, what: impl Into<String>) -> Self {
+        self.what = Some(what.into());
+        self
+    }
+
+    /// The condition the object must meet.
+    pub fn until<F: Fn(&K) -> bool>(self, condition: F) -> WaitUntil<'a, K, F> {
+        WaitUntil {
+            wait: self,
+            condition,
+        }
+    }
+
+    /// Waits until the object is gone, at most `timeout`; as [`TestContext::wait_deleted`].
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when it is still there at the end, or cannot be read.
+    pub async fn deleted_within(self, timeout: Duration) -> Result<(), WaitError> {
+        let what = self.what.as_deref().unwrap_or("the object");
+        self.ctx
+            .wait_deleted(self.api, self.name, what, timeout)
+            .await
+    }
+}
+
+/// A wait with its condition: see [`TestContext::wait`].
+#[must_use = "a wait does nothing until within(…) is awaited"]
+pub struct WaitUntil<'a, K, F> {
+    wait: Wait<'a, K>,
+    condition: F,
+}
+
+impl<K, F> WaitUntil<'_, K, F>
+where
+    K: Resource + Clone + DeserializeOwned + Serialize + Debug + Send + 'static,
+    F: Fn(&K) -> bool,
+{
+    /// Waits at most `timeout`; as [`TestContext::wait_for`].
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError`] when `timeout` passes first, or the watch fails.
+    pub async fn within(self, timeout: Duration) -> Result<K, WaitError> {
+        let Wait {
+            ctx,
+            api,
+            name,
+            what,
+        } = self.wait;
+        let what = what.as_deref().unwrap_or("the object");
+        ctx.wait_for(api, name, what, timeout, self.condition).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_error_tells_why_it_ended_and_the_states_it_saw() {
+        let seen = vec![SeenState {
+            after: Duration::from_millis(1500),
+            state: "phase: Pending".into(),
+        }];
+
+        let error = WaitError::new(
+            "a running pod (web)",
+            "not seen within 2s".into(),
+            true,
+            seen.clone(),
+        );
+
+        assert_eq!(error.reason(), "not seen within 2s");
+        assert!(error.timed_out());
+        assert_eq!(error.states_seen(), seen);
+        assert_eq!(
+            error.to_string(),
+            "waiting for a running pod (web): not seen within 2s\nstates seen (1):\n  +1.500s\n      phase: Pending"
+        );
+        let failed = WaitError::new("x", "the watch ended".into(), false, Vec::new());
+        assert!(!failed.timed_out());
+        assert!(
+            failed
+                .to_string()
+                .ends_with("\nno state of the object was seen")
+        );
+    }
 }

@@ -102,23 +102,20 @@ async fn deleting_a_greeting_deletes_its_configmap(ctx: TestContext) -> anyhow::
     greetings
         .create(&PostParams::default(), &greeting("brief", "bye"))
         .await?;
-    ctx.wait_for(
-        &configmaps,
-        &configmap_name("brief"),
-        "the greeting's ConfigMap",
-        WAIT,
-        |_| true,
-    )
-    .await?;
+    let configmap = configmap_name("brief");
+    ctx.wait(&configmaps, &configmap)
+        .described_as("the greeting's ConfigMap")
+        .until(|_| true)
+        .within(WAIT)
+        .await?;
     greetings.delete("brief", &DeleteParams::default()).await?;
-    ctx.wait_deleted(
-        &configmaps,
-        &configmap_name("brief"),
-        "the greeting's ConfigMap",
-        WAIT,
-    )
-    .await?;
-    ctx.wait_deleted(&greetings, "brief", "the greeting", WAIT)
+    ctx.wait(&configmaps, &configmap)
+        .described_as("the greeting's ConfigMap")
+        .deleted_within(WAIT)
+        .await?;
+    ctx.wait(&greetings, "brief")
+        .described_as("the greeting")
+        .deleted_within(WAIT)
         .await?;
     Ok(())
 }
