@@ -20,6 +20,7 @@ use std::time::Duration;
 use std::io::Write;
 
 use super::lifecycle::{Hooks, Scope};
+use super::run_once::LockFiles;
 use super::run_state::RunState;
 use super::shared_run::{AfterTurn, Coordinator, KubeLeases, SharedRun};
 use crate::load::Collection;
@@ -228,12 +229,11 @@ fn parse_stat(text: &str) -> Option<(u32, u64, String)> {
 /// The after hooks of the scopes whose before hook ran (its result file is in `dir`): the
 /// suites' in the collection's order, then the collection's.
 fn owed<'a>(suites: impl Iterator<Item = &'a str>, dir: &Path) -> Vec<Scope> {
-    let ran = |key: &str| dir.join(format!("{key}.result")).is_file();
     let mut owed: Vec<Scope> = suites
-        .filter(|suite| ran(&format!("beforeSuite-{suite}")))
+        .filter(|suite| LockFiles::started(dir, &Scope::BeforeSuite(suite.to_string())))
         .map(|suite| Scope::AfterSuite(suite.to_string()))
         .collect();
-    if ran("beforeCollection") {
+    if LockFiles::started(dir, &Scope::BeforeCollection) {
         owed.push(Scope::AfterCollection);
     }
     owed
@@ -525,12 +525,21 @@ async fn within(timeout: Duration, log: &Log, work: impl Future<Output = bool>) 
 mod tests {
     use super::*;
 
-    #[test]
-    fn after_hooks_are_owed_where_before_hooks_ran_suites_first() {
+    #[tokio::test]
+    async fn after_hooks_are_owed_where_the_test_processes_ran_before_hooks_suites_first() {
+        use super::super::run_once::{RunOnce, Shared};
         let dir = tempfile::tempdir().unwrap();
         assert!(owed(["core", "hooks"].into_iter(), dir.path()).is_empty());
-        for key in ["beforeSuite-hooks", "beforeCollection", "beforeSuite-core"] {
-            std::fs::write(dir.path().join(format!("{key}.result")), "done\nok").unwrap();
+        // As the test processes run them: through their lock files.
+        let scopes = [
+            Scope::BeforeSuite("hooks".into()),
+            Scope::BeforeCollection,
+            Scope::BeforeSuite("core".into()),
+        ];
+        let files = LockFiles::new(dir.path().into());
+        let ran = || -> Shared<'_> { Box::pin(async { Ok(Ok(())) }) };
+        for scope in &scopes {
+            files.run_once(scope, &ran).await.unwrap().unwrap();
         }
         assert_eq!(
             owed(["core", "hooks", "apps"].into_iter(), dir.path()),

@@ -110,6 +110,16 @@ impl LockFiles {
         Self { dir }
     }
 
+    /// The file through which the processes share the before hook of `scope`.
+    pub(crate) fn file(dir: &std::path::Path, scope: &Scope) -> PathBuf {
+        dir.join(format!("{}.result", scope.name().replace("::", "-")))
+    }
+
+    /// Whether a process of the run has run (or is running) the before hook of `scope`.
+    pub(crate) fn started(dir: &std::path::Path, scope: &Scope) -> bool {
+        Self::file(dir, scope).is_file()
+    }
+
     async fn once(
         &self,
         scope: &Scope,
@@ -128,10 +138,7 @@ impl LockFiles {
             .write(true)
             .create(true)
             .truncate(false)
-            .open(
-                self.dir
-                    .join(format!("{}.result", scope.name().replace("::", "-"))),
-            )
+            .open(Self::file(&self.dir, scope))
             .map_err(|err| fail(&err))?;
         // Polled, not blocking: the runtime's thread stays free (Ctrl-C is answered) while
         // another process runs a long hook.

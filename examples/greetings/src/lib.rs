@@ -87,11 +87,8 @@ pub async fn run(client: Client, shutdown: impl Future<Output = ()> + Send + Syn
         .owns(configmaps, watcher::Config::default())
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, Arc::new(Context { client }))
-        .for_each(|result| async move {
-            if let Err(err) = result {
-                tracing::warn!("reconcile failed: {err}");
-            }
-        })
+        // error_policy has logged each failure, naming the Greeting's namespace.
+        .for_each(|_| async {})
         .await;
     tracing::info!("the greeting controller has stopped");
 }
