@@ -657,17 +657,22 @@ mod tests {
         assert!(at("fixtures down AfterCollection") < at("start AfterCollection"));
     }
 
+    /// Runs [`TRIALS`] on 3 threads, in process: `apps` (3 trials) and `core` (2), both hooked.
+    fn run_hooked_apps_and_core(hooks: &Recorder) -> Vec<(String, Result<(), String>)> {
+        let lifecycle = Lifecycle::with_mode(
+            Mode::InProcess(InProcess::default()),
+            suites(&[("apps", 3, true), ("core", 2, true)]),
+        );
+        run_trials(&lifecycle, hooks, &plain(TRIALS, 3))
+    }
+
     #[test]
     fn a_failed_fixture_fails_each_trial_of_its_scope_and_its_after_hook_still_runs() {
         let hooks = Recorder {
             failing_fixtures: vec![Scope::BeforeSuite("apps".into())],
             ..Recorder::default()
         };
-        let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess(InProcess::default()),
-            suites(&[("apps", 3, true), ("core", 2, true)]),
-        );
-        let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 3));
+        let results = run_hooked_apps_and_core(&hooks);
         for (name, result) in &results {
             match name.starts_with("apps::") {
                 true => assert!(
@@ -823,11 +828,7 @@ mod tests {
             failing: vec![Scope::BeforeSuite("apps".into())],
             ..Recorder::default()
         };
-        let lifecycle = Lifecycle::with_mode(
-            Mode::InProcess(InProcess::default()),
-            suites(&[("apps", 3, true), ("core", 2, true)]),
-        );
-        let results = run_trials(&lifecycle, &hooks, &plain(TRIALS, 3));
+        let results = run_hooked_apps_and_core(&hooks);
         for (name, result) in &results {
             if name.starts_with("apps::") {
                 assert_eq!(
