@@ -63,7 +63,7 @@ impl ControlPlane {
             .tempdir()
             .map_err(|err| setup("cannot create a temporary folder", err))?;
         let secrets = Secrets::write(dir.path())?;
-        let (etcd_port, peer_port, api_port) = (free_port()?, free_port()?, free_port()?);
+        let [etcd_port, peer_port, api_port] = free_ports()?;
         let etcd = spawn(
             Command::new(&etcd_bin).args([
                 "--data-dir",
@@ -274,11 +274,18 @@ fn setup(doing: &str, err: std::io::Error) -> ControlPlaneError {
     }
 }
 
-fn free_port() -> Result<u16, ControlPlaneError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .map_err(|err| setup("no free port on 127.0.0.1", err))
+/// `N` distinct free ports on 127.0.0.1. Each is held until all are chosen: one closed at once
+/// could be handed out again (etcd and the API server were once given the same port).
+fn free_ports<const N: usize>() -> Result<[u16; N], ControlPlaneError> {
+    let no_port = |err| setup("no free port on 127.0.0.1", err);
+    let mut held = Vec::with_capacity(N);
+    let mut ports = [0; N];
+    for port in &mut ports {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(no_port)?;
+        *port = listener.local_addr().map_err(no_port)?.port();
+        held.push(listener);
+    }
+    Ok(ports)
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), ControlPlaneError> {
@@ -306,6 +313,17 @@ fn random_token() -> Result<String, ControlPlaneError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ports_of_one_control_plane_are_distinct() {
+        for _ in 0..200 {
+            let [etcd, peer, api] = free_ports().unwrap();
+            assert!(
+                etcd != peer && peer != api && etcd != api,
+                "{etcd} {peer} {api}"
+            );
+        }
+    }
 
     #[test]
     fn writes_certificates_keys_and_a_kubeconfig_kube_can_read() {
