@@ -259,9 +259,7 @@ impl Lifecycle {
         }
         // No before hook ran (every trial failed to load): there is nothing to tear down.
         let result = if once.ran(&Scope::BeforeSuite(suite.into())) {
-            let after = Scope::AfterSuite(suite.into());
-            let torn_down = hooks.tear_down_fixtures(&after).await;
-            torn_down.and(hooks.run(&after).await)
+            after(hooks, &Scope::AfterSuite(suite.into())).await
         } else {
             Ok(())
         };
@@ -273,8 +271,7 @@ impl Lifecycle {
     pub(crate) async fn finish(&self, hooks: &dyn Hooks) -> HookOutcome {
         let result = match &self.mode {
             Mode::InProcess(once) if once.ran(&Scope::BeforeCollection) => {
-                let torn_down = hooks.tear_down_fixtures(&Scope::AfterCollection).await;
-                torn_down.and(hooks.run(&Scope::AfterCollection).await)
+                after(hooks, &Scope::AfterCollection).await
             }
             Mode::InProcess(_) => Ok(()),
             // This process's fixtures end with it; the YAML after hooks are the reaper's.
@@ -317,6 +314,13 @@ impl Lifecycle {
         }
         owed
     }
+}
+
+/// The after side of `scope`: its Rust fixtures torn down, then its YAML after hook, which runs
+/// whatever the teardown gave; the first failure is the outcome.
+async fn after(hooks: &dyn Hooks, scope: &Scope) -> HookOutcome {
+    let torn_down = hooks.tear_down_fixtures(scope).await;
+    torn_down.and(hooks.run(scope).await)
 }
 
 /// The suites in the collection's order, each with how many of its trials will run and whether

@@ -376,9 +376,6 @@ impl Harness {
             Ok(collection) => collection,
             Err((name, message)) => return (RunEnd::Failed, fail_run(&args, &name, message)),
         };
-        if let Err(message) = capture_controller_log() {
-            return (RunEnd::Failed, fail_run(&args, "environment", message));
-        }
         if args.test_threads.is_none() {
             args.test_threads = std::env::var("RUST_TEST_THREADS")
                 .ok()
@@ -386,7 +383,8 @@ impl Harness {
                 .or(Some(collection.parallel));
         }
         let state = Arc::new(
-            RunState::new(collection).with_fixtures(fixtures::Fixtures::new(self.fixtures.clone())),
+            RunState::new(collection)
+                .with_fixtures(fixtures::Fixtures::new(std::mem::take(&mut self.fixtures))),
         );
         let planned = self.plan(&state, &args, &split.extra_filters);
         if args.list {
@@ -395,6 +393,9 @@ impl Harness {
                 RunEnd::Passed,
                 libtest_mimic::run(&args, trials).exit_code(),
             );
+        }
+        if let Err(message) = capture_controller_log() {
+            return (RunEnd::Failed, fail_run(&args, "environment", message));
         }
         schedule(&state, &planned, &mut args);
         let mut records_for_reaper = None;

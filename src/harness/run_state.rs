@@ -393,7 +393,11 @@ impl Hooks for RunState {
 
     fn across_machines(&self) -> Option<Box<dyn RunOnce + '_>> {
         let run = self.shared_run.as_ref()?;
-        Some(Box::new(AcrossMachines { state: self, run }))
+        Some(Box::new(AcrossMachines {
+            state: self,
+            run,
+            coordinator: tokio::sync::OnceCell::new(),
+        }))
     }
 
     fn stopped(&self) -> Option<&'static str> {
@@ -406,6 +410,8 @@ impl Hooks for RunState {
 struct AcrossMachines<'s> {
     state: &'s RunState,
     run: &'s Result<SharedRun, SettingsError>,
+    /// Opened once, for the scopes that need it (opening reads the run's Leases).
+    coordinator: tokio::sync::OnceCell<Coordinator<KubeLeases>>,
 }
 
 impl RunOnce for AcrossMachines<'_> {
@@ -419,8 +425,8 @@ impl RunOnce for AcrossMachines<'_> {
                 CoordinationError(format!("the run shared by several machines: {err}"))
             })?;
             let coordinator = self
-                .state
-                .coordinator(run)
+                .coordinator
+                .get_or_try_init(|| self.state.coordinator(run))
                 .await
                 .map_err(|err| CoordinationError(err.to_string()))?;
             coordinator.before_once(scope, start).await
