@@ -1,8 +1,9 @@
 //! The log of what runs in the test process beside the tests (a controller started by a Rust
 //! fixture): its `tracing` events, each attached to the test it concerns: the test whose namespace
 //! the event or one of its spans names, else every test running when it was logged. They land in
-//! that test's log, and so in its failure message, `log.txt` and the HTML report, masked with the
-//! rest.
+//! that test's log, and so in its failure message, `log.txt` and the HTML report, scrubbed of the
+//! masked values every running test has seen (a line may reach a test other than the one whose
+//! Secret it quotes), then masked with the rest.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, Weak};
@@ -13,40 +14,31 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use super::log::TestLog;
+use super::test_state::TestState;
 
 /// The environment variable that sets the most detailed level kept (`error` … `trace`, or `off`).
 pub(crate) const LEVEL_ENV: &str = "KUTTL_CONTROLLER_LOG";
 
-/// The tests running now: their namespace and log.
-static ATTACHED: Mutex<Vec<(String, Weak<TestLog>)>> = Mutex::new(Vec::new());
+/// The tests running now; one that has ended (its state dropped, after its cleanup) drops out.
+static ATTACHED: Mutex<Vec<Weak<TestState>>> = Mutex::new(Vec::new());
 
-/// A test's place among the attached ones; it leaves when this is dropped.
-pub(crate) struct Attachment {
-    log: Arc<TestLog>,
+/// Gives `test` the events that concern it, for as long as its state lives.
+pub(crate) fn attach(test: &Arc<TestState>) {
+    let mut attached = ATTACHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    attached.retain(|test| test.strong_count() > 0);
+    attached.push(Arc::downgrade(test));
 }
 
-impl Drop for Attachment {
-    fn drop(&mut self) {
-        let mut attached = lock();
-        attached.retain(|(_, log)| {
-            log.upgrade()
-                .is_some_and(|log| !Arc::ptr_eq(&log, &self.log))
-        });
-    }
-}
-
-/// Attaches the test with `namespace` and `log` until the returned value is dropped.
-pub(crate) fn attach(namespace: &str, log: TestLog) -> Attachment {
-    let log = Arc::new(log);
-    lock().push((namespace.to_string(), Arc::downgrade(&log)));
-    Attachment { log }
-}
-
-fn lock() -> std::sync::MutexGuard<'static, Vec<(String, Weak<TestLog>)>> {
+/// The tests attached now.
+fn attached() -> Vec<Arc<TestState>> {
     ATTACHED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect()
 }
 
 /// Makes this layer the process's `tracing` subscriber, keeping events up to `level`; `false`
@@ -123,24 +115,25 @@ where
     }
 }
 
-/// Gives `line` to the tests whose namespace it names, else to every attached test.
+/// Gives `line` to the tests whose namespace it names, else to every attached test. It is first
+/// scrubbed of every masked value any attached test has seen: a line may go to a test other than
+/// the one whose Secret it quotes.
 fn deliver(line: &str) {
-    let attached: Vec<(String, Arc<TestLog>)> = lock()
+    let attached = attached();
+    let line = attached
         .iter()
-        .filter_map(|(namespace, log)| Some((namespace.clone(), log.upgrade()?)))
-        .collect();
-    let named: Vec<&Arc<TestLog>> = attached
+        .fold(line.to_string(), |line, test| test.scrubbed(&line));
+    let named: Vec<&Arc<TestState>> = attached
         .iter()
-        .filter(|(namespace, _)| names(line, namespace))
-        .map(|(_, log)| log)
+        .filter(|test| names(&line, &test.namespace))
         .collect();
-    let to: Vec<&Arc<TestLog>> = if named.is_empty() {
-        attached.iter().map(|(_, log)| log).collect()
+    let to = if named.is_empty() {
+        attached.iter().collect()
     } else {
         named
     };
-    for log in to {
-        log.line("controller", line);
+    for test in to {
+        test.log.line("controller", &line);
     }
 }
 
@@ -184,15 +177,27 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
+    use crate::run::fake_api::FakeApi;
 
-    #[test]
-    fn an_event_goes_to_the_test_whose_namespace_it_names_else_to_every_running_test() {
-        let subscriber = tracing_subscriber::registry().with(CaptureLayer { level: Level::INFO });
-        let (first, second) = (TestLog::new(), TestLog::new());
-        let _a = attach("kuttl-test-a", first.clone());
-        let _b = attach("kuttl-test-ab", second.clone());
+    /// Two attached tests, in namespaces `kuttl-test-a` and `kuttl-test-ab`, on a stand-in API.
+    async fn two_tests(api: &FakeApi) -> (Arc<TestState>, Arc<TestState>) {
+        let first = Arc::new(api.test_state("kuttl-test-a", true, false, 5));
+        let second = Arc::new(api.test_state("kuttl-test-ab", true, false, 5));
+        attach(&first);
+        attach(&second);
+        (first, second)
+    }
 
-        tracing::subscriber::with_default(subscriber, || {
+    fn capturing() -> impl Subscriber {
+        tracing_subscriber::registry().with(CaptureLayer { level: Level::INFO })
+    }
+
+    #[tokio::test]
+    async fn an_event_goes_to_the_test_whose_namespace_it_names_else_to_every_running_test() {
+        let api = FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let (first_state, second_state) = two_tests(&api).await;
+
+        tracing::subscriber::with_default(capturing(), || {
             let span = tracing::info_span!("reconciling object", object.ref = "Greeting.v1/hello.kuttl-test-a");
             span.in_scope(|| tracing::info!(greeting = "hello", "writing its ConfigMap"));
             tracing::warn!(namespace = "kuttl-test-ab", "reconcile failed");
@@ -200,7 +205,7 @@ mod tests {
             tracing::debug!(namespace = "kuttl-test-a", "too detailed");
         });
 
-        let (first_log, second) = (first.clone(), second.text());
+        let (first_log, second) = (first_state.log.clone(), second_state.log.text());
         let first = first_log.text();
         assert!(
             first.contains("| controller | INFO") && first.contains("writing its ConfigMap greeting=hello (in reconciling object{object.ref=Greeting.v1/hello.kuttl-test-a})"),
@@ -218,12 +223,31 @@ mod tests {
         assert!(!first.contains("too detailed"), "{first}");
 
         // A test that has ended gets nothing more.
-        drop(_a);
-        let subscriber = tracing_subscriber::registry().with(CaptureLayer { level: Level::INFO });
-        tracing::subscriber::with_default(subscriber, || {
+        drop(first_state);
+        tracing::subscriber::with_default(capturing(), || {
             tracing::info!(namespace = "kuttl-test-a", "late");
         });
         assert!(!first_log.text().contains("late"), "{}", first_log.text());
+    }
+
+    #[tokio::test]
+    async fn a_secret_value_one_test_applied_is_masked_in_every_test_the_line_goes_to() {
+        const VALUE: &str = "ctrl-s3cret-Qz8";
+        let api = FakeApi::start(|_, _| (404, serde_json::json!({}))).await;
+        let (first, second) = two_tests(&api).await;
+        first.remember_masked(&serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "creds"}, "stringData": {"password": VALUE}}));
+
+        // Naming no namespace, the line goes to both tests; the second never saw the Secret.
+        tracing::subscriber::with_default(capturing(), || {
+            tracing::info!("logged in with {VALUE}");
+        });
+
+        for test in [&first, &second] {
+            let log = test.log.text();
+            assert!(log.contains("logged in with <secret"), "{log}");
+            assert!(!log.contains(VALUE), "{log}");
+        }
     }
 
     #[test]

@@ -101,10 +101,12 @@ pub(crate) async fn work(
         settings.step_timeout,
         record_requests,
     ) {
-        Ok(ctx) => Arc::new(
-            ctx.with_masks(Arc::clone(&settings.masks))
-                .with_controller_log(),
-        ),
+        Ok(ctx) => {
+            let ctx = Arc::new(ctx.with_masks(Arc::clone(&settings.masks)));
+            // Until its state is dropped, after its cleanup.
+            super::controller_log::attach(&ctx);
+            ctx
+        }
         Err(err) => {
             let message = err.to_string();
             return Err((

@@ -43,8 +43,6 @@ pub(crate) struct TestState {
     quoted: Mutex<Vec<Quoted>>,
     /// Keeps the test in the registry an interruption undoes.
     _registration: Registration,
-    /// Keeps the test among those the controller's log goes to (tests, not hooks).
-    controller_log: Option<super::controller_log::Attachment>,
     /// Holds the kubeconfig file; removed when the context is dropped.
     _kubeconfig_dir: tempfile::TempDir,
 }
@@ -113,7 +111,6 @@ impl TestState {
             masks: Arc::default(),
             quoted: Mutex::default(),
             _registration: registration,
-            controller_log: None,
             _kubeconfig_dir: kubeconfig_dir,
         })
     }
@@ -121,16 +118,6 @@ impl TestState {
     /// Masks values with `masks` instead of the Secret fields alone.
     pub(crate) fn with_masks(mut self, masks: Arc<Masks>) -> Self {
         self.masks = masks;
-        self
-    }
-
-    /// This test's state, given the controller's log events that concern it until it is dropped
-    /// (after its cleanup).
-    pub(crate) fn with_controller_log(mut self) -> Self {
-        self.controller_log = Some(super::controller_log::attach(
-            &self.namespace,
-            self.log.clone(),
-        ));
         self
     }
 
