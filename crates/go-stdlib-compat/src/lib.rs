@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod clean;
+mod duration;
 mod expand;
 mod glob;
 
 pub use clean::clean;
+pub use duration::{BadDuration, parse_duration};
 pub use expand::expand;
 pub use glob::{BadPattern, Glob};
