@@ -138,7 +138,10 @@ mod tests {
             ("s", "time: invalid duration \"s\""),
             (".", "time: invalid duration \".\""),
             ("1d", "time: unknown unit in duration \"1d\""),
-            ("9223372036854775808ns", "time: invalid duration \"9223372036854775808ns\""),
+            (
+                "9223372036854775808ns",
+                "time: invalid duration \"9223372036854775808ns\"",
+            ),
             ("-1s", "time: negative duration \"-1s\""),
         ];
         for (input, message) in cases {
