@@ -1,4 +1,4 @@
-//! Go's `time.ParseDuration`: `300ms`, `-1.5h`, `2h45m`, `1µs`.
+//! Go's `time.ParseDuration` (`300ms`, `-1.5h`, `2h45m`, `1µs`) and `time.Duration.String`.
 
 use std::time::Duration;
 
@@ -98,6 +98,43 @@ fn go_quote(input: &str) -> String {
     format!("{input:?}")
 }
 
+/// Formats a duration as Go's `time.Duration.String` does: `1h2m3.5s`, `1.5s`, `300ms`, `1µs`,
+/// `0s`; trailing zeros of the fraction dropped. Durations past Go's `i64` nanoseconds are
+/// formatted as if Go could hold them.
+pub fn format_duration(duration: Duration) -> String {
+    let nanos = duration.as_nanos();
+    if nanos == 0 {
+        return "0s".into();
+    }
+    if nanos < 1_000_000_000 {
+        let (unit, scale) = match nanos {
+            ..1_000 => ("ns", 1),
+            1_000..1_000_000 => ("µs", 1_000),
+            _ => ("ms", 1_000_000),
+        };
+        return format!("{}{unit}", decimal(nanos, scale));
+    }
+    let hours = nanos / 3_600_000_000_000;
+    let minutes = nanos / 60_000_000_000 % 60;
+    let seconds = decimal(nanos % 60_000_000_000, 1_000_000_000);
+    match (hours, minutes) {
+        (0, 0) => format!("{seconds}s"),
+        (0, _) => format!("{minutes}m{seconds}s"),
+        _ => format!("{hours}h{minutes}m{seconds}s"),
+    }
+}
+
+/// `value / scale` in decimal, without trailing zeros in the fraction.
+fn decimal(value: u128, scale: u128) -> String {
+    let (whole, fraction) = (value / scale, value % scale);
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    let width = scale.ilog10() as usize;
+    let digits = format!("{fraction:0width$}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +187,25 @@ mod tests {
                 Err(message.to_string()),
                 "{input}"
             );
+        }
+    }
+
+    #[test]
+    fn formats_as_go_does() {
+        let cases = [
+            (Duration::ZERO, "0s"),
+            (Duration::from_nanos(1), "1ns"),
+            (Duration::from_nanos(1_100), "1.1µs"),
+            (Duration::from_millis(300), "300ms"),
+            (Duration::from_millis(1_500), "1.5s"),
+            (Duration::from_secs(5), "5s"),
+            (Duration::from_secs(90), "1m30s"),
+            (Duration::from_secs(3_600), "1h0m0s"),
+            (Duration::from_nanos(3_723_000_000_001), "1h2m3.000000001s"),
+        ];
+        for (duration, text) in cases {
+            assert_eq!(format_duration(duration), text);
+            assert_eq!(parse_duration(text), Ok(duration), "{text}");
         }
     }
 }

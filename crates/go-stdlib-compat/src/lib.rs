@@ -6,6 +6,6 @@ mod expand;
 mod glob;
 
 pub use clean::clean;
-pub use duration::{BadDuration, parse_duration};
+pub use duration::{BadDuration, format_duration, parse_duration};
 pub use expand::expand;
 pub use glob::{BadPattern, Glob};
