@@ -1,0 +1,99 @@
+//! kyverno-json's functions (`pkg/jp/functions`): `at`, `concat`, `json_parse`, `wildcard`.
+
+use serde_json::Value;
+
+use super::{ArgSpec, ArgType as T, Functions, integer};
+use crate::FunctionError;
+
+pub(super) fn register(functions: &mut Functions) {
+    let strings2 = || vec![ArgSpec::new(&[T::String]), ArgSpec::new(&[T::String])];
+    functions.register(
+        "at",
+        vec![ArgSpec::new(&[T::Array]), ArgSpec::new(&[T::Number])],
+        |args| {
+            // Go truncates the index and panics outside the array; here that is an error.
+            let items = args[0].as_array().map(Vec::as_slice).unwrap_or_default();
+            let index = args[1].as_f64().unwrap_or_default().trunc();
+            integer(&Value::from(index))
+                .and_then(|index| usize::try_from(index).ok())
+                .and_then(|index| items.get(index))
+                .cloned()
+                .ok_or_else(|| {
+                    FunctionError::InvalidValue(format!(
+                        "index {index} out of range [0, {})",
+                        items.len()
+                    ))
+                })
+        },
+    );
+    functions.register("concat", strings2(), |args| {
+        Ok(format!(
+            "{}{}",
+            args[0].as_str().unwrap_or_default(),
+            args[1].as_str().unwrap_or_default()
+        )
+        .into())
+    });
+    functions.register("json_parse", vec![ArgSpec::new(&[T::String])], |args| {
+        serde_json::from_str(args[0].as_str().unwrap_or_default())
+            .map_err(|e| FunctionError::Failed(e.to_string()))
+    });
+    functions.register("wildcard", strings2(), |args| {
+        Ok(Value::Bool(wildcard_match(
+            args[0].as_str().unwrap_or_default(),
+            args[1].as_str().unwrap_or_default(),
+        )))
+    });
+}
+
+/// Kyverno's `ext/wildcard.Match`: `*` matches any run of characters, `?` exactly one.
+pub(super) fn wildcard_match(pattern: &str, name: &str) -> bool {
+    if pattern.is_empty() {
+        return name.is_empty();
+    }
+    if pattern == "*" {
+        return true;
+    }
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    // Iterative glob matching with backtracking to the last `*`.
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((star_p, star_n)) => {
+                    p = star_p + 1;
+                    n = star_n + 1;
+                    star = Some((star_p, star_n + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("a*c", "abbbc"));
+        assert!(wildcard_match("a?c", "abc"));
+        assert!(!wildcard_match("a?c", "ac"));
+        assert!(wildcard_match("*.example.*", "www.example.com"));
+        assert!(!wildcard_match("", "a"));
+        assert!(wildcard_match("ab*", "ab"));
+    }
+}
