@@ -2,7 +2,9 @@
 
 mod community;
 mod kyverno;
+mod kyverno_arithmetic;
 mod kyverno_json;
+mod kyverno_time;
 
 use std::collections::HashMap;
 use std::fmt;
