@@ -328,7 +328,11 @@ fn find_index(name: &str, args: &[Value], last: bool) -> Result<Value, FunctionE
         .enumerate()
         .filter(|(_, w)| *w == search)
         .map(|(i, _)| i);
-    let found = if last { matches.next_back() } else { matches.next() };
+    let found = if last {
+        matches.next_back()
+    } else {
+        matches.next()
+    };
     Ok(found.map_or(Value::Null, |offset| (start + offset).into()))
 }
 
