@@ -4,6 +4,7 @@ mod community;
 mod kyverno;
 mod kyverno_arithmetic;
 mod kyverno_json;
+mod kyverno_quantity;
 mod kyverno_time;
 
 use std::collections::HashMap;
