@@ -89,6 +89,10 @@ fn kyverno_string_functions() {
             json!({"a": 1, "b": null, "1": null}),
         ),
         ("round(`2.71828`, `2`)", json!(2.72)),
+        ("semver_compare('4.1.3', '>=4.1.x')", json!(true)),
+        ("semver_compare('4.1.3', '!4.x.x')", json!(false)),
+        ("semver_compare('1.8.6', '>1.0.0 <2.0.0')", json!(true)),
+        ("semver_compare('2.1.5', '<2.0.0 || >=3.0.0')", json!(false)),
     ] {
         assert_eq!(search(expression), expected, "{expression}");
     }

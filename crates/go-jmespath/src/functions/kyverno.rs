@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::community::{go_case, go_split};
 use super::kyverno_json::wildcard_match;
+use super::kyverno_semver::{Range, Version};
 use super::{ArgSpec, ArgType as T, Functions, integer};
 use crate::FunctionError;
 use crate::value::{as_f64, equal, number};
@@ -206,6 +207,12 @@ pub(super) fn register(functions: &mut Functions) {
             Ok(Value::Object(map))
         },
     );
+    functions.register("semver_compare", strings(2), |args| {
+        // As in Kyverno, a version that does not parse is 0.0.0.
+        let version = Version::parse(s(&args[0])).unwrap_or_default();
+        let range = Range::parse(s(&args[1])).map_err(FunctionError::Failed)?;
+        Ok(Value::Bool(range.contains(&version)))
+    });
     super::kyverno_time::register(functions);
 }
 

@@ -5,6 +5,7 @@ mod kyverno;
 mod kyverno_arithmetic;
 mod kyverno_json;
 mod kyverno_quantity;
+mod kyverno_semver;
 mod kyverno_time;
 
 use std::collections::HashMap;
