@@ -1,17 +1,17 @@
 //! The variables an expression sees: `$name` values set by the caller and by `let`.
 
+use std::fmt;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 /// Values bound to `$names`: a persistent list, so [`Bindings::with`] is cheap and leaves the
 /// original untouched; a later binding of a name shadows an earlier one.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Bindings {
     head: Option<Arc<Binding>>,
 }
 
-#[derive(Debug)]
 struct Binding {
     name: String,
     value: Value,
@@ -39,14 +39,24 @@ impl Bindings {
 
     /// The value most recently bound to `name` (with its `$`).
     pub fn get(&self, name: &str) -> Option<&Value> {
-        let mut current = self.head.as_deref();
-        while let Some(binding) = current {
-            if binding.name == name {
-                return Some(&binding.value);
-            }
-            current = binding.next.as_deref();
-        }
-        None
+        self.iter()
+            .find(|binding| binding.name == name)
+            .map(|binding| &binding.value)
+    }
+}
+
+impl Bindings {
+    fn iter(&self) -> impl Iterator<Item = &Binding> {
+        std::iter::successors(self.head.as_deref(), |binding| binding.next.as_deref())
+    }
+}
+
+impl fmt::Debug for Bindings {
+    /// The bindings, most recent first (walked, not recursed, however long the list).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|binding| (&binding.name, &binding.value)))
+            .finish()
     }
 }
 
@@ -76,6 +86,10 @@ mod tests {
         assert_eq!(inner.get("$b"), Some(&json!(2)));
         assert_eq!(outer.get("$a"), Some(&json!(1)));
         assert_eq!(outer.get("$c"), None);
+        assert_eq!(
+            format!("{outer:?}"),
+            r#"[("$b", Number(2)), ("$a", Number(1))]"#
+        );
     }
 
     #[test]

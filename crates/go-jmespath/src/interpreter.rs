@@ -356,7 +356,7 @@ fn slice_of(current: &Value, parts: [Option<i64>; 3]) -> Result<Value, Error> {
 }
 
 /// The element at `index`, counted from the end when negative.
-pub(crate) fn element(items: &[Value], index: i64) -> Option<&Value> {
+fn element(items: &[Value], index: i64) -> Option<&Value> {
     let length = i64::try_from(items.len()).ok()?;
     let index = if index < 0 {
         index.checked_add(length)?

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{ArgSpec, ArgType as T, Functions, integer};
+use super::{ArgSpec, ArgType as T, Functions};
 use crate::FunctionError;
 
 pub(super) fn register(functions: &mut Functions) {
@@ -11,19 +11,18 @@ pub(super) fn register(functions: &mut Functions) {
         "at",
         vec![ArgSpec::new(&[T::Array]), ArgSpec::new(&[T::Number])],
         |args| {
-            // Go truncates the index and panics outside the array; here that is an error.
+            // Go's int() truncates the index, and indexing outside the array panics there;
+            // here that is an error.
             let items = args[0].as_array().map(Vec::as_slice).unwrap_or_default();
             let index = args[1].as_f64().unwrap_or_default().trunc();
-            integer(&Value::from(index))
-                .and_then(|index| usize::try_from(index).ok())
-                .and_then(|index| items.get(index))
-                .cloned()
-                .ok_or_else(|| {
-                    FunctionError::InvalidValue(format!(
-                        "index {index} out of range [0, {})",
-                        items.len()
-                    ))
-                })
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let element = (index >= 0.0).then(|| items.get(index as usize)).flatten();
+            element.cloned().ok_or_else(|| {
+                FunctionError::InvalidValue(format!(
+                    "index {index} out of range [0, {})",
+                    items.len()
+                ))
+            })
         },
     );
     functions.register("concat", strings2(), |args| {
