@@ -220,6 +220,22 @@ fn kyverno_time_functions() {
             "time_since('', '2021-01-02T15:04:05Z', '2021-01-02T15:05:05Z')",
             json!("1m0s"),
         ),
+        (
+            "time_since('2006-01-02', '2021-01-02', '2021-01-03')",
+            json!("24h0m0s"),
+        ),
+        (
+            "time_parse('2006-01-02', '2021-01-02')",
+            json!("2021-01-02T00:00:00Z"),
+        ),
+        (
+            "time_parse('Mon Jan _2 15:04:05 2006', 'Sat Jan  2 15:04:05 2021')",
+            json!("2021-01-02T15:04:05Z"),
+        ),
+        (
+            "time_parse('02 Jan 06 15:04 -0700', '02 Jan 21 15:04 +0530')",
+            json!("2021-01-02T15:04:00+05:30"),
+        ),
     ] {
         assert_eq!(search(expression), expected, "{expression}");
     }

@@ -1,9 +1,9 @@
-//! Kyverno's time functions on RFC 3339 timestamps and Go durations. Go's other layouts
-//! (`time_parse`, `time_since` with a layout) are not supported.
+//! Kyverno's time functions: timestamps in RFC 3339 or a Go layout, and Go durations.
 
 use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike, Utc};
 use serde_json::Value;
 
+use super::go_time_layout;
 use super::kyverno::{failed, s};
 use super::kyverno_arithmetic::{format_duration, parse_duration};
 use super::{ArgSpec, ArgType as T, Functions};
@@ -14,14 +14,16 @@ const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
 pub(super) fn register(functions: &mut Functions) {
     let strings = |count: usize| vec![ArgSpec::new(&[T::String]); count];
     functions.register("time_since", strings(3), |args| {
-        if !s(&args[0]).is_empty() && s(&args[0]) != RFC3339 {
-            return Err(layout_unsupported("time_since"));
-        }
-        let start = time(&args[1])?;
+        let layout = if s(&args[0]).is_empty() {
+            RFC3339
+        } else {
+            s(&args[0])
+        };
+        let start = time_in(layout, &args[1])?;
         let end = if s(&args[2]).is_empty() {
             Utc::now().fixed_offset()
         } else {
-            time(&args[2])?
+            time_in(layout, &args[2])?
         };
         Ok(difference(start, end))
     });
@@ -52,10 +54,7 @@ pub(super) fn register(functions: &mut Functions) {
             .ok_or_else(|| failed("time_add", "time out of range"))
     });
     functions.register("time_parse", strings(2), |args| {
-        if s(&args[0]) != RFC3339 {
-            return Err(layout_unsupported("time_parse"));
-        }
-        time(&args[1]).map(format)
+        time_in(s(&args[0]), &args[1]).map(format)
     });
     functions.register("time_utc", strings(1), |args| {
         Ok(format(time(&args[0])?.with_timezone(&Utc).fixed_offset()))
@@ -91,15 +90,14 @@ pub(super) fn register(functions: &mut Functions) {
     });
 }
 
-fn layout_unsupported(name: &str) -> FunctionError {
-    failed(name, "only the RFC 3339 layout is supported")
-}
-
 /// Go's `time.Parse(time.RFC3339, …)`.
 fn time(value: &Value) -> Result<DateTime<FixedOffset>, FunctionError> {
-    let text = s(value);
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| FunctionError::Failed(format!("parsing time {text:?} as {RFC3339:?}: {e}")))
+    time_in(RFC3339, value)
+}
+
+/// Go's `time.Parse(layout, …)`.
+fn time_in(layout: &str, value: &Value) -> Result<DateTime<FixedOffset>, FunctionError> {
+    go_time_layout::parse(layout, s(value)).map_err(FunctionError::Failed)
 }
 
 fn duration(value: &Value) -> Result<i64, FunctionError> {

@@ -1,6 +1,7 @@
 //! The function table: signatures, argument checking and dispatch.
 
 mod community;
+mod go_time_layout;
 mod kyverno;
 mod kyverno_arithmetic;
 mod kyverno_json;
