@@ -242,6 +242,19 @@ fn kyverno_time_functions() {
 }
 
 #[test]
+fn random_strings_match_their_pattern() {
+    let generated = search("random('[a-z]{3}-[0-9]{2,4}')");
+    let text = generated.as_str().unwrap_or_default();
+    assert!(
+        regex::Regex::new("^[a-z]{3}-[0-9]{2,4}$")
+            .unwrap()
+            .is_match(text),
+        "{generated}"
+    );
+    assert!(error("random('')").contains("no pattern provided"));
+}
+
+#[test]
 fn kyverno_json_functions_and_overrides() {
     assert_eq!(search("at(items, `1`)"), json!(1));
     assert_eq!(search("concat('a', 'b')"), json!("ab"));

@@ -213,6 +213,11 @@ pub(super) fn register(functions: &mut Functions) {
         let range = Range::parse(s(&args[1])).map_err(FunctionError::Failed)?;
         Ok(Value::Bool(range.contains(&version)))
     });
+    functions.register("random", strings(1), |args| {
+        super::kyverno_random::generate(s(&args[0]))
+            .map(Value::from)
+            .map_err(FunctionError::Failed)
+    });
     super::kyverno_time::register(functions);
 }
 

@@ -6,6 +6,7 @@ mod kyverno;
 mod kyverno_arithmetic;
 mod kyverno_json;
 mod kyverno_quantity;
+mod kyverno_random;
 mod kyverno_semver;
 mod kyverno_time;
 
