@@ -242,6 +242,64 @@ fn kyverno_time_functions() {
 }
 
 #[test]
+fn community_functions_keep_go_s_details() {
+    let community = |expression: &str| {
+        compile(expression)
+            .and_then(|e| e.search(&Value::Null, &Bindings::new(), &Functions::community()))
+    };
+    for (expression, expected) in [
+        (
+            "to_string(`{\"b\": \"<a&b>\", \"a\": [1.5, 2]}`)",
+            json!(r#"{"a":[1.5,2],"b":"\u003ca\u0026b\u003e"}"#),
+        ),
+        ("find_first('héllo', 'l')", json!(3)),
+        ("find_last('abcabc', 'bc', `0`, `4`)", json!(1)),
+        ("pad_left('é', `3`, '-')", json!("-é")),
+        ("split('a,b,c', ',', `1`)", json!(["a", "b,c"])),
+        ("split('abc', '')", json!(["a", "b", "c"])),
+        ("replace('aaa', 'a', 'b', `2`)", json!("bba")),
+        (
+            "sort_by(`[{\"k\": 1, \"n\": \"x\"}, {\"k\": 0}, {\"k\": 1, \"n\": \"y\"}]`, &k)[*].n",
+            json!(["x", "y"]),
+        ),
+        ("trim_left('  a  ')", json!("a  ")),
+        ("upper('straße')", json!("STRAßE")),
+    ] {
+        assert_eq!(
+            community(expression).unwrap_or_else(|e| panic!("{expression}: {e}")),
+            expected,
+            "{expression}"
+        );
+    }
+    let not_arrays = community("from_items(`[[\"a\", 1], 5]`)").unwrap_err();
+    assert!(
+        matches!(
+            not_arrays,
+            Error::Function {
+                error: FunctionError::InvalidType(_),
+                ..
+            }
+        ),
+        "{not_arrays}"
+    );
+    let not_pairs = community("from_items(`[[1, 2]]`)").unwrap_err();
+    assert!(
+        matches!(
+            not_pairs,
+            Error::Function {
+                error: FunctionError::InvalidValue(_),
+                ..
+            }
+        ),
+        "{not_pairs}"
+    );
+    assert_eq!(
+        community("abs('x')").unwrap_err().to_string(),
+        "invalid type for argument #1 of abs(): expected number, got string"
+    );
+}
+
+#[test]
 fn random_strings_match_their_pattern() {
     let generated = search("random('[a-z]{3}-[0-9]{2,4}')");
     let text = generated.as_str().unwrap_or_default();

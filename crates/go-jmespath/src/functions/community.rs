@@ -337,21 +337,20 @@ fn find_index(name: &str, args: &[Value], last: bool) -> Result<Value, FunctionE
 }
 
 fn from_items(args: &[Value]) -> Result<Value, FunctionError> {
-    let pair_error = || {
-        FunctionError::InvalidValue(
-            "invalid value, each array must contain two elements, a pair of string and value"
-                .to_string(),
-        )
-    };
+    // Every element is checked to be an array before any pair is read, as in Go.
+    let pairs: Vec<&Vec<Value>> = array(&args[0]).iter().filter_map(Value::as_array).collect();
+    if pairs.len() != array(&args[0]).len() {
+        return Err(FunctionError::InvalidType(
+            "invalid type, first argument must be an array of arrays".to_string(),
+        ));
+    }
     let mut map = Map::new();
-    for item in array(&args[0]) {
-        let Value::Array(pair) = item else {
-            return Err(FunctionError::InvalidType(
-                "invalid type, first argument must be an array of arrays".to_string(),
-            ));
-        };
+    for pair in pairs {
         let [Value::String(key), value] = pair.as_slice() else {
-            return Err(pair_error());
+            return Err(FunctionError::InvalidValue(
+                "invalid value, each array must contain two elements, a pair of string and value"
+                    .to_string(),
+            ));
         };
         map.insert(key.clone(), value.clone());
     }
