@@ -4,8 +4,11 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::{ArgSpec, ArgType as T, Argument, Functions, integer, value};
-use crate::value::{as_f64, equal, number, to_go_json, type_name};
+use super::{
+    ArgSpec, ArgType as T, Argument, Functions, array_arg, integer, number_arg, object_arg,
+    string_arg, value,
+};
+use crate::value::{equal, number, to_go_json, type_name};
 use crate::{Error, FunctionError};
 
 pub(super) fn register(functions: &mut Functions) {
@@ -32,9 +35,13 @@ pub(super) fn register(functions: &mut Functions) {
     };
     let by = || vec![ArgSpec::new(&[T::Array]), ArgSpec::expref()];
 
-    functions.register("abs", one(T::Number), |args| float(f(&args[0]).abs()));
+    functions.register("abs", one(T::Number), |args| {
+        float(number_arg(&args[0]).abs())
+    });
     functions.register("avg", one(T::ArrayNumber), avg);
-    functions.register("ceil", one(T::Number), |args| float(f(&args[0]).ceil()));
+    functions.register("ceil", one(T::Number), |args| {
+        float(number_arg(&args[0]).ceil())
+    });
     functions.register(
         "contains",
         vec![
@@ -44,7 +51,9 @@ pub(super) fn register(functions: &mut Functions) {
         contains,
     );
     functions.register("ends_with", strings2(), |args| {
-        Ok(Value::Bool(s(&args[0]).ends_with(s(&args[1]))))
+        Ok(Value::Bool(
+            string_arg(&args[0]).ends_with(string_arg(&args[1])),
+        ))
     });
     functions.register("find_first", find(), |args| {
         find_index("find_first", args, false)
@@ -52,12 +61,14 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register("find_last", find(), |args| {
         find_index("find_last", args, true)
     });
-    functions.register("floor", one(T::Number), |args| float(f(&args[0]).floor()));
+    functions.register("floor", one(T::Number), |args| {
+        float(number_arg(&args[0]).floor())
+    });
     functions.register("from_items", one(T::ArrayArray), from_items);
     functions.register_exprefs("group_by", by(), group_by);
     functions.register("items", one(T::Object), |args| {
         Ok(Value::Array(
-            object(&args[0])
+            object_arg(&args[0])
                 .iter()
                 .map(|(k, v)| Value::Array(vec![k.clone().into(), v.clone()]))
                 .collect(),
@@ -66,10 +77,14 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register(
         "join",
         vec![ArgSpec::new(&[T::String]), ArgSpec::new(&[T::ArrayString])],
-        |args| Ok(strings(&args[1]).join(s(&args[0])).into()),
+        |args| Ok(strings(&args[1]).join(string_arg(&args[0])).into()),
     );
     functions.register("keys", one(T::Object), |args| {
-        Ok(object(&args[0]).keys().cloned().map(Value::from).collect())
+        Ok(object_arg(&args[0])
+            .keys()
+            .cloned()
+            .map(Value::from)
+            .collect())
     });
     functions.register(
         "length",
@@ -89,7 +104,7 @@ pub(super) fn register(functions: &mut Functions) {
         },
     );
     functions.register("lower", one(T::String), |args| {
-        Ok(go_case(s(&args[0]), false).into())
+        Ok(go_case(string_arg(&args[0]), false).into())
     });
     functions.register_exprefs(
         "map",
@@ -108,7 +123,7 @@ pub(super) fn register(functions: &mut Functions) {
         |args| {
             let mut merged = Map::new();
             for map in args {
-                merged.extend(object(map).clone());
+                merged.extend(object_arg(map).clone());
             }
             Ok(Value::Object(merged))
         },
@@ -153,7 +168,7 @@ pub(super) fn register(functions: &mut Functions) {
         |args| {
             Ok(match &args[0] {
                 Value::String(text) => text.chars().rev().collect::<String>().into(),
-                other => Value::Array(array(other).iter().rev().cloned().collect()),
+                other => Value::Array(array_arg(other).iter().rev().cloned().collect()),
             })
         },
     );
@@ -161,7 +176,7 @@ pub(super) fn register(functions: &mut Functions) {
         "sort",
         vec![ArgSpec::new(&[T::ArrayString, T::ArrayNumber])],
         |args| {
-            let mut items = array(&args[0]).clone();
+            let mut items = array_arg(&args[0]).to_vec();
             items.sort_by(compare_sortable);
             Ok(Value::Array(items))
         },
@@ -177,10 +192,12 @@ pub(super) fn register(functions: &mut Functions) {
         split,
     );
     functions.register("starts_with", strings2(), |args| {
-        Ok(Value::Bool(s(&args[0]).starts_with(s(&args[1]))))
+        Ok(Value::Bool(
+            string_arg(&args[0]).starts_with(string_arg(&args[1])),
+        ))
     });
     functions.register("sum", one(T::ArrayNumber), |args| {
-        float(array(&args[0]).iter().map(f).sum())
+        float(array_arg(&args[0]).iter().map(number_arg).sum())
     });
     functions.register("to_array", one(T::Any), |args| {
         Ok(match &args[0] {
@@ -215,10 +232,10 @@ pub(super) fn register(functions: &mut Functions) {
     });
     functions.register("type", one(T::Any), |args| Ok(type_name(&args[0]).into()));
     functions.register("upper", one(T::String), |args| {
-        Ok(go_case(s(&args[0]), true).into())
+        Ok(go_case(string_arg(&args[0]), true).into())
     });
     functions.register("values", one(T::Object), |args| {
-        Ok(object(&args[0]).values().cloned().collect())
+        Ok(object_arg(&args[0]).values().cloned().collect())
     });
     functions.register(
         "zip",
@@ -227,7 +244,7 @@ pub(super) fn register(functions: &mut Functions) {
             ArgSpec::new(&[T::Array]).variadic(),
         ],
         |args| {
-            let arrays: Vec<&Vec<Value>> = args.iter().map(array).collect();
+            let arrays: Vec<&[Value]> = args.iter().map(array_arg).collect();
             let count = arrays.iter().map(|items| items.len()).min().unwrap_or(0);
             Ok((0..count)
                 .map(|i| Value::Array(arrays.iter().map(|items| items[i].clone()).collect()))
@@ -236,28 +253,8 @@ pub(super) fn register(functions: &mut Functions) {
     );
 }
 
-// Accessors for arguments the signature has already checked.
-
-fn f(value: &Value) -> f64 {
-    as_f64(value).unwrap_or_default()
-}
-
-fn s(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
-}
-
-fn array(value: &Value) -> &Vec<Value> {
-    static EMPTY: Vec<Value> = Vec::new();
-    value.as_array().unwrap_or(&EMPTY)
-}
-
-fn object(value: &Value) -> &Map<String, Value> {
-    static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-    value.as_object().unwrap_or(&EMPTY)
-}
-
 fn strings(value: &Value) -> Vec<&str> {
-    array(value).iter().map(s).collect()
+    array_arg(value).iter().map(string_arg).collect()
 }
 
 /// A computed number; infinities cannot be JSON.
@@ -278,25 +275,28 @@ fn positive_integer(value: &Value) -> Option<usize> {
 }
 
 fn avg(args: &[Value]) -> Result<Value, FunctionError> {
-    let items = array(&args[0]);
+    let items = array_arg(&args[0]);
     if items.is_empty() {
         return Ok(Value::Null);
     }
     #[allow(clippy::cast_precision_loss)]
-    float(items.iter().map(f).sum::<f64>() / items.len() as f64)
+    float(items.iter().map(number_arg).sum::<f64>() / items.len() as f64)
 }
 
 fn contains(args: &[Value]) -> Result<Value, FunctionError> {
     Ok(Value::Bool(match (&args[0], &args[1]) {
         (Value::String(subject), Value::String(search)) => subject.contains(search.as_str()),
         (Value::String(_), _) => false,
-        (subject, search) => array(subject).iter().any(|item| equal(item, search)),
+        (subject, search) => array_arg(subject).iter().any(|item| equal(item, search)),
     }))
 }
 
 /// `find_first` and `find_last`: byte offsets, as Go's `strings.Index`, within `[start, end)`.
 fn find_index(name: &str, args: &[Value], last: bool) -> Result<Value, FunctionError> {
-    let (subject, search) = (s(&args[0]).as_bytes(), s(&args[1]).as_bytes());
+    let (subject, search) = (
+        string_arg(&args[0]).as_bytes(),
+        string_arg(&args[1]).as_bytes(),
+    );
     if subject.is_empty() || search.is_empty() {
         return Ok(Value::Null);
     }
@@ -338,8 +338,11 @@ fn find_index(name: &str, args: &[Value], last: bool) -> Result<Value, FunctionE
 
 fn from_items(args: &[Value]) -> Result<Value, FunctionError> {
     // Every element is checked to be an array before any pair is read, as in Go.
-    let pairs: Vec<&Vec<Value>> = array(&args[0]).iter().filter_map(Value::as_array).collect();
-    if pairs.len() != array(&args[0]).len() {
+    let pairs: Vec<&Vec<Value>> = array_arg(&args[0])
+        .iter()
+        .filter_map(Value::as_array)
+        .collect();
+    if pairs.len() != array_arg(&args[0]).len() {
         return Err(FunctionError::InvalidType(
             "invalid type, first argument must be an array of arrays".to_string(),
         ));
@@ -367,12 +370,12 @@ fn expref_failure(name: &str, error: FunctionError) -> Error {
 /// The array and the expression reference of `group_by`, `max_by`, `min_by` and `sort_by`.
 fn array_and_expref<'a, 'b>(
     args: &'a [Argument<'b>],
-) -> (&'a Vec<Value>, Option<&'a super::ExpRef<'b>>) {
+) -> (&'a [Value], Option<&'a super::ExpRef<'b>>) {
     let expref = match args.get(1) {
         Some(Argument::ExpRef(expref)) => Some(expref),
         _ => None,
     };
-    (array(value(args, 0)), expref)
+    (array_arg(value(args, 0)), expref)
 }
 
 fn group_by(args: &[Argument<'_>]) -> Result<Value, Error> {
@@ -405,7 +408,7 @@ fn map(args: &[Argument<'_>]) -> Result<Value, Error> {
     let Some(Argument::ExpRef(expref)) = args.first() else {
         return Ok(Value::Null);
     };
-    array(value(args, 1))
+    array_arg(value(args, 1))
         .iter()
         .map(|item| expref.apply(item))
         .collect::<Result<_, _>>()
@@ -416,13 +419,15 @@ fn map(args: &[Argument<'_>]) -> Result<Value, Error> {
 fn compare_sortable(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::String(a), Value::String(b)) => a.cmp(b),
-        _ => f(a).partial_cmp(&f(b)).unwrap_or(Ordering::Equal),
+        _ => number_arg(a)
+            .partial_cmp(&number_arg(b))
+            .unwrap_or(Ordering::Equal),
     }
 }
 
 fn extreme(items: &Value, wanted: Ordering) -> Result<Value, FunctionError> {
     let mut best: Option<&Value> = None;
-    for item in array(items) {
+    for item in array_arg(items) {
         if best.is_none_or(|best| compare_sortable(item, best) == wanted) {
             best = Some(item);
         }
@@ -439,7 +444,7 @@ fn extreme_by(args: &[Argument<'_>], wanted: Ordering) -> Result<Value, Error> {
     let (items, Some(expref)) = array_and_expref(args) else {
         return Ok(Value::Null);
     };
-    match items.as_slice() {
+    match items {
         [] => return Ok(Value::Null),
         [only] => return Ok(only.clone()),
         _ => {}
@@ -477,7 +482,7 @@ fn sort_by(args: &[Argument<'_>]) -> Result<Value, Error> {
         return Ok(Value::Null);
     };
     if items.len() < 2 {
-        return Ok(Value::Array(items.clone()));
+        return Ok(Value::Array(items.to_vec()));
     }
     let keys = items
         .iter()
@@ -508,9 +513,9 @@ fn sort_by(args: &[Argument<'_>]) -> Result<Value, Error> {
 }
 
 fn pad_string(name: &str, args: &[Value], left: bool) -> Result<Value, FunctionError> {
-    let text = s(&args[0]);
+    let text = string_arg(&args[0]);
     let width = positive_integer(&args[1]).ok_or_else(|| not_a_positive_integer(name, "width"))?;
-    let pad = args.get(2).map_or(" ", s);
+    let pad = args.get(2).map_or(" ", string_arg);
     if pad.len() > 1 {
         return Err(FunctionError::InvalidValue(format!(
             "invalid value, the function '{name}' expects its 'pad' argument to be a string of length 1"
@@ -527,7 +532,11 @@ fn pad_string(name: &str, args: &[Value], left: bool) -> Result<Value, FunctionE
 }
 
 fn replace(args: &[Value]) -> Result<Value, FunctionError> {
-    let (subject, old, new) = (s(&args[0]), s(&args[1]), s(&args[2]));
+    let (subject, old, new) = (
+        string_arg(&args[0]),
+        string_arg(&args[1]),
+        string_arg(&args[2]),
+    );
     match args.get(3) {
         None => Ok(subject.replace(old, new).into()),
         Some(count) => {
@@ -539,7 +548,7 @@ fn replace(args: &[Value]) -> Result<Value, FunctionError> {
 }
 
 fn split(args: &[Value]) -> Result<Value, FunctionError> {
-    let (text, separator) = (s(&args[0]), s(&args[1]));
+    let (text, separator) = (string_arg(&args[0]), string_arg(&args[1]));
     if text.is_empty() {
         return Ok(Value::Array(Vec::new()));
     }
@@ -581,8 +590,8 @@ pub(super) fn go_split<'a>(text: &'a str, separator: &str, limit: Option<usize>)
 
 /// `trim`, `trim_left`, `trim_right`: the characters of the optional cutset, else white space.
 fn trim_string(args: &[Value], left: bool, right: bool) -> Value {
-    let text = s(&args[0]);
-    let cutset = args.get(1).map_or("", s);
+    let text = string_arg(&args[0]);
+    let cutset = args.get(1).map_or("", string_arg);
     let cut = |c: char| {
         if cutset.is_empty() {
             c.is_whitespace()

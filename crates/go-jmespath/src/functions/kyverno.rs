@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::community::{go_case, go_split};
 use super::kyverno_json::wildcard_match;
 use super::kyverno_semver::{Range, Version};
-use super::{ArgSpec, ArgType as T, Functions, integer};
+use super::{ArgSpec, ArgType as T, Functions, array_arg, integer, string_arg};
 use crate::FunctionError;
 use crate::value::{as_f64, equal, number};
 
@@ -23,10 +23,14 @@ pub(super) fn register(functions: &mut Functions) {
     };
 
     functions.register("compare", strings(2), |args| {
-        Ok(Value::from(s(&args[0]).cmp(s(&args[1])) as i8))
+        Ok(Value::from(
+            string_arg(&args[0]).cmp(string_arg(&args[1])) as i8
+        ))
     });
     functions.register("equal_fold", strings(2), |args| {
-        Ok(Value::Bool(fold(s(&args[0])) == fold(s(&args[1]))))
+        Ok(Value::Bool(
+            fold(string_arg(&args[0])) == fold(string_arg(&args[1])),
+        ))
     });
     functions.register(
         "replace",
@@ -37,7 +41,11 @@ pub(super) fn register(functions: &mut Functions) {
         },
         |args| {
             // Go's strings.Replace of int(n): a negative count replaces every match.
-            let (subject, old, new) = (s(&args[0]), s(&args[1]), s(&args[2]));
+            let (subject, old, new) = (
+                string_arg(&args[0]),
+                string_arg(&args[1]),
+                string_arg(&args[2]),
+            );
             #[allow(clippy::cast_possible_truncation)]
             let count = as_f64(&args[3]).unwrap_or_default() as i64;
             Ok(match usize::try_from(count) {
@@ -48,26 +56,30 @@ pub(super) fn register(functions: &mut Functions) {
         },
     );
     functions.register("replace_all", strings(3), |args| {
-        Ok(s(&args[0]).replace(s(&args[1]), s(&args[2])).into())
+        Ok(string_arg(&args[0])
+            .replace(string_arg(&args[1]), string_arg(&args[2]))
+            .into())
     });
     functions.register("to_upper", strings(1), |args| {
-        Ok(go_case(s(&args[0]), true).into())
+        Ok(go_case(string_arg(&args[0]), true).into())
     });
     functions.register("to_lower", strings(1), |args| {
-        Ok(go_case(s(&args[0]), false).into())
+        Ok(go_case(string_arg(&args[0]), false).into())
     });
     functions.register("trim", strings(2), |args| {
-        let cutset = s(&args[1]);
-        Ok(s(&args[0]).trim_matches(|c| cutset.contains(c)).into())
+        let cutset = string_arg(&args[1]);
+        Ok(string_arg(&args[0])
+            .trim_matches(|c| cutset.contains(c))
+            .into())
     });
     functions.register("trim_prefix", strings(2), |args| {
-        Ok(s(&args[0])
-            .strip_prefix(s(&args[1]))
-            .unwrap_or(s(&args[0]))
+        Ok(string_arg(&args[0])
+            .strip_prefix(string_arg(&args[1]))
+            .unwrap_or(string_arg(&args[0]))
             .into())
     });
     functions.register("split", strings(2), |args| {
-        Ok(go_split(s(&args[0]), s(&args[1]), None)
+        Ok(go_split(string_arg(&args[0]), string_arg(&args[1]), None)
             .into_iter()
             .map(Value::from)
             .collect())
@@ -84,8 +96,8 @@ pub(super) fn register(functions: &mut Functions) {
         |args| {
             let source =
                 to_text(&args[1]).ok_or_else(|| not_of_type("regex_match", 2, "String or Real"))?;
-            let regex =
-                regex::Regex::new(s(&args[0])).map_err(|e| FunctionError::Failed(e.to_string()))?;
+            let regex = regex::Regex::new(string_arg(&args[0]))
+                .map_err(|e| FunctionError::Failed(e.to_string()))?;
             Ok(Value::Bool(regex.is_match(&source)))
         },
     );
@@ -95,7 +107,7 @@ pub(super) fn register(functions: &mut Functions) {
         |args| {
             let source =
                 to_text(&args[1]).ok_or_else(|| not_of_type("regex_match", 2, "String or Real"))?;
-            Ok(Value::Bool(wildcard_match(s(&args[0]), &source)))
+            Ok(Value::Bool(wildcard_match(string_arg(&args[0]), &source)))
         },
     );
     functions.register("label_match", vec![ArgSpec::new(&[T::Object]); 2], |args| {
@@ -107,14 +119,14 @@ pub(super) fn register(functions: &mut Functions) {
         })))
     });
     functions.register("to_boolean", strings(1), |args| {
-        match s(&args[0]).to_lowercase().as_str() {
+        match string_arg(&args[0]).to_lowercase().as_str() {
             "true" => Ok(true.into()),
             "false" => Ok(false.into()),
             _ => Err(failed(
                 "to_boolean",
                 &format!(
                     "lowercase argument must be 'true' or 'false' (provided: '{}')",
-                    s(&args[0])
+                    string_arg(&args[0])
                 ),
             )),
         }
@@ -136,12 +148,12 @@ pub(super) fn register(functions: &mut Functions) {
     });
     functions.register("base64_decode", strings(1), |args| {
         let decoded = base64::engine::general_purpose::STANDARD
-            .decode(s(&args[0]))
+            .decode(string_arg(&args[0]))
             .map_err(|e| {
                 let offset = match e {
                     base64::DecodeError::InvalidByte(offset, _)
                     | base64::DecodeError::InvalidLastSymbol(offset, _) => offset,
-                    _ => s(&args[0]).len(),
+                    _ => string_arg(&args[0]).len(),
                 };
                 FunctionError::Failed(format!("illegal base64 data at input byte {offset}"))
             })?;
@@ -149,12 +161,12 @@ pub(super) fn register(functions: &mut Functions) {
     });
     functions.register("base64_encode", strings(1), |args| {
         Ok(base64::engine::general_purpose::STANDARD
-            .encode(s(&args[0]))
+            .encode(string_arg(&args[0]))
             .into())
     });
     functions.register("path_canonicalize", strings(1), |args| {
         // Go's filepath.Join of one element: "" stays "", anything else is cleaned.
-        let path = s(&args[0]);
+        let path = string_arg(&args[0]);
         Ok(if path.is_empty() {
             String::new()
         } else {
@@ -169,14 +181,18 @@ pub(super) fn register(functions: &mut Functions) {
             // Truncated to a whole number of characters, as Go's int() of the length.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let length = as_f64(&args[1]).unwrap_or_default().max(0.0) as usize;
-            Ok(s(&args[0]).chars().take(length).collect::<String>().into())
+            Ok(string_arg(&args[0])
+                .chars()
+                .take(length)
+                .collect::<String>()
+                .into())
         },
     );
     functions.register("parse_json", strings(1), |args| {
-        serde_json::from_str(s(&args[0])).map_err(|e| FunctionError::Failed(e.to_string()))
+        serde_json::from_str(string_arg(&args[0])).map_err(|e| FunctionError::Failed(e.to_string()))
     });
     functions.register("parse_yaml", strings(1), |args| {
-        serde_saphyr::from_str::<Value>(s(&args[0]))
+        serde_saphyr::from_str::<Value>(string_arg(&args[0]))
             .map_err(|e| FunctionError::Failed(e.to_string()))
     });
     functions.register(
@@ -197,7 +213,7 @@ pub(super) fn register(functions: &mut Functions) {
         "object_from_lists",
         vec![ArgSpec::new(&[T::Array]); 2],
         |args| {
-            let (keys, values) = (array(&args[0]), array(&args[1]));
+            let (keys, values) = (array_arg(&args[0]), array_arg(&args[1]));
             let mut map = Map::new();
             for (i, key) in keys.iter().enumerate() {
                 let key = to_text(key)
@@ -209,24 +225,16 @@ pub(super) fn register(functions: &mut Functions) {
     );
     functions.register("semver_compare", strings(2), |args| {
         // As in Kyverno, a version that does not parse is 0.0.0.
-        let version = Version::parse(s(&args[0])).unwrap_or_default();
-        let range = Range::parse(s(&args[1])).map_err(FunctionError::Failed)?;
+        let version = Version::parse(string_arg(&args[0])).unwrap_or_default();
+        let range = Range::parse(string_arg(&args[1])).map_err(FunctionError::Failed)?;
         Ok(Value::Bool(range.contains(&version)))
     });
     functions.register("random", strings(1), |args| {
-        super::kyverno_random::generate(s(&args[0]))
+        super::kyverno_random::generate(string_arg(&args[0]))
             .map(Value::from)
             .map_err(FunctionError::Failed)
     });
     super::kyverno_time::register(functions);
-}
-
-pub(super) fn s(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
-}
-
-fn array(value: &Value) -> &[Value] {
-    value.as_array().map(Vec::as_slice).unwrap_or_default()
 }
 
 /// `JMESPath function 'name': message`.
@@ -283,7 +291,8 @@ fn to_text(value: &Value) -> Option<String> {
 fn regex_replace_all(name: &str, args: &[Value], expand: bool) -> Result<Value, FunctionError> {
     let source = to_text(&args[1]).ok_or_else(|| not_of_type(name, 2, "String or Real"))?;
     let replacement = to_text(&args[2]).ok_or_else(|| not_of_type(name, 3, "String or Real"))?;
-    let regex = regex::Regex::new(s(&args[0])).map_err(|e| failed(name, &e.to_string()))?;
+    let regex =
+        regex::Regex::new(string_arg(&args[0])).map_err(|e| failed(name, &e.to_string()))?;
     let replaced = if expand {
         regex.replace_all(&source, replacement.as_str())
     } else {
@@ -319,7 +328,7 @@ fn lookup(args: &[Value]) -> Result<Value, FunctionError> {
 
 /// Kyverno's `items`: `[{key_name: key, value_name: value}]`, keys sorted, or indexes of an array.
 fn items(args: &[Value]) -> Result<Value, FunctionError> {
-    let (key_name, value_name) = (s(&args[1]), s(&args[2]));
+    let (key_name, value_name) = (string_arg(&args[1]), string_arg(&args[2]));
     let item = |key: Value, value: &Value| {
         let mut map = Map::new();
         map.insert(key_name.to_string(), key);
@@ -334,7 +343,7 @@ fn items(args: &[Value]) -> Result<Value, FunctionError> {
                 .map(|key| item(key.clone().into(), &map[key]))
                 .collect()
         }
-        other => array(other)
+        other => array_arg(other)
             .iter()
             .enumerate()
             .map(|(i, value)| item(i.into(), value))

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::kyverno::failed;
 use super::kyverno_quantity::Quantity;
-use super::{ArgSpec, ArgType as T, Functions};
+use super::{ArgSpec, ArgType as T, Functions, array_arg};
 use crate::FunctionError;
 use crate::value::number;
 
@@ -18,7 +18,7 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register("divide", two(), |args| binary("divide", args, divide));
     functions.register("modulo", two(), |args| binary("modulo", args, modulo));
     functions.register("sum", vec![ArgSpec::new(&[T::Array])], |args| {
-        let items = args[0].as_array().map(Vec::as_slice).unwrap_or_default();
+        let items = array_arg(&args[0]);
         let Some((first, rest)) = items.split_first() else {
             return Err(failed(
                 "sum",

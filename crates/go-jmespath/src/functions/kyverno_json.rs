@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{ArgSpec, ArgType as T, Functions};
+use super::{ArgSpec, ArgType as T, Functions, array_arg, number_arg, string_arg};
 use crate::FunctionError;
 
 pub(super) fn register(functions: &mut Functions) {
@@ -13,8 +13,8 @@ pub(super) fn register(functions: &mut Functions) {
         |args| {
             // Go's int() truncates the index, and indexing outside the array panics there;
             // here that is an error.
-            let items = args[0].as_array().map(Vec::as_slice).unwrap_or_default();
-            let index = args[1].as_f64().unwrap_or_default().trunc();
+            let items = array_arg(&args[0]);
+            let index = number_arg(&args[1]).trunc();
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let element = (index >= 0.0).then(|| items.get(index as usize)).flatten();
             element.cloned().ok_or_else(|| {
@@ -26,21 +26,15 @@ pub(super) fn register(functions: &mut Functions) {
         },
     );
     functions.register("concat", strings2(), |args| {
-        Ok(format!(
-            "{}{}",
-            args[0].as_str().unwrap_or_default(),
-            args[1].as_str().unwrap_or_default()
-        )
-        .into())
+        Ok(format!("{}{}", string_arg(&args[0]), string_arg(&args[1])).into())
     });
     functions.register("json_parse", vec![ArgSpec::new(&[T::String])], |args| {
-        serde_json::from_str(args[0].as_str().unwrap_or_default())
-            .map_err(|e| FunctionError::Failed(e.to_string()))
+        serde_json::from_str(string_arg(&args[0])).map_err(|e| FunctionError::Failed(e.to_string()))
     });
     functions.register("wildcard", strings2(), |args| {
         Ok(Value::Bool(wildcard_match(
-            args[0].as_str().unwrap_or_default(),
-            args[1].as_str().unwrap_or_default(),
+            string_arg(&args[0]),
+            string_arg(&args[1]),
         )))
     });
 }

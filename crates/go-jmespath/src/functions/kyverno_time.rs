@@ -4,9 +4,9 @@ use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike, Utc};
 use serde_json::Value;
 
 use super::go_time_layout;
-use super::kyverno::{failed, s};
+use super::kyverno::failed;
 use super::kyverno_arithmetic::{format_duration, parse_duration};
-use super::{ArgSpec, ArgType as T, Functions};
+use super::{ArgSpec, ArgType as T, Functions, string_arg};
 use crate::FunctionError;
 
 const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
@@ -14,13 +14,13 @@ const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
 pub(super) fn register(functions: &mut Functions) {
     let strings = |count: usize| vec![ArgSpec::new(&[T::String]); count];
     functions.register("time_since", strings(3), |args| {
-        let layout = if s(&args[0]).is_empty() {
+        let layout = if string_arg(&args[0]).is_empty() {
             RFC3339
         } else {
-            s(&args[0])
+            string_arg(&args[0])
         };
         let start = time_in(layout, &args[1])?;
-        let end = if s(&args[2]).is_empty() {
+        let end = if string_arg(&args[2]).is_empty() {
             Utc::now().fixed_offset()
         } else {
             time_in(layout, &args[2])?
@@ -54,7 +54,7 @@ pub(super) fn register(functions: &mut Functions) {
             .ok_or_else(|| failed("time_add", "time out of range"))
     });
     functions.register("time_parse", strings(2), |args| {
-        time_in(s(&args[0]), &args[1]).map(format)
+        time_in(string_arg(&args[0]), &args[1]).map(format)
     });
     functions.register("time_utc", strings(1), |args| {
         Ok(format(time(&args[0])?.with_timezone(&Utc).fixed_offset()))
@@ -97,12 +97,13 @@ fn time(value: &Value) -> Result<DateTime<FixedOffset>, FunctionError> {
 
 /// Go's `time.Parse(layout, …)`.
 fn time_in(layout: &str, value: &Value) -> Result<DateTime<FixedOffset>, FunctionError> {
-    go_time_layout::parse(layout, s(value)).map_err(FunctionError::Failed)
+    go_time_layout::parse(layout, string_arg(value)).map_err(FunctionError::Failed)
 }
 
 fn duration(value: &Value) -> Result<i64, FunctionError> {
-    parse_duration(s(value))
-        .ok_or_else(|| FunctionError::Failed(format!("time: invalid duration {:?}", s(value))))
+    parse_duration(string_arg(value)).ok_or_else(|| {
+        FunctionError::Failed(format!("time: invalid duration {:?}", string_arg(value)))
+    })
 }
 
 /// `Format(time.RFC3339)`: whole seconds, `Z` for UTC.

@@ -307,6 +307,26 @@ fn check_arguments(name: &str, specs: &[ArgSpec], arguments: &[Argument<'_>]) ->
     Ok(())
 }
 
+// Arguments the signature has already checked; a value of another type reads as empty.
+
+fn number_arg(value: &Value) -> f64 {
+    as_f64(value).unwrap_or_default()
+}
+
+fn string_arg(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
+fn array_arg(value: &Value) -> &[Value] {
+    value.as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+fn object_arg(value: &Value) -> &serde_json::Map<String, Value> {
+    static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
+        std::sync::LazyLock::new(serde_json::Map::new);
+    value.as_object().unwrap_or(&EMPTY)
+}
+
 /// The value of an argument the signature has checked; `Null` for an expression reference.
 fn value<'a>(arguments: &'a [Argument<'_>], index: usize) -> &'a Value {
     match arguments.get(index) {
