@@ -76,6 +76,10 @@ fn kyverno_string_functions() {
         ("truncate('Lorem ipsum', `-1`)", json!("")),
         ("parse_json('{\"a\": [1, true]}')", json!({"a": [1, true]})),
         ("parse_yaml('a: [1, b]')", json!({"a": [1, "b"]})),
+        (
+            "parse_yaml('{mode: 0755, enabled: yes}')",
+            json!({"mode": 493, "enabled": true}),
+        ),
         ("lookup(`{\"key1\": \"value1\"}`, 'key1')", json!("value1")),
         ("lookup(`[\"a\", \"b\"]`, `1`)", json!("b")),
         ("lookup(`[\"a\"]`, `5`)", Value::Null),

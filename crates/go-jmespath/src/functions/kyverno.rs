@@ -192,7 +192,11 @@ pub(super) fn register(functions: &mut Functions) {
         serde_json::from_str(string_arg(&args[0])).map_err(|e| FunctionError::Failed(e.to_string()))
     });
     functions.register("parse_yaml", strings(1), |args| {
-        serde_saphyr::from_str::<Value>(string_arg(&args[0]))
+        // Go's YAML (sigs.k8s.io/yaml) is YAML 1.1: `0755` is octal, `yes` is true.
+        let mut options = serde_saphyr::Options::default();
+        options.legacy_octal_numbers = true;
+        options.with_snippet = false;
+        serde_saphyr::from_str_with_options::<Value>(string_arg(&args[0]), options)
             .map_err(|e| FunctionError::Failed(e.to_string()))
     });
     functions.register(
