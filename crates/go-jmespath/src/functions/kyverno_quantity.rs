@@ -72,10 +72,17 @@ impl Quantity {
         if mantissa != 0 {
             (mantissa, exponent) = round_up_to_nano(mantissa, exponent)?;
         }
-        let format = if format == Format::BinarySi && less_than_one(mantissa, exponent) {
-            Format::DecimalSi
-        } else {
-            format
+        let format = match format {
+            Format::BinarySi if mantissa != 0 && less_than_one(mantissa, exponent) => {
+                Format::DecimalSi
+            }
+            Format::BinarySi => {
+                // Go caps binary quantities at the largest int64.
+                let max = i128::from(i64::MAX) * pow10(-NANO)?;
+                mantissa = mantissa.min(max);
+                format
+            }
+            other => other,
         };
         Some(Quantity {
             mantissa: if parts.negative { -mantissa } else { mantissa },
@@ -175,11 +182,15 @@ impl Quantity {
         match integer {
             Some(mut value) if binary => {
                 let mut power = 0;
-                while power < 6 && value.abs() >= 1024 && value % 1024 == 0 {
+                while value.abs() >= 1024 && value % 1024 == 0 {
                     value /= 1024;
                     power += 1;
                 }
-                format!("{value}{}", ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"][power])
+                // Past `Ei`, Go finds no suffix and prints the number alone.
+                let suffix = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+                    .get(power)
+                    .unwrap_or(&"");
+                format!("{value}{suffix}")
             }
             _ => {
                 let format = if self.format == Format::BinarySi {
@@ -306,10 +317,12 @@ fn suffix(exponent: i32, format: Format) -> String {
         18 => Some("E"),
         _ => None,
     };
-    match (format, decimal) {
-        (Format::DecimalSi, Some(suffix)) => suffix.to_string(),
-        (_, _) if exponent == 0 => String::new(),
-        _ => format!("e{exponent}"),
+    match format {
+        // Outside `n`…`E`, Go finds no suffix and prints the mantissa alone (`1000E` + `1000E`
+        // is "2"), a quirk kept here.
+        Format::DecimalSi | Format::BinarySi => decimal.unwrap_or_default().to_string(),
+        Format::DecimalExponent if exponent == 0 => String::new(),
+        Format::DecimalExponent => format!("e{exponent}"),
     }
 }
 
@@ -374,6 +387,8 @@ mod tests {
             ("0", "0"),
             ("1n", "1n"),
             ("0.0000000001", "1n"),
+            ("2000E", "2"),
+            ("0Ki", "0"),
             ("13s", "error"),
             ("1h", "error"),
             ("1Kx", "error"),
