@@ -431,12 +431,17 @@ impl Parser<'_> {
         let mut items = Vec::new();
         loop {
             items.push(self.expression(0)?);
-            if self.current() == TokenKind::Rbracket {
-                break;
+            match self.current() {
+                TokenKind::Rbracket => break,
+                TokenKind::Comma => self.index += 1,
+                other => {
+                    return Err(
+                        self.error(format!("expected ',' or ']', found {}", other.describe()))
+                    );
+                }
             }
-            self.expect(TokenKind::Comma)?;
         }
-        self.expect(TokenKind::Rbracket)?;
+        self.index += 1;
         self.node(NodeKind::MultiSelectList(items))
     }
 
@@ -512,7 +517,7 @@ mod tests {
         let error = parse("foo.[bar").unwrap_err();
         assert_eq!(
             error.to_string(),
-            r#"syntax error at position 8 in "foo.[bar": expected ',', found the end of the expression"#
+            r#"syntax error at position 8 in "foo.[bar": expected ',' or ']', found the end of the expression"#
         );
         let Error::Syntax { offset, .. } = parse("a = b").unwrap_err() else {
             panic!()
