@@ -79,6 +79,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod chainsaw;
 mod cluster;
 #[doc(hidden)]
 pub mod config;

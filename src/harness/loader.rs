@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::chainsaw::{self, discover::ChainsawRef};
 use crate::load::discover::TestRef;
 use crate::load::test_case::{self, LoadOptions};
 use crate::load::{Collection, LoadError, LoadedHook, Suite, TestCase, Warning};
@@ -116,6 +117,17 @@ impl Loader {
         let case = test_case::load(test, &options)?;
         self.warn(case.warnings.iter().cloned());
         Ok((suite, case))
+    }
+
+    /// Loads a Chainsaw test, its suite's settings and the collection's hooks.
+    pub(crate) fn load_chainsaw(
+        &self,
+        test: &ChainsawRef,
+        suite_dir: &std::path::Path,
+    ) -> Result<(Suite, chainsaw::model::Test), LoadError> {
+        self.collection_hooks()?;
+        let suite = self.suite(&test.suite, suite_dir)?;
+        Ok((suite, chainsaw::load::load_ref(test)?))
     }
 
     fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {

@@ -17,6 +17,7 @@ mod run_state;
 mod shared_run;
 mod slots;
 mod trials;
+mod turns;
 
 use std::future::Future;
 use std::io::Write;
@@ -472,7 +473,7 @@ impl Harness {
         if let Some(pattern) = &self.cluster_trials_only {
             planned.retain(|p| {
                 let test = p.trial.name().strip_prefix(&format!("{}::", p.suite));
-                p.cluster
+                (p.cluster || p.problem)
                     && pattern
                         .as_ref()
                         .is_none_or(|pattern| test.is_some_and(|test| pattern.is_match(test)))

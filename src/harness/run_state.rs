@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
+use crate::chainsaw;
+
 use super::fixtures::Fixtures;
 use super::hook_runner::HookRunner;
 use super::lifecycle::{Hooks, Lifecycle, Scope};
@@ -16,6 +18,7 @@ use super::records::Records;
 use super::run_once::{CoordinationError, RunOnce, Shared, Start};
 use super::shared_run::{self, Coordinator, KubeLeases, LeaseError, SettingsError, SharedRun};
 use super::slots::{Place, Slots};
+use super::turns::Turns;
 use crate::FixtureScope;
 use crate::cluster::{AssetsError, Cluster, ClusterError};
 use crate::load::{Collection, Masks};
@@ -43,10 +46,14 @@ pub(crate) struct RunState {
     lifecycle: OnceLock<Lifecycle>,
     /// How many tests work at once (`parallel`).
     slots: OnceLock<Slots>,
+    /// Which tests may work beside others.
+    turns: Turns,
     /// The collection's shared namespace: whether this run created it.
     shared_namespace: tokio::sync::OnceCell<Result<bool, NamespaceError>>,
     /// The run spread over several machines this process takes part in, if any.
     shared_run: Option<Result<SharedRun, SettingsError>>,
+    /// The expression engines of Chainsaw tests, built when the first one runs.
+    chainsaw_expressions: OnceLock<chainsaw::expression::Expressions>,
 }
 
 impl RunState {
@@ -66,7 +73,9 @@ impl RunState {
             cluster: tokio::sync::OnceCell::new(),
             envtest: OnceLock::new(),
             lifecycle: OnceLock::new(),
+            chainsaw_expressions: OnceLock::new(),
             slots: OnceLock::new(),
+            turns: Turns::default(),
             shared_namespace: tokio::sync::OnceCell::new(),
             shared_run,
         }
@@ -189,6 +198,11 @@ impl RunState {
             .get_or_init(|| Slots::new(self.collection.parallel))
     }
 
+    /// Turns: shared by most tests, taken whole by one that must run alone.
+    pub(crate) fn turns(&self) -> &Turns {
+        &self.turns
+    }
+
     /// A test's place in the run's order: its suite's position in `testDirs`, then its name.
     pub(crate) fn place(&self, suite: &str, test: &str) -> Place {
         let position = self
@@ -216,6 +230,20 @@ impl RunState {
             .namespace
             .as_deref()
             .unwrap_or("kuttl-test-placeholder")
+    }
+
+    /// What Chainsaw tests take from the run: Chainsaw's defaults, the collection's `skipDelete`.
+    pub(crate) fn chainsaw_settings(&self) -> chainsaw::run::Settings {
+        let expressions = self
+            .chainsaw_expressions
+            .get_or_init(chainsaw::functions::expressions);
+        chainsaw::run::Settings {
+            expressions: expressions.clone(),
+            timeouts: chainsaw::model::Timeouts::DEFAULT,
+            values: serde_json::Value::Object(Default::default()),
+            skip_delete: self.collection.skip_delete,
+            template: true,
+        }
     }
 
     /// The lifecycle of the run's hooks.

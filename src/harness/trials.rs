@@ -19,6 +19,7 @@ use libtest_mimic::{Failed, Trial};
 
 use super::lifecycle::EnterError;
 use super::run_state::RunState;
+use crate::chainsaw::discover::ChainsawRef;
 use crate::load::discover::{Discovered, TestRef};
 use crate::run::{self, Body, TestId, TestRecord, TestSettings, TypedFn};
 
@@ -32,6 +33,9 @@ pub(crate) struct Planned {
     pub suite: String,
     /// Whether it runs against the cluster (and so within its suite's hooks).
     pub cluster: bool,
+    /// It reports what discovery found wrong (a file that cannot be read, two tests of one
+    /// name): shown by every kind of run, the command-line tool's too.
+    pub problem: bool,
     /// Where it comes from, for the message when two trials share a name.
     pub source: String,
 }
@@ -47,20 +51,44 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
                     trial: load_trial(state, test.clone()),
                     suite: test.suite.clone(),
                     cluster: false,
+                    problem: false,
                     source: source.clone(),
                 });
                 planned.push(Planned {
                     suite: test.suite.clone(),
                     trial: cluster_trial(state, Work::Kuttl(test)),
                     cluster: true,
+                    problem: false,
                     source,
                 });
             }
-            Discovered::SuiteProblem { suite, diagnostic } => planned.push(Planned {
-                source: format!("the suite {suite}"),
-                trial: Trial::test(suite.clone(), move || Err(diagnostic.to_string().into())),
+            Discovered::Chainsaw(test) => {
+                let source = format!("the Chainsaw test {} ({})", test.name, test.file.display());
+                planned.push(Planned {
+                    trial: chainsaw_load_trial(state, test.clone()),
+                    suite: test.suite.clone(),
+                    cluster: false,
+                    problem: false,
+                    source: source.clone(),
+                });
+                planned.push(Planned {
+                    suite: test.suite.clone(),
+                    trial: cluster_trial(state, Work::Chainsaw(test)),
+                    cluster: true,
+                    problem: false,
+                    source,
+                });
+            }
+            Discovered::Problem {
+                suite,
+                trial,
+                diagnostic,
+            } => planned.push(Planned {
+                source: format!("{}", diagnostic.path.display()),
+                trial: Trial::test(trial, move || Err(diagnostic.to_string().into())),
                 suite,
                 cluster: false,
+                problem: true,
             }),
         }
     }
@@ -91,6 +119,7 @@ pub(crate) fn reject_duplicates(planned: Vec<Planned>) -> Vec<Planned> {
                 kept.push(Planned {
                     trial: Trial::test(name, move || Err(message.into())),
                     cluster: false,
+                    problem: true,
                     ..p
                 });
             }
@@ -110,6 +139,28 @@ fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
         state
             .loader
             .load(&test, namespace)
+            .map(drop)
+            .map_err(|err| {
+                state.records.load_failure(TestRecord::not_started(
+                    &test.suite,
+                    &test.name,
+                    started,
+                    err.to_string(),
+                ));
+                Failed::from(err)
+            })
+    })
+}
+
+/// The offline load trial of a Chainsaw test: its file read, its step templates expanded and its
+/// operations checked, without a cluster.
+fn chainsaw_load_trial(state: &Arc<RunState>, test: ChainsawRef) -> Trial {
+    let state = Arc::clone(state);
+    Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
+        let started = SystemTime::now();
+        state
+            .loader
+            .load_chainsaw(&test, &suite_dir(&state, &test.suite))
             .map(drop)
             .map_err(|err| {
                 state.records.load_failure(TestRecord::not_started(
@@ -218,6 +269,7 @@ pub(crate) fn build_typed(
                 trial,
                 suite: typed.suite.clone(),
                 cluster: known,
+                problem: !known,
                 source: typed.source.clone(),
             }
         })
@@ -227,13 +279,22 @@ pub(crate) fn build_typed(
 /// What a cluster trial runs.
 enum Work {
     Kuttl(TestRef),
+    Chainsaw(ChainsawRef),
     Typed(TypedTest),
+}
+
+/// A loaded test: KUTTL's steps, a Chainsaw test, or nothing to load (a typed test).
+enum Loaded {
+    Kuttl(crate::load::TestCase),
+    Chainsaw(Box<crate::chainsaw::model::Test>),
+    Typed,
 }
 
 impl Work {
     fn suite(&self) -> &str {
         match self {
             Work::Kuttl(test) => &test.suite,
+            Work::Chainsaw(test) => &test.suite,
             Work::Typed(typed) => &typed.suite,
         }
     }
@@ -241,6 +302,7 @@ impl Work {
     fn name(&self) -> &str {
         match self {
             Work::Kuttl(test) => &test.name,
+            Work::Chainsaw(test) => &test.name,
             Work::Typed(typed) => &typed.name,
         }
     }
@@ -263,11 +325,15 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
             Work::Kuttl(test) => state
                 .loader
                 .load(test, &namespace)
-                .map(|(suite, case)| (suite, Some(case))),
+                .map(|(suite, case)| (suite, Loaded::Kuttl(case))),
+            Work::Chainsaw(test) => state
+                .loader
+                .load_chainsaw(test, &suite_dir(&state, &test.suite))
+                .map(|(suite, test)| (suite, Loaded::Chainsaw(Box::new(test)))),
             Work::Typed(typed) => state
                 .loader
                 .load_suite(&typed.suite)
-                .map(|suite| (suite, None)),
+                .map(|suite| (suite, Loaded::Typed)),
         }
         .map_err(|err| err.to_string());
         let result = run::RUNTIME.block_on(async {
@@ -309,6 +375,19 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     Ok(shared) => shared,
                     Err(err) => return not_started(err.to_string()),
                 };
+                // A Chainsaw test that names its namespace works there: in one that exists as
+                // in one another test shares, else in its own, created and deleted by the test.
+                let (shared_namespace, namespace) = match &case {
+                    Loaded::Chainsaw(test) => match test.named_namespace() {
+                        Some(named) => match crate::chainsaw::run::namespace_exists(&cluster, named).await {
+                            Ok(true) => (Some(Arc::from(named)), named.to_string()),
+                            Ok(false) => (None, named.to_string()),
+                            Err(err) => return not_started(err),
+                        },
+                        None => (shared_namespace, namespace),
+                    },
+                    _ => (shared_namespace, namespace),
+                };
                 let settings = TestSettings {
                     step_timeout: suite.timeout.unwrap_or(state.collection.timeout),
                     skip_delete: state.collection.skip_delete,
@@ -317,8 +396,13 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     shared_namespace,
                     namespace,
                 };
+                let chainsaw_settings;
                 let (body, dir) = match (&work, &case) {
-                    (Work::Kuttl(test), Some(case)) => (Body::Steps(case), test.dir.clone()),
+                    (Work::Kuttl(test), Loaded::Kuttl(case)) => (Body::Steps(case), test.dir.clone()),
+                    (Work::Chainsaw(_), Loaded::Chainsaw(test)) => {
+                        chainsaw_settings = state.chainsaw_settings();
+                        (Body::Chainsaw(test, &chainsaw_settings), test.dir.clone())
+                    }
                     (Work::Typed(typed), _) => {
                         let (test, fixtures) = (Arc::clone(&typed.test), Arc::clone(&state.fixtures));
                         let suite = typed.suite.clone();
@@ -330,7 +414,7 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                             suite_dir(&state, suite_name),
                         )
                     }
-                    (Work::Kuttl(_), None) => unreachable!("a KUTTL test is loaded with its case"),
+                    _ => unreachable!("a test is loaded as what it is"),
                 };
                 let id = TestId {
                     suite: suite_name,
@@ -339,6 +423,12 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 };
                 // The slot is held while the test works and withdraws what other tests can see,
                 // not while its own namespace finalizes.
+                // The turn before the slot: a test waiting to run alone holds no slot meanwhile.
+                let alone = matches!(&case, Loaded::Chainsaw(test) if test.spec.concurrent == Some(false));
+                let _turn = tokio::select! {
+                    turn = state.turns().take(alone) => turn,
+                    () = run::until_interrupted() => return not_started(run::INTERRUPTED.to_string()),
+                };
                 let slot = tokio::select! {
                     slot = state.slots().acquire(state.place(suite_name, test_name)) => slot,
                     () = run::until_interrupted() => return not_started(run::INTERRUPTED.to_string()),

@@ -4,9 +4,9 @@
 
 pub mod collection;
 mod commands;
-mod diagnostic;
+pub(crate) mod diagnostic;
 pub mod discover;
-mod documents;
+pub(crate) mod documents;
 mod env_error;
 pub mod file_name;
 pub mod hook;

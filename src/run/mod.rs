@@ -38,15 +38,20 @@ mod window;
 
 use std::sync::LazyLock;
 
-pub(crate) use diff::describe_state;
+pub(crate) use created::{Created, delete as delete_created};
+pub(crate) use diff::{describe_state, pretty_diff, to_yaml};
 pub(crate) use error::NamespaceError;
 pub(crate) use hook_failure::{HookFailure, HookOutcome};
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::{RUNNING, interrupted, note, signal, take_notes, until_interrupted};
 pub(crate) use namespace::generate_name as generate_namespace_name;
+pub(crate) use objects::{
+    Target, metadata_str, target as object_target, target_served_by as object_target_served_by,
+};
 pub use one_shot::Expectation;
 pub(crate) use one_shot::check as check_once;
 pub(crate) use outcome::{HookRecord, StepRecord, TestRecord};
+pub(crate) use process::Process;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, INTERRUPTED, TestId, TestSettings, TypedFn, work};

@@ -43,6 +43,11 @@ pub(crate) enum Body<'a> {
     Steps(&'a TestCase),
     /// A typed Rust test, with the time limit it was registered with (else the step timeout).
     Typed(TypedFn, Option<std::time::Duration>),
+    /// A Chainsaw test, with what it takes from the run.
+    Chainsaw(
+        &'a crate::chainsaw::model::Test,
+        &'a crate::chainsaw::run::Settings,
+    ),
 }
 
 /// A typed test's function, its error already formatted.
@@ -249,6 +254,9 @@ async fn run_body(
             }
             Ok(())
         }
+        Body::Chainsaw(test, settings) => {
+            crate::chainsaw::run::run(ctx, test, settings, record).await
+        }
         Body::Typed(test, timeout) => {
             let started = SystemTime::now();
             let clock = Instant::now();
@@ -304,7 +312,7 @@ async fn setup(
     }
     match body {
         Body::Steps(case) => Ok(step_clusters::open_eager(ctx, clusters, case, shared).await?),
-        Body::Typed(..) => Ok(()),
+        Body::Typed(..) | Body::Chainsaw(..) => Ok(()),
     }
 }
 

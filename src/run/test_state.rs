@@ -185,6 +185,25 @@ impl TestState {
             .clone()
     }
 
+    /// How many objects the test has created and not yet deleted.
+    pub(crate) fn created_count(&self) -> usize {
+        self.created
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
+    /// Takes out the objects created after the first `start`, oldest first (a Chainsaw step's,
+    /// deleted when the step's cleanup runs).
+    pub(crate) fn take_created_from(&self, start: usize) -> Vec<Created> {
+        let mut created = self
+            .created
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let start = start.min(created.len());
+        created.split_off(start)
+    }
+
     pub(crate) fn register_created(&self, created: Created) {
         self.created
             .lock()

@@ -1,0 +1,309 @@
+//! Running a Chainsaw test on kuttl-rs's engine, with Chainsaw's control flow
+//! (`pkg/runner/runner.go`):
+//!
+//! - a step's `try` operations run in order; the first failure without `continueOnError` ends the
+//!   step and the test;
+//! - then, if the test has failed so far, the `catch` operations (the test's, then the step's);
+//!   then, always, the step's `finally` operations;
+//! - when the test ends, each step's cleanup runs, last step first: the objects the step created
+//!   are deleted (newest first), then its `cleanup` operations run;
+//! - failures of catch, finally and cleanup fail the test too.
+//!
+//! The namespace, the objects left over, masking, the log and the record are the engine's.
+
+mod bindings;
+mod check;
+mod exec;
+mod kubectl;
+mod namespace;
+
+pub(crate) use namespace::exists as namespace_exists;
+mod resource;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::expression::{Bindings, Expressions};
+use super::model::{Action, Operation, Step, Test, Timeouts};
+use crate::run::{StepRecord, TestRecord, TestState};
+
+/// What a Chainsaw test takes from the run.
+pub(crate) struct Settings {
+    /// The expression engines.
+    pub expressions: Expressions,
+    /// The Configuration's timeouts over Chainsaw's defaults.
+    pub timeouts: Timeouts,
+    /// `$values`.
+    pub values: Value,
+    /// Keep what the test created.
+    pub skip_delete: bool,
+    /// Template resources unless a test, step or operation says otherwise.
+    pub template: bool,
+}
+
+/// Where an operation runs: the test, its settings, the step's resolved timeouts, templating and
+/// expression engine.
+#[derive(Clone)]
+pub(crate) struct Scope<'a> {
+    pub test: &'a Arc<TestState>,
+    pub chainsaw: &'a Test,
+    pub timeouts: Timeouts,
+    pub template: bool,
+    /// The engines, with the test's and step's `compiler` (an operation's own is applied when it
+    /// runs).
+    pub expressions: Expressions,
+    /// Which step (from 1).
+    pub step: usize,
+}
+
+impl Scope<'_> {
+    fn expressions(&self) -> &Expressions {
+        &self.expressions
+    }
+
+    /// The timeout of a class, resolved (`None`: the class has no timeout, e.g. `sleep`).
+    fn timeout(&self, class: fn(&Timeouts) -> Option<Duration>, own: Option<&str>) -> Duration {
+        own.and_then(|text| super::load::duration(text).ok())
+            .or_else(|| class(&self.timeouts))
+            .unwrap_or(Duration::from_secs(30))
+    }
+}
+
+/// Runs the test's steps and cleanup; `Err` is the failure message.
+pub(crate) async fn run(
+    ctx: &Arc<TestState>,
+    test: &Test,
+    settings: &Settings,
+    record: &mut TestRecord,
+) -> Result<(), String> {
+    let mut failures: Vec<String> = Vec::new();
+    let expressions = super::functions::with_cluster(&settings.expressions, &ctx.connection.client)
+        .with_default(test.spec.compiler);
+    let base = match bindings::for_test(ctx, test, settings, &expressions) {
+        Ok(base) => base,
+        Err(err) => return Err(format!("test bindings: {err}")),
+    };
+    run_cluster(&expressions, test.spec.cluster.as_deref(), &base)?;
+    if let Some(description) = &test.spec.description {
+        ctx.log.line("test", description);
+    }
+    if test.spec.skip == Some(true) {
+        ctx.log.line("test", "skipped: spec.skip is true");
+        return Ok(());
+    }
+    if let Some(template) = &test.spec.namespace_template {
+        let template = namespace::Template {
+            template,
+            compiler: test.spec.namespace_template_compiler,
+        };
+        namespace::apply(ctx, template, &expressions, &base).await?;
+    }
+    let test_timeouts = test.timeouts.over(settings.timeouts);
+    let skip_delete = test.spec.skip_delete.unwrap_or(settings.skip_delete);
+    // The objects each step created: a range of the test's created objects.
+    let mut cleanups: Vec<(usize, &Step, Bindings, Scope<'_>)> = Vec::new();
+    for (index, step) in test.steps.iter().enumerate() {
+        let started = SystemTime::now();
+        let clock = Instant::now();
+        let scope = Scope {
+            test: ctx,
+            chainsaw: test,
+            timeouts: step.timeouts.over(test_timeouts),
+            template: step
+                .template
+                .or(test.spec.template)
+                .unwrap_or(settings.template),
+            expressions: expressions.with_default(step.compiler),
+            step: index + 1,
+        };
+        let created_before = ctx.created_count();
+        let label = format!("{}-{}", index + 1, step.name);
+        if let Some(description) = &step.description {
+            ctx.log.line(&label, description);
+        }
+        let step_bindings = bindings::for_step(&scope, &base, step)
+            .and_then(|bindings| {
+                run_cluster(scope.expressions(), step.cluster.as_deref(), &bindings)?;
+                Ok(bindings)
+            })
+            .map_err(|err| format!("{label}: {err}"));
+        let (result, step_bindings) = match step_bindings {
+            Ok(step_bindings) => {
+                let result = run_operations(&scope, &label, &step.r#try, &step_bindings).await;
+                (result, step_bindings)
+            }
+            Err(err) => (Err(err), base.clone()),
+        };
+        let failed = result.is_err();
+        let mut step_failures: Vec<String> = result.err().into_iter().collect();
+        if failed || !failures.is_empty() {
+            for op in test.catch.iter().chain(&step.catch) {
+                if let Err(err) = run_one(&scope, &label, op, &step_bindings).await {
+                    step_failures.push(err);
+                }
+            }
+        }
+        for op in &step.finally {
+            if let Err(err) = run_one(&scope, &label, op, &step_bindings).await {
+                step_failures.push(err);
+            }
+        }
+        let failure = (!step_failures.is_empty()).then(|| step_failures.join("\n"));
+        record.steps.push(StepRecord {
+            label: label.clone(),
+            started,
+            duration: clock.elapsed(),
+            assertions: step
+                .r#try
+                .iter()
+                .filter(|op| matches!(op.action, Action::Assert(_) | Action::Error(_)))
+                .count(),
+            failure: failure.clone(),
+            last_error: failure.clone(),
+        });
+        let step_skips_delete = step.skip_delete.unwrap_or(skip_delete);
+        if !step_skips_delete {
+            cleanups.push((created_before, step, step_bindings, scope));
+        }
+        if let Some(failure) = failure {
+            failures.push(failure);
+            break;
+        }
+    }
+    for (created_before, step, step_bindings, scope) in cleanups.into_iter().rev() {
+        let label = format!("{}-{} cleanup", scope.step, step.name);
+        let objects = ctx.take_created_from(created_before);
+        let deadline = Instant::now() + scope.timeout(|t| t.cleanup, None);
+        if let Err(err) =
+            crate::run::delete_created(objects, deadline, &ctx.log, &ctx.trial_name).await
+        {
+            failures.push(format!("{label}: {err}"));
+        }
+        for op in &step.cleanup {
+            if let Err(err) = run_one(&scope, &label, op, &step_bindings).await {
+                failures.push(err);
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+/// Checks a test's or step's `cluster`: it must give `""`, the run's cluster.
+fn run_cluster(
+    expressions: &Expressions,
+    written: Option<&str>,
+    bindings: &Bindings,
+) -> Result<(), String> {
+    let Some(written) = written else {
+        return Ok(());
+    };
+    match bindings::string(expressions, written, bindings)?.as_str() {
+        "" => Ok(()),
+        name => Err(format!(
+            "cluster {name:?}: {}",
+            super::api::NOT_SEVERAL_CLUSTERS
+        )),
+    }
+}
+
+/// Runs operations in order: outputs of one are bindings of the next; the first failure without
+/// `continueOnError` stops them. `Err` holds every failure.
+async fn run_operations(
+    scope: &Scope<'_>,
+    label: &str,
+    operations: &[Operation],
+    step_bindings: &Bindings,
+) -> Result<(), String> {
+    let mut bindings = step_bindings.clone();
+    let mut failures = Vec::new();
+    for (index, op) in operations.iter().enumerate() {
+        let op_bindings = bindings.with("$operation", json!({"id": index + 1}));
+        match run_action(scope, label, op, &op_bindings).await {
+            Ok(outputs) => {
+                for (name, value) in outputs {
+                    bindings = bindings.with(&name, value);
+                }
+            }
+            Err(err) if op.continue_on_error => failures.push(err),
+            Err(err) => {
+                failures.push(err);
+                break;
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+async fn run_one(
+    scope: &Scope<'_>,
+    label: &str,
+    op: &Operation,
+    bindings: &Bindings,
+) -> Result<(), String> {
+    run_action(scope, label, op, bindings).await.map(drop)
+}
+
+/// Runs one operation; `Ok` holds its outputs (`$name`, value).
+async fn run_action(
+    scope: &Scope<'_>,
+    label: &str,
+    op: &Operation,
+    bindings: &Bindings,
+) -> Result<Vec<(String, Value)>, String> {
+    let scope = &Scope {
+        expressions: scope.expressions.with_default(op.compiler),
+        ..scope.clone()
+    };
+    let where_ = format!("{label} {}", op.label());
+    let running = match &op.description {
+        Some(description) => format!("{} running: {description}", op.label()),
+        None => format!("{} running", op.label()),
+    };
+    scope.test.log.line(label, &running);
+    let result = match &op.action {
+        Action::Apply(action)
+        | Action::Create(action)
+        | Action::Patch(action)
+        | Action::Update(action) => resource::write(scope, op, action, bindings).await,
+        Action::Delete(delete) => resource::delete(scope, delete, bindings)
+            .await
+            .map(|()| Vec::new()),
+        Action::Assert(tree) => check::run(scope, tree, bindings, check::Expect::Match)
+            .await
+            .map(|()| Vec::new()),
+        Action::Error(tree) => check::run(scope, tree, bindings, check::Expect::NoMatch)
+            .await
+            .map(|()| Vec::new()),
+        Action::Command(command) => exec::command(scope, op, command, bindings).await,
+        Action::Script(script) => exec::script(scope, op, script, bindings).await,
+        Action::Sleep(duration) => {
+            tokio::time::sleep(*duration).await;
+            Ok(Vec::new())
+        }
+        Action::Wait(_)
+        | Action::Get(_)
+        | Action::Describe(_)
+        | Action::Events(_)
+        | Action::PodLogs(_)
+        | Action::Proxy(_) => kubectl::run(scope, op, bindings).await,
+    };
+    match &result {
+        Ok(_) => scope.test.log.line(label, &format!("{} done", op.label())),
+        Err(err) => scope
+            .test
+            .log
+            .line(label, &format!("{} failed: {err}", op.label())),
+    }
+    result.map_err(|err| format!("{where_}: {err}"))
+}
