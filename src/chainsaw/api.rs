@@ -12,8 +12,11 @@ use serde_json::Value;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Test {
-    pub api_version: String,
-    pub kind: String,
+    /// Checked before the document is read as a Test.
+    #[serde(rename = "apiVersion")]
+    _api_version: String,
+    #[serde(rename = "kind")]
+    _kind: String,
     pub metadata: Metadata,
     pub spec: TestSpec,
 }

@@ -23,6 +23,16 @@ pub(crate) fn test_file(dir: &Path) -> Option<std::path::PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// What a document says it is.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    #[serde(default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+}
+
 /// A Test document as written, and where.
 pub(crate) struct Document {
     pub test: api::Test,
@@ -42,17 +52,19 @@ pub(crate) fn documents(file: &Path) -> Result<Vec<Document>, LoadError> {
         if documents::value(file, &doc)?.is_none() {
             continue;
         }
-        let test: api::Test = typed(file, &doc)?;
-        if test.api_version != API_VERSION || test.kind != "Test" {
+        // The kind first: a document of another kind gets that said, not its fields listed.
+        let header: Header = typed(file, &doc)?;
+        if header.api_version != API_VERSION || header.kind != "Test" {
             return Err(at(
                 file,
                 doc.first_line,
                 format!(
                     "expected apiVersion {API_VERSION} kind Test, found apiVersion {:?} kind {:?}",
-                    test.api_version, test.kind
+                    header.api_version, header.kind
                 ),
             ));
         }
+        let test: api::Test = typed(file, &doc)?;
         if test.metadata.name.is_empty() {
             return Err(at(file, doc.first_line, "the Test has no metadata.name"));
         }
@@ -277,7 +289,10 @@ fn try_operation(at: usize, op: api::Operation) -> Result<Operation, String> {
     )
 }
 
-fn finally_operations(field: &str, entries: Vec<api::Finally>) -> Result<Vec<Operation>, String> {
+pub(crate) fn finally_operations(
+    field: &str,
+    entries: Vec<api::Finally>,
+) -> Result<Vec<Operation>, String> {
     entries
         .into_iter()
         .enumerate()
@@ -373,7 +388,7 @@ fn one(
     }
 }
 
-fn timeouts(set: Option<&api::Timeouts>) -> Result<Timeouts, String> {
+pub(crate) fn timeouts(set: Option<&api::Timeouts>) -> Result<Timeouts, String> {
     let Some(set) = set else {
         return Ok(Timeouts::default());
     };
@@ -398,7 +413,7 @@ pub(crate) fn duration(text: &str) -> Result<Duration, gostd::BadDuration> {
     gostd::parse_duration(text)
 }
 
-fn typed<T: serde::de::DeserializeOwned>(
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
     file: &Path,
     doc: &RawDocument<'_>,
 ) -> Result<T, LoadError> {
@@ -406,6 +421,98 @@ fn typed<T: serde::de::DeserializeOwned>(
         .map_err(|err| LoadError(Diagnostic::at(file, err.line, err.column, err.message)))
 }
 
-fn at(file: &Path, line: usize, message: impl Into<String>) -> LoadError {
+pub(crate) fn at(file: &Path, line: usize, message: impl Into<String>) -> LoadError {
     LoadError(Diagnostic::at(file, line, 0, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, file: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn load_first(text: &str, files: &[(&str, &str)]) -> Result<Test, String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            write(dir.path(), name, content);
+        }
+        let file = write(dir.path(), "chainsaw-test.yaml", text);
+        let mut found = documents(&file).map_err(|err| err.to_string())?;
+        load(&file, found.remove(0), 0).map_err(|err| err.to_string())
+    }
+
+    const HEAD: &str =
+        "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: t\nspec:\n";
+
+    #[test]
+    fn a_step_template_is_expanded_after_the_steps_own_entries_with_its_bindings() {
+        let template = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: StepTemplate\nmetadata:\n  name: tpl\nspec:\n  bindings:\n  - name: a\n    value: from-template\n  try:\n  - sleep:\n      duration: 1s\n  cleanup:\n  - sleep:\n      duration: 2s\n";
+        let test = format!(
+            "{HEAD}  steps:\n  - name: used\n    use:\n      template: tpl.yaml\n      with:\n        bindings:\n        - name: a\n          value: from-with\n    try:\n    - script:\n        content: echo own\n"
+        );
+        let test = load_first(&test, &[("tpl.yaml", template)]).unwrap();
+        let step = &test.steps[0];
+        let kinds: Vec<&str> = step.r#try.iter().map(|op| op.action.kind()).collect();
+        assert_eq!(kinds, ["script", "sleep"]);
+        assert_eq!(step.cleanup.len(), 1);
+        let values: Vec<&serde_json::Value> = step.bindings.iter().map(|b| &b.value).collect();
+        assert_eq!(values, ["from-template", "from-with"]);
+    }
+
+    #[test]
+    fn an_entry_holds_exactly_one_operation() {
+        let two = format!(
+            "{HEAD}  steps:\n  - try:\n    - sleep:\n        duration: 1s\n      script:\n        content: x\n"
+        );
+        let error = load_first(&two, &[]).unwrap_err();
+        assert!(
+            error.contains("try[0]: one operation per entry, found script, sleep"),
+            "{error}"
+        );
+        let none = format!("{HEAD}  steps:\n  - try:\n    - description: nothing\n");
+        assert!(
+            load_first(&none, &[])
+                .unwrap_err()
+                .contains("try[0]: no operation")
+        );
+    }
+
+    #[test]
+    fn bad_input_names_the_file_line_and_field() {
+        let unknown = format!("{HEAD}  steps:\n  - try:\n    - aply: {{}}\n");
+        let error = load_first(&unknown, &[]).unwrap_err();
+        assert!(error.contains("chainsaw-test.yaml:8"), "{error}");
+        assert!(error.contains("aply"), "{error}");
+        let duration = format!("{HEAD}  timeouts:\n    apply: 5 seconds\n  steps: []\n");
+        let error = load_first(&duration, &[]).unwrap_err();
+        assert!(
+            error.contains("timeouts.apply: time: unknown unit"),
+            "{error}"
+        );
+        let subresource = format!(
+            "{HEAD}  steps:\n  - try:\n    - apply:\n        subresource: status\n        file: x.yaml\n"
+        );
+        let error = load_first(&subresource, &[]).unwrap_err();
+        assert!(error.contains("apply has no field subresource"), "{error}");
+        let clusters = format!("{HEAD}  clusters:\n    other:\n      kubeconfig: k\n  steps: []\n");
+        let error = load_first(&clusters, &[]).unwrap_err();
+        assert!(
+            error.contains("cluster and clusters are not supported"),
+            "{error}"
+        );
+        let kind = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: t\nspec: {}\n";
+        assert!(load_first(kind, &[]).unwrap_err().contains("kind Test"));
+    }
+
+    #[test]
+    fn catch_finally_and_cleanup_take_only_what_chainsaw_allows() {
+        let apply_in_finally =
+            format!("{HEAD}  steps:\n  - finally:\n    - apply:\n        file: x.yaml\n");
+        let error = load_first(&apply_in_finally, &[]).unwrap_err();
+        assert!(error.contains("apply"), "{error}");
+    }
 }

@@ -6,6 +6,7 @@
 
 pub(crate) mod api;
 mod cel;
+pub(crate) mod config;
 pub mod discover;
 pub(crate) mod expression;
 pub(crate) mod functions;

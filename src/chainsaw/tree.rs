@@ -400,3 +400,118 @@ fn kind_of(value: &Value) -> &'static str {
         Value::Object(_) => "map",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn run(tree: Value, actual: Value) -> Result<Vec<String>, String> {
+        let expressions = crate::chainsaw::functions::expressions();
+        let bindings = Bindings::new().with("$namespace", json!("ns"));
+        check(&tree, &actual, &bindings, &expressions)
+            .map(|failures| failures.iter().map(ToString::to_string).collect())
+            .map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn maps_are_subsets_and_a_missing_plain_key_fails() {
+        let actual = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v"}});
+        assert_eq!(
+            run(json!({"metadata": {"name": "a"}}), actual.clone()),
+            Ok(vec![])
+        );
+        assert_eq!(
+            run(json!({"data": {"other": "v"}}), actual.clone()),
+            Ok(vec![
+                "data.other: Required value: field not found in the input object".to_string()
+            ])
+        );
+        assert_eq!(
+            run(json!({"data": {"k": "w"}}), actual),
+            Ok(vec![
+                "data.k: Invalid value: \"v\": Expected value: \"w\"".to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn expression_keys_give_their_result_even_null_to_the_child() {
+        let actual = json!({"spec": {"replicas": 3}});
+        assert_eq!(
+            run(json!({"(spec.replicas > `2`)": true}), actual.clone()),
+            Ok(vec![])
+        );
+        assert_eq!(
+            run(json!({"(spec.missing)": null}), actual.clone()),
+            Ok(vec![])
+        );
+        assert_eq!(
+            run(json!({"(spec.replicas)": 4}), actual),
+            Ok(vec![
+                "(spec.replicas): Invalid value: 3: Expected value: 4".to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn leaves_may_be_expressions_over_the_actual_value_and_bindings() {
+        let actual = json!({"metadata": {"namespace": "ns", "name": "my-first-cm"}});
+        let tree = json!({"metadata": {
+            "namespace": "($namespace)",
+            "name": "(starts_with(@, 'my-first-'))",
+        }});
+        // A leaf expression that gives a value other than the actual one is compared with it:
+        // `true` against a string is not comparable, which is an error, not a mismatch.
+        let error = run(tree, actual.clone()).unwrap_err();
+        assert!(error.contains("types are not comparable"), "{error}");
+        let tree =
+            json!({"metadata": {"namespace": "($namespace)", "(starts_with(name, 'my-'))": true}});
+        assert_eq!(run(tree, actual), Ok(vec![]));
+    }
+
+    #[test]
+    fn arrays_need_the_same_length_and_numbers_compare_across_int_and_float() {
+        let actual = json!({"items": [1, 2.0]});
+        assert_eq!(run(json!({"items": [1.0, 2]}), actual.clone()), Ok(vec![]));
+        let failures = run(json!({"items": [1]}), actual).unwrap();
+        assert_eq!(failures.len(), 1);
+        assert!(
+            failures[0].ends_with("lengths of slices don't match"),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn foreach_checks_every_element_and_binds_the_index() {
+        let actual = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
+        let tree = json!({"spec": {"~i.(containers)": {"(name != '')": true}}});
+        assert_eq!(run(tree, actual.clone()), Ok(vec![]));
+        let tree = json!({"spec": {"~.(containers)": {"name": "a"}}});
+        let failures = run(tree, actual.clone()).unwrap();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(
+            failures[0].contains("Expected value: \"a\""),
+            "{failures:?}"
+        );
+        let error = run(json!({"~.(spec.containers[0].name)": {}}), actual).unwrap_err();
+        assert!(!error.is_empty());
+    }
+
+    #[test]
+    fn an_empty_map_only_asserts_not_null() {
+        assert_eq!(
+            run(json!({"status": {}}), json!({"status": {"a": 1}})),
+            Ok(vec![])
+        );
+        let failures = run(json!({"status": {}}), json!({"status": null})).unwrap();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+    }
+
+    #[test]
+    fn a_bad_expression_is_an_error_that_names_it() {
+        let error = run(json!({"(foo.[bar)": 1}), json!({})).unwrap_err();
+        assert!(error.contains("foo.[bar"), "{error}");
+    }
+}

@@ -61,6 +61,24 @@ pub struct TestCollection {
     pub before_collection: Option<Hook>,
     /// Runs once after the last selected test.
     pub after_collection: Option<Hook>,
+    /// Chainsaw tests' Configuration and `$values` (a kuttl-rs field).
+    pub chainsaw: ChainsawRun,
+}
+
+/// What Chainsaw tests of the run take from `chainsaw test`'s settings.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChainsawRun {
+    /// A Chainsaw `Configuration` file (`v1alpha1` or `v1alpha2`), relative to this file
+    /// (`chainsaw test --config`).
+    pub config: String,
+    /// Files of values, merged in order into `$values` (`--values`), relative to this file.
+    pub values: Vec<String>,
+    /// Values set over the files' by dotted path: `image.tag: "01"` (`--set`).
+    pub set: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Timeouts over the Configuration's, by class (`apply`, `assert`, `cleanup`, `delete`,
+    /// `error`, `exec`), in Go's duration syntax: `assert: 1m` (`--assert-timeout`).
+    pub timeouts: std::collections::BTreeMap<String, String>,
 }
 
 impl Unsupported for TestCollection {

@@ -12,7 +12,9 @@ mod unsupported;
 pub mod yaml;
 mod yaml_value;
 
-pub use collection::{ControlPlane, Hook, KindCluster, MaskField, Start, TestCollection};
+pub use collection::{
+    ChainsawRun, ControlPlane, Hook, KindCluster, MaskField, Start, TestCollection,
+};
 pub use command::{Command, TestAssertCommand};
 pub use legacy_suite::LegacyTestSuite;
 pub use step::{

@@ -52,6 +52,8 @@ pub(crate) struct RunState {
     shared_namespace: tokio::sync::OnceCell<Result<bool, NamespaceError>>,
     /// The run spread over several machines this process takes part in, if any.
     shared_run: Option<Result<SharedRun, SettingsError>>,
+    /// A Chainsaw test has failed (for the Configuration's `failFast`).
+    chainsaw_failed: std::sync::atomic::AtomicBool,
     /// The expression engines of Chainsaw tests, built when the first one runs.
     chainsaw_expressions: OnceLock<chainsaw::expression::Expressions>,
 }
@@ -73,6 +75,7 @@ impl RunState {
             cluster: tokio::sync::OnceCell::new(),
             envtest: OnceLock::new(),
             lifecycle: OnceLock::new(),
+            chainsaw_failed: Default::default(),
             chainsaw_expressions: OnceLock::new(),
             slots: OnceLock::new(),
             turns: Turns::default(),
@@ -232,17 +235,32 @@ impl RunState {
             .unwrap_or("kuttl-test-placeholder")
     }
 
-    /// What Chainsaw tests take from the run: Chainsaw's defaults, the collection's `skipDelete`.
+    /// Notes that a Chainsaw test failed.
+    pub(crate) fn chainsaw_failed(&self) {
+        self.chainsaw_failed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether Chainsaw tests not yet started are left out: the Configuration sets `failFast`
+    /// and one has failed. (Chainsaw stops its run; trials that have started finish.)
+    pub(crate) fn chainsaw_failed_fast(&self) -> bool {
+        self.collection.chainsaw.fail_fast
+            && self
+                .chainsaw_failed
+                .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// What Chainsaw tests take from the run: the Configuration and values, the collection's
+    /// `skipDelete`.
     pub(crate) fn chainsaw_settings(&self) -> chainsaw::run::Settings {
         let expressions = self
             .chainsaw_expressions
             .get_or_init(chainsaw::functions::expressions);
+        let config = Arc::clone(&self.collection.chainsaw);
         chainsaw::run::Settings {
             expressions: expressions.clone(),
-            timeouts: chainsaw::model::Timeouts::DEFAULT,
-            values: serde_json::Value::Object(Default::default()),
-            skip_delete: self.collection.skip_delete,
-            template: true,
+            skip_delete: self.collection.skip_delete || config.skip_delete,
+            config,
         }
     }
 

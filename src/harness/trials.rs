@@ -378,7 +378,10 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                 // A Chainsaw test that names its namespace works there: in one that exists as
                 // in one another test shares, else in its own, created and deleted by the test.
                 let (shared_namespace, namespace) = match &case {
-                    Loaded::Chainsaw(test) => match test.named_namespace() {
+                    Loaded::Chainsaw(test) => match test
+                        .named_namespace()
+                        .or(state.collection.chainsaw.namespace.as_deref())
+                    {
                         Some(named) => match crate::chainsaw::run::namespace_exists(&cluster, named).await {
                             Ok(true) => (Some(Arc::from(named)), named.to_string()),
                             Ok(false) => (None, named.to_string()),
@@ -433,11 +436,21 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     slot = state.slots().acquire(state.place(suite_name, test_name)) => slot,
                     () = run::until_interrupted() => return not_started(run::INTERRUPTED.to_string()),
                 };
+                let is_chainsaw = matches!(&case, Loaded::Chainsaw(_));
+                if is_chainsaw && state.chainsaw_failed_fast() {
+                    return not_started(
+                        "not run: an earlier Chainsaw test failed and the Chainsaw Configuration sets failFast"
+                            .to_string(),
+                    );
+                }
                 state.progress.started();
                 let finished = match run::work(cluster, id, body, settings, &trial_name).await {
                     Ok(worked) => worked.clean_up(slot).await,
                     Err(not_started) => not_started,
                 };
+                if is_chainsaw && finished.0.is_err() {
+                    state.chainsaw_failed();
+                }
                 state.progress.ended(finished.0.is_ok());
                 finished
             })

@@ -41,6 +41,7 @@ struct Settings {
     template_vars: std::collections::BTreeMap<String, serde_json::Value>,
     namespace: String,
     mask_fields: Vec<crate::config::MaskField>,
+    chainsaw: crate::config::ChainsawRun,
 }
 
 /// The collection with the environment's overrides on top of the file's settings: the report
@@ -120,6 +121,7 @@ pub fn read_with(path: Option<&Path>, overrides: &Overrides) -> Result<Collectio
             overrides.apply_to_legacy(&mut config);
             let mut settings = from_legacy(config, &path, &doc)?;
             overrides.apply_labels_and_vars(&mut settings.run_labels, &mut settings.template_vars);
+            overrides.apply_chainsaw(&mut settings.chainsaw);
             found = Some((CollectionFormat::LegacyTestSuite, doc, settings));
         } else {
             warnings.push(Diagnostic::at(
@@ -191,6 +193,7 @@ fn from_collection(config: TestCollection, path: &Path, doc: &RawDocument<'_>) -
         template_vars: config.template_vars.clone(),
         namespace: config.namespace.clone(),
         mask_fields: config.mask_fields.clone(),
+        chainsaw: config.chainsaw.clone(),
         before: hook::declared(
             HookPoint::BeforeCollection,
             config.before_collection,
@@ -259,6 +262,7 @@ fn from_legacy(
         template_vars: Default::default(),
         namespace: config.namespace.clone(),
         mask_fields: Vec::new(),
+        chainsaw: Default::default(),
         before: hook::legacy_before(HookPoint::BeforeCollection, &config, path, doc, &cwd),
         after: None,
         name: metadata_name(&config.metadata),
@@ -317,8 +321,18 @@ fn check(
     if settings.test_dirs.is_empty() {
         return Err(at("testDirs", "testDirs: no test directories given".into()));
     }
+    let chainsaw = crate::chainsaw::config::read(
+        &settings.base,
+        &crate::chainsaw::config::Sources {
+            config: Some(settings.chainsaw.config.as_str()).filter(|file| !file.is_empty()),
+            values: &settings.chainsaw.values,
+            set: &settings.chainsaw.set,
+            timeouts: &settings.chainsaw.timeouts,
+        },
+    )?;
     let parallel = match settings.parallel {
-        0 => DEFAULT_PARALLEL,
+        // A Chainsaw Configuration's `parallel` where the collection sets none.
+        0 => chainsaw.parallel.unwrap_or(DEFAULT_PARALLEL).max(1),
         n => usize::try_from(n).map_err(|_| {
             at(
                 "parallel",
@@ -410,6 +424,7 @@ fn check(
         remote,
         before: settings.before,
         after: settings.after,
+        chainsaw: Arc::new(chainsaw),
         warnings,
     })
 }

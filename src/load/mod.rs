@@ -22,6 +22,7 @@ pub mod suite;
 pub mod template_vars;
 pub mod test_case;
 
+pub use crate::chainsaw::config::typed_set_value as chainsaw_set_value;
 pub use crate::mask::{BadMaskPath, MaskField, Masks};
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use env_error::EnvError;

@@ -90,6 +90,8 @@ pub struct Collection {
     pub after: Option<Hook>,
     /// Fields read but not acted on, and other remarks.
     pub warnings: Vec<Warning>,
+    /// The Chainsaw tests' settings: Configuration and `$values`.
+    pub(crate) chainsaw: std::sync::Arc<crate::chainsaw::config::RunConfig>,
 }
 
 /// A lifecycle hook as declared: its activities and where paths in it are resolved.

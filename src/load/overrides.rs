@@ -46,6 +46,14 @@ pub struct Overrides {
     pub test_run_labels: Option<BTreeMap<String, String>>,
     /// `--template-var`: set over the file's `templateVars`.
     pub template_vars: BTreeMap<String, serde_json::Value>,
+    /// A Chainsaw Configuration (`chainsaw test --config`): replaces `chainsaw.config`.
+    pub chainsaw_config: Option<String>,
+    /// Chainsaw values files (`--values`): after `chainsaw.values`.
+    pub chainsaw_values: Vec<String>,
+    /// Chainsaw values by dotted path (`--set`, `--set-string`): over `chainsaw.set`.
+    pub chainsaw_set: BTreeMap<String, serde_json::Value>,
+    /// Chainsaw timeouts by class (`--apply-timeout` …): over `chainsaw.timeouts`.
+    pub chainsaw_timeouts: BTreeMap<String, String>,
 }
 
 /// Sets the settings both file formats hold under the same names.
@@ -127,6 +135,16 @@ impl Overrides {
         set(&mut config.kind_cluster.context, &self.kind_context);
         set_shared!(self, config);
         self.apply_labels_and_vars(&mut config.test_run_labels, &mut config.template_vars);
+        self.apply_chainsaw(&mut config.chainsaw);
+    }
+
+    /// Lays the Chainsaw settings over a file's (`chainsaw:` in a collection; nothing in KUTTL's
+    /// `TestSuite`).
+    pub(crate) fn apply_chainsaw(&self, chainsaw: &mut crate::config::ChainsawRun) {
+        set(&mut chainsaw.config, &self.chainsaw_config);
+        chainsaw.values.extend(self.chainsaw_values.iter().cloned());
+        chainsaw.set.extend(self.chainsaw_set.clone());
+        chainsaw.timeouts.extend(self.chainsaw_timeouts.clone());
     }
 
     /// The run labels replace the file's; template variables are set over the file's.

@@ -2,6 +2,7 @@
 //! teams that run KUTTL suites without a Rust project. As a kubectl plugin on `PATH` it runs as
 //! `kubectl kuttl-rs test`.
 
+mod chainsaw_command;
 mod check_command;
 mod test_command;
 
@@ -21,6 +22,9 @@ struct Cli {
 enum Command {
     /// Runs the tests of a KUTTL configuration or of test folders against a cluster.
     Test(Box<test_command::TestArgs>),
+    /// Chainsaw's command line: `chainsaw test` with its common flags.
+    #[command(subcommand)]
+    Chainsaw(chainsaw_command::ChainsawCommand),
     /// Checks that the objects of files exist and match in the kubeconfig's cluster.
     Assert(check_command::CheckArgs),
     /// Checks that no object of the files exists (or matches) in the kubeconfig's cluster.
@@ -41,6 +45,9 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Test(args) => test_command::run(*args),
+        Command::Chainsaw(chainsaw_command::ChainsawCommand::Test(args)) => {
+            chainsaw_command::run(*args)
+        }
         Command::Assert(args) => check_command::run(kuttl::Expectation::Present, args),
         Command::Errors(args) => check_command::run(kuttl::Expectation::Absent, args),
     }

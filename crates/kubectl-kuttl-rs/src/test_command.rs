@@ -182,6 +182,7 @@ impl TestArgs {
                 suppress: self.suppress_log,
                 test_run_labels,
                 template_vars: vars,
+                ..Overrides::default()
             },
             test,
             repeat: self.repeat,
@@ -192,13 +193,17 @@ impl TestArgs {
 
 /// Runs the tests; the exit code says how the run ended.
 pub(crate) fn run(args: TestArgs) -> ExitCode {
-    let plan = match args.plan(Path::new(DEFAULT_CONFIG).is_file()) {
-        Ok(plan) => plan,
+    match args.plan(Path::new(DEFAULT_CONFIG).is_file()) {
+        Ok(plan) => execute(plan),
         Err(message) => {
             eprintln!("error: {message}");
-            return ExitCode::from(crate::EXIT_USAGE);
+            ExitCode::from(crate::EXIT_USAGE)
         }
-    };
+    }
+}
+
+/// Runs a plan's tests; the exit code says how the run ended.
+pub(crate) fn execute(plan: Plan) -> ExitCode {
     let pattern = plan.test.as_ref().map(regex::Regex::as_str);
     let mut harness = match Harness::from_command_line(plan.config, plan.overrides)
         .cluster_trials_only(pattern)

@@ -19,13 +19,13 @@ pub(super) fn for_test(
     settings: &Settings,
     expressions: &Expressions,
 ) -> Result<Bindings, String> {
-    let timeouts = test.timeouts.over(settings.timeouts);
+    let timeouts = test.timeouts.over(settings.config.timeouts);
     let seconds = |d: Option<std::time::Duration>| {
         Value::from(format!("{}s", d.unwrap_or_default().as_secs_f64()))
     };
     let mut bindings = Bindings::new()
         .with("$namespace", Value::from(ctx.namespace.clone()))
-        .with("$values", settings.values.clone())
+        .with("$values", settings.config.values.clone())
         .with(
             "$test",
             json!({

@@ -26,6 +26,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::config::RunConfig;
 use super::expression::{Bindings, Expressions};
 use super::model::{Action, Operation, Step, Test, Timeouts};
 use crate::run::{StepRecord, TestRecord, TestState};
@@ -34,14 +35,10 @@ use crate::run::{StepRecord, TestRecord, TestState};
 pub(crate) struct Settings {
     /// The expression engines.
     pub expressions: Expressions,
-    /// The Configuration's timeouts over Chainsaw's defaults.
-    pub timeouts: Timeouts,
-    /// `$values`.
-    pub values: Value,
-    /// Keep what the test created.
+    /// The run's Chainsaw Configuration and `$values`.
+    pub config: Arc<RunConfig>,
+    /// Keep what the test created (the collection's `skipDelete`, or the Configuration's).
     pub skip_delete: bool,
-    /// Template resources unless a test, step or operation says otherwise.
-    pub template: bool,
 }
 
 /// Where an operation runs: the test, its settings, the step's resolved timeouts, templating and
@@ -50,6 +47,7 @@ pub(crate) struct Settings {
 pub(crate) struct Scope<'a> {
     pub test: &'a Arc<TestState>,
     pub chainsaw: &'a Test,
+    pub settings: &'a Settings,
     pub timeouts: Timeouts,
     pub template: bool,
     /// The engines, with the test's and step's `compiler` (an operation's own is applied when it
@@ -81,6 +79,7 @@ pub(crate) async fn run(
 ) -> Result<(), String> {
     let mut failures: Vec<String> = Vec::new();
     let expressions = super::functions::with_cluster(&settings.expressions, &ctx.connection.client)
+        .with_default(settings.config.compiler)
         .with_default(test.spec.compiler);
     let base = match bindings::for_test(ctx, test, settings, &expressions) {
         Ok(base) => base,
@@ -94,14 +93,19 @@ pub(crate) async fn run(
         ctx.log.line("test", "skipped: spec.skip is true");
         return Ok(());
     }
-    if let Some(template) = &test.spec.namespace_template {
-        let template = namespace::Template {
-            template,
-            compiler: test.spec.namespace_template_compiler,
-        };
+    let template = match &test.spec.namespace_template {
+        Some(template) => Some((template, test.spec.namespace_template_compiler)),
+        None => settings
+            .config
+            .namespace_template
+            .as_ref()
+            .map(|template| (template, settings.config.namespace_template_compiler)),
+    };
+    if let Some((template, compiler)) = template {
+        let template = namespace::Template { template, compiler };
         namespace::apply(ctx, template, &expressions, &base).await?;
     }
-    let test_timeouts = test.timeouts.over(settings.timeouts);
+    let test_timeouts = test.timeouts.over(settings.config.timeouts);
     let skip_delete = test.spec.skip_delete.unwrap_or(settings.skip_delete);
     // The objects each step created: a range of the test's created objects.
     let mut cleanups: Vec<(usize, &Step, Bindings, Scope<'_>)> = Vec::new();
@@ -111,11 +115,12 @@ pub(crate) async fn run(
         let scope = Scope {
             test: ctx,
             chainsaw: test,
+            settings,
             timeouts: step.timeouts.over(test_timeouts),
             template: step
                 .template
                 .or(test.spec.template)
-                .unwrap_or(settings.template),
+                .unwrap_or(settings.config.template),
             expressions: expressions.with_default(step.compiler),
             step: index + 1,
         };
@@ -140,7 +145,8 @@ pub(crate) async fn run(
         let failed = result.is_err();
         let mut step_failures: Vec<String> = result.err().into_iter().collect();
         if failed || !failures.is_empty() {
-            for op in test.catch.iter().chain(&step.catch) {
+            let catch = settings.config.catch.iter().chain(&test.catch);
+            for op in catch.chain(&step.catch) {
                 if let Err(err) = run_one(&scope, &label, op, &step_bindings).await {
                     step_failures.push(err);
                 }
@@ -173,9 +179,20 @@ pub(crate) async fn run(
             break;
         }
     }
+    let delay_before_cleanup = test
+        .spec
+        .delay_before_cleanup
+        .as_deref()
+        .and_then(|text| super::load::duration(text).ok())
+        .or(settings.config.delay_before_cleanup);
     for (created_before, step, step_bindings, scope) in cleanups.into_iter().rev() {
         let label = format!("{}-{} cleanup", scope.step, step.name);
         let objects = ctx.take_created_from(created_before);
+        if let Some(delay) = delay_before_cleanup.filter(|_| !objects.is_empty()) {
+            ctx.log
+                .line(&label, &format!("waiting {delay:?} (delayBeforeCleanup)"));
+            tokio::time::sleep(delay).await;
+        }
         let deadline = Instant::now() + scope.timeout(|t| t.cleanup, None);
         if let Err(err) =
             crate::run::delete_created(objects, deadline, &ctx.log, &ctx.trial_name).await

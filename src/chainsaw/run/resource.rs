@@ -347,6 +347,7 @@ pub(super) async fn delete(
                 .deletion_propagation_policy
                 .as_deref())
             .or(scope.chainsaw.spec.deletion_propagation_policy.as_deref())
+            .or(scope.settings.config.deletion_propagation_policy.as_deref())
         {
             params.propagation_policy = Some(match policy {
                 "Orphan" => kube::api::PropagationPolicy::Orphan,
