@@ -20,13 +20,9 @@ pub(crate) fn evaluate(text: &str, data: &Value, bindings: &Bindings) -> Result<
     let failed = |err: &dyn std::fmt::Display| format!("{err} (in CEL expression {text:?})");
     let program = Program::compile(text).map_err(|err| failed(&err))?;
     let mut context = Context::default().with_all();
-    context
-        .add_variable("object", data)
-        .map_err(|err| failed(&err))?;
+    context.add_variable_from_value("object", to_cel(data));
     // Only a receiver for `resolve`: the bindings themselves are read through the function.
-    context
-        .add_variable("bindings", serde_json::json!({}))
-        .map_err(|err| failed(&err))?;
+    context.add_variable_from_value("bindings", cel::Value::Null);
     let known = bindings.clone();
     context.add_function(
         "resolve",
@@ -43,10 +39,35 @@ fn resolve(
     bindings: &Bindings,
     name: &str,
 ) -> Result<cel::Value, ExecutionError> {
-    let value = bindings
+    bindings
         .get(&format!("${name}"))
-        .ok_or_else(|| ftx.error(format!("variable not defined: ${name}")))?;
-    cel::to_value(value).map_err(|err| ftx.error(err.to_string()))
+        .map(to_cel)
+        .ok_or_else(|| ftx.error(format!("variable not defined: ${name}")))
+}
+
+/// A JSON value as Go's CEL adapter sees a decoded Kubernetes object: whole numbers are `int`
+/// (`int64` in Go), other numbers `double`.
+fn to_cel(value: &Value) -> cel::Value {
+    match value {
+        Value::Null => cel::Value::Null,
+        Value::Bool(b) => cel::Value::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => cel::Value::Int(i),
+            (None, Some(u)) => cel::Value::UInt(u),
+            _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
+        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(map) => {
+            let entries: std::collections::HashMap<cel::objects::Key, cel::Value> = map
+                .iter()
+                .map(|(k, v)| (cel::objects::Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
+            cel::Value::Map(cel::objects::Map {
+                map: Arc::new(entries),
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +94,19 @@ mod tests {
                 &bindings
             ),
             Ok(json!("xy"))
+        );
+        // Whole numbers are ints, as in Go: an int binding times an int literal.
+        assert_eq!(
+            evaluate(r#"bindings.resolve("b") * 3"#, &Value::Null, &bindings),
+            Ok(json!(6))
+        );
+        assert_eq!(
+            evaluate(
+                "object.spec.replicas > 2",
+                &json!({"spec": {"replicas": 3}}),
+                &bindings
+            ),
+            Ok(json!(true))
         );
         let missing = evaluate(r#"bindings.resolve("nope")"#, &Value::Null, &bindings);
         assert!(

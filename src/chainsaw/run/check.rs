@@ -90,6 +90,9 @@ async fn one(
             Some(target) => read(target, &expected).await,
         };
         let mut mismatches: Vec<String> = Vec::new();
+        // The candidate with the fewest mismatches, and how many others there were.
+        let mut closest: Option<(Value, Vec<Failure>)> = None;
+        let mut others = 0;
         let mut matched = false;
         match candidates {
             Err(err) => mismatches.push(err),
@@ -97,20 +100,36 @@ async fn one(
                 mismatches.push("no actual resource found".into())
             }
             Ok(candidates) => {
-                for candidate in &candidates {
-                    let failures = tree::check(&expected, candidate, bindings, expressions)
+                for candidate in candidates {
+                    let failures = tree::check(&expected, &candidate, bindings, expressions)
                         .map_err(|err| err.to_string())?;
                     if failures.is_empty() {
                         matched = true;
                         if expect == Expect::NoMatch {
-                            mismatches.push(matched_message(scope, candidate));
+                            mismatches.push(matched_message(scope, &candidate));
                         }
                         break;
                     }
                     if expect == Expect::Match {
-                        mismatches.push(mismatch_message(scope, &expected, candidate, &failures));
+                        match &closest {
+                            Some((_, best)) if best.len() <= failures.len() => others += 1,
+                            Some(_) => {
+                                others += 1;
+                                closest = Some((candidate, failures));
+                            }
+                            None => closest = Some((candidate, failures)),
+                        }
                     }
                 }
+            }
+        }
+        if let Some((candidate, failures)) = &closest {
+            mismatches.push(mismatch_message(scope, &expected, candidate, failures));
+            if others > 0 {
+                mismatches.push(format!(
+                    "({others} other candidate{} did not match either)",
+                    if others == 1 { "" } else { "s" }
+                ));
             }
         }
         let done = match expect {

@@ -61,8 +61,16 @@ pub(super) async fn write(
             .await
             .map_err(|err| err.to_string())?;
         loop {
-            let attempt = attempt(scope, &op.action, &target, &resource, action).await;
-            let error = attempt.err().map(|err| api_message(&err));
+            let (error, created) =
+                match attempt(scope, &op.action, &target, &resource, action).await {
+                    Ok(created) => (None, created),
+                    Err(err) => (Some(api_message(&err)), None),
+                };
+            // As Chainsaw's client does, a create fills the object in with what the API server
+            // returned (`metadata.uid` …), which `expect` and `outputs` then see.
+            if let Some(created) = created {
+                resource = created;
+            }
             match expected(
                 expressions,
                 &action.expect,
@@ -89,14 +97,14 @@ pub(super) async fn write(
     Ok(outputs)
 }
 
-/// One try of one resource.
+/// One try of one resource; `Ok` holds the object a create made.
 async fn attempt(
     scope: &Scope<'_>,
     action: &Action,
     target: &Target,
     resource: &Value,
     settings: &api::ResourceAction,
-) -> Result<(), kube::Error> {
+) -> Result<Option<Value>, kube::Error> {
     let name = crate::run::metadata_str(resource, "name").unwrap_or_default();
     let live = if name.is_empty() {
         None
@@ -107,7 +115,7 @@ async fn attempt(
     match (action, live) {
         (Action::Create(_), Some(_)) => Err(already_exists(target, name)),
         (Action::Apply(_) | Action::Create(_), None) => {
-            create(scope, target, resource, dry_run).await
+            create(scope, target, resource, dry_run).await.map(Some)
         }
         (Action::Patch(_) | Action::Update(_), None) => Err(not_found(target, name)),
         (Action::Apply(_) | Action::Patch(_), Some(live)) => {
@@ -124,12 +132,12 @@ async fn attempt(
                     .api
                     .patch_subresource(sub, name, &params, &Patch::Merge(&patch))
                     .await
-                    .map(drop),
+                    .map(|_| None),
                 None => target
                     .api
                     .patch(name, &params, &Patch::Merge(&patch))
                     .await
-                    .map(drop),
+                    .map(|_| None),
             }
         }
         (Action::Update(_), Some(live)) => {
@@ -146,7 +154,7 @@ async fn attempt(
                 .map_err(kube::Error::BuildRequest)?;
             send_strict::<DynamicObject>(target, request)
                 .await
-                .map(drop)
+                .map(|_| None)
         }
         _ => unreachable!("only resource actions are written"),
     }
@@ -157,7 +165,7 @@ async fn create(
     target: &Target,
     resource: &Value,
     dry_run: bool,
-) -> Result<(), kube::Error> {
+) -> Result<Value, kube::Error> {
     let params = PostParams {
         dry_run,
         ..PostParams::default()
@@ -167,6 +175,7 @@ async fn create(
         .create(&params, body)
         .map_err(kube::Error::BuildRequest)?;
     let created: DynamicObject = send_strict(target, request).await?;
+    let object = serde_json::to_value(&created).map_err(kube::Error::SerdeError)?;
     let name = created.metadata.name.unwrap_or_default();
     let id = target.id(&name);
     scope.test.log.line("apply", &format!("{id} created"));
@@ -179,7 +188,7 @@ async fn create(
             reach: session.reach(target),
         });
     }
-    Ok(())
+    Ok(object)
 }
 
 /// Sends a create or replace with `fieldValidation=Strict`, as Chainsaw's client does: unknown
