@@ -163,7 +163,8 @@ impl Expressions {
         }
     }
 
-    /// Evaluates `expression` with `@` and `$` (CEL: `object`) set to `data`.
+    /// Evaluates `expression` with `@` (CEL: `object`) set to `data`; a bare `$` is `null`, as
+    /// in Chainsaw.
     ///
     /// # Errors
     ///
@@ -181,8 +182,9 @@ impl Expressions {
         match expression.engine.unwrap_or(self.default_engine) {
             Compiler::Jp => {
                 let compiled = self.compile(&expression.text)?;
+                // `$` is `null`: kyverno-json's interpreter is made with no root.
                 compiled
-                    .search(data, bindings, &self.shared.functions)
+                    .search_with_root(data, &Value::Null, bindings, &self.shared.functions)
                     .map_err(|err| format!("{err} (in expression {:?})", expression.text))
             }
             Compiler::Cel => super::cel::evaluate(&expression.text, data, bindings),

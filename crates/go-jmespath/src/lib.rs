@@ -53,10 +53,46 @@ impl Expression {
         bindings: &Bindings,
         functions: &Functions,
     ) -> Result<Value, Error> {
-        interpreter::Interpreter {
-            root: data,
-            functions,
-        }
-        .eval(&self.root, data, bindings)
+        self.search_with_root(data, data, bindings, functions)
+    }
+
+    /// As [`Expression::search`], with `$` standing for `root` instead of `data`. Kyverno-json
+    /// evaluates Chainsaw's expressions with no root, so there a bare `$` is `null`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Expression::search`].
+    pub fn search_with_root(
+        &self,
+        data: &Value,
+        root: &Value,
+        bindings: &Bindings,
+        functions: &Functions,
+    ) -> Result<Value, Error> {
+        interpreter::Interpreter { root, functions }.eval(&self.root, data, bindings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_bare_dollar_is_the_root_the_caller_gives() {
+        let expression = compile("[@.a, $]").unwrap();
+        let (data, functions) = (json!({"a": 1}), Functions::community());
+        let bindings = Bindings::new();
+        assert_eq!(
+            expression.search(&data, &bindings, &functions).unwrap(),
+            json!([1, {"a": 1}])
+        );
+        assert_eq!(
+            expression
+                .search_with_root(&data, &Value::Null, &bindings, &functions)
+                .unwrap(),
+            json!([1, null])
+        );
     }
 }
