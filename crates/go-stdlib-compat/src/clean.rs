@@ -2,8 +2,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// Drops `.` and folds `..` into the folder before it (a leading `..` stays), without touching the
-/// file system: `./tests/e2e/` is `tests/e2e`, and two spellings of one file are one path.
+/// Drops `.` and folds `..` into the folder before it (a leading `..` stays, and `..` at the root
+/// is the root, as in Go), without touching the file system: `./tests/e2e/` is `tests/e2e`, and two
+/// spellings of one file are one path. Nothing left is `.`, as in Go.
 pub fn clean(path: &Path) -> PathBuf {
     let mut cleaned = PathBuf::new();
     for component in path.components() {
@@ -14,8 +15,14 @@ pub fn clean(path: &Path) -> PathBuf {
             {
                 cleaned.pop();
             }
+            // `/..` is `/`.
+            Component::ParentDir
+                if matches!(cleaned.components().next_back(), Some(Component::RootDir)) => {}
             other => cleaned.push(other),
         }
+    }
+    if cleaned.as_os_str().is_empty() {
+        cleaned.push(".");
     }
     cleaned
 }
@@ -34,6 +41,10 @@ mod tests {
     #[case("../x", "../x")]
     #[case("a/../../x", "../x")]
     #[case("/a/b/..", "/a")]
+    #[case("/../../", "/")]
+    #[case("a/..", ".")]
+    #[case("", ".")]
+    #[case("/a/../../b", "/b")]
     fn cleans_like_go(#[case] path: &str, #[case] expected: &str) {
         assert_eq!(clean(Path::new(path)), Path::new(expected));
     }

@@ -170,7 +170,9 @@ pub(super) fn register(functions: &mut Functions) {
         Ok(if path.is_empty() {
             String::new()
         } else {
-            clean(path)
+            gostd::clean(std::path::Path::new(path))
+                .to_string_lossy()
+                .into_owned()
         }
         .into())
     });
@@ -256,28 +258,6 @@ fn not_of_type(name: &str, position: usize, expected: &str) -> FunctionError {
 /// Go's `strings.EqualFold`, approximated by mapping each character to upper then lower case.
 fn fold(text: &str) -> String {
     go_case(&go_case(text, true), false)
-}
-
-/// Go's `filepath.Clean` on Unix: `.` and empty elements dropped, `..` applied, and never above
-/// the root (`/../..` is `/`).
-fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|last| *last != "..") => {
-                parts.pop();
-            }
-            ".." if rooted => {}
-            part => parts.push(part),
-        }
-    }
-    match (rooted, parts.join("/")) {
-        (true, joined) => format!("/{joined}"),
-        (false, joined) if joined.is_empty() => ".".to_string(),
-        (false, joined) => joined,
-    }
 }
 
 /// Kyverno's `ifaceToString`: strings as they are, numbers with `float32` precision, booleans.
