@@ -131,46 +131,47 @@ pub(crate) fn reject_duplicates(planned: Vec<Planned>) -> Vec<Planned> {
     kept
 }
 
+/// The offline load trial of a KUTTL test: its step files read and checked, without a cluster.
 fn load_trial(state: &Arc<RunState>, test: TestRef) -> Trial {
-    let state = Arc::clone(state);
-    Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
-        let started = SystemTime::now();
+    let name = test.trial_name();
+    let (suite, test_name) = (test.suite.clone(), test.name.clone());
+    offline_load_trial(state, &name, suite, test_name, move |state| {
         let namespace = state.placeholder_namespace();
-        state
-            .loader
-            .load(&test, namespace)
-            .map(drop)
-            .map_err(|err| {
-                state.records.load_failure(TestRecord::not_started(
-                    &test.suite,
-                    &test.name,
-                    started,
-                    err.to_string(),
-                ));
-                Failed::from(err)
-            })
+        state.loader.load(&test, namespace).map(drop)
     })
 }
 
 /// The offline load trial of a Chainsaw test: its file read, its step templates expanded and its
 /// operations checked, without a cluster.
 fn chainsaw_load_trial(state: &Arc<RunState>, test: ChainsawRef) -> Trial {
+    let name = test.trial_name();
+    let (suite, test_name) = (test.suite.clone(), test.name.clone());
+    offline_load_trial(state, &name, suite, test_name, move |state| {
+        let dir = suite_dir(state, &test.suite);
+        state.loader.load_chainsaw(&test, &dir).map(drop)
+    })
+}
+
+/// `<trial>::load`: runs `load`, and records a failure as a test that did not start.
+fn offline_load_trial<E: std::fmt::Display + Into<Failed>>(
+    state: &Arc<RunState>,
+    trial_name: &str,
+    suite: String,
+    test: String,
+    load: impl FnOnce(&Arc<RunState>) -> Result<(), E> + Send + 'static,
+) -> Trial {
     let state = Arc::clone(state);
-    Trial::test(format!("{}{LOAD_SUFFIX}", test.trial_name()), move || {
+    Trial::test(format!("{trial_name}{LOAD_SUFFIX}"), move || {
         let started = SystemTime::now();
-        state
-            .loader
-            .load_chainsaw(&test, &suite_dir(&state, &test.suite))
-            .map(drop)
-            .map_err(|err| {
-                state.records.load_failure(TestRecord::not_started(
-                    &test.suite,
-                    &test.name,
-                    started,
-                    err.to_string(),
-                ));
-                Failed::from(err)
-            })
+        load(&state).map_err(|err| {
+            state.records.load_failure(TestRecord::not_started(
+                &suite,
+                &test,
+                started,
+                err.to_string(),
+            ));
+            err.into()
+        })
     })
 }
 

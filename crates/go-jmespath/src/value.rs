@@ -6,8 +6,6 @@
 //! is stored as an integer when it is one (below 2^53), so it serializes as Go prints it (`2`, not
 //! `2.0`).
 
-use std::fmt::Write;
-
 use serde_json::{Map, Value};
 
 /// go-jmespath's `IsFalse`: `false`, `null`, and empty strings, arrays and objects.
@@ -85,7 +83,7 @@ fn write_go_json(out: &mut String, value: &Value) {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => out.push_str(&format_json_float(n.as_f64().unwrap_or_default())),
-        Value::String(s) => write_go_json_string(out, s),
+        Value::String(s) => gostd::write_json_string(out, s, true),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -102,7 +100,7 @@ fn write_go_json(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_go_json_string(out, key);
+                gostd::write_json_string(out, key, true);
                 out.push(':');
                 write_go_json(out, item);
             }
@@ -115,29 +113,6 @@ fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut entries: Vec<_> = map.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     entries
-}
-
-fn write_go_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// `encoding/json`'s float format: shortest digits, plain below 1e21 and from 1e-6, otherwise

@@ -4,8 +4,10 @@ mod clean;
 mod duration;
 mod expand;
 mod glob;
+mod json;
 
 pub use clean::clean;
 pub use duration::{BadDuration, format_duration, parse_duration};
 pub use expand::expand;
 pub use glob::{BadPattern, Glob};
+pub use json::write_json_string;

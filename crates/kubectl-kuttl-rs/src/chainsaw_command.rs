@@ -256,13 +256,7 @@ impl ChainsawTestArgs {
         .filter_map(|(class, value)| value.map(|value| (class.to_string(), value)))
         .collect();
         let _ = self.remarshal;
-        let mut libtest_args = vec![
-            "kubectl-kuttl-rs".to_string(),
-            "--include-ignored".to_string(),
-        ];
-        if let Some(format) = self.format {
-            libtest_args.extend(["--format".to_string(), format]);
-        }
+        let libtest_args = crate::test_command::libtest_args(self.format);
         Ok(Plan {
             config: None,
             overrides: Overrides {

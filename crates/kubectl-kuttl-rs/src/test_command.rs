@@ -153,13 +153,7 @@ impl TestArgs {
             .map(regex::Regex::new)
             .transpose()
             .map_err(|err| format!("--test: {err}"))?;
-        let mut libtest_args = vec![
-            "kubectl-kuttl-rs".to_string(),
-            "--include-ignored".to_string(),
-        ];
-        if let Some(format) = self.format {
-            libtest_args.extend(["--format".to_string(), format]);
-        }
+        let libtest_args = libtest_args(self.format);
         Ok(Plan {
             config,
             overrides: Overrides {
@@ -189,6 +183,18 @@ impl TestArgs {
             libtest_args,
         })
     }
+}
+
+/// The harness's command line: every cluster trial, in libtest's output `format`.
+pub(crate) fn libtest_args(format: Option<String>) -> Vec<String> {
+    let mut args = vec![
+        "kubectl-kuttl-rs".to_string(),
+        "--include-ignored".to_string(),
+    ];
+    if let Some(format) = format {
+        args.extend(["--format".to_string(), format]);
+    }
+    args
 }
 
 /// Runs the tests; the exit code says how the run ended.

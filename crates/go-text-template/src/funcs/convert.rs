@@ -1,8 +1,6 @@
 //! Sprig's conversions and type functions: `toString toStrings atoi int int64 float64 toJson
 //! toPrettyJson toRawJson fromJson` (and their `must` forms), `typeOf typeIs kindOf kindIs`.
 
-use std::fmt::Write as _;
-
 use super::strings::{strslice, strval};
 use super::{Table, Ty, fixed, insert_as, text};
 use crate::value::{Elem, Value};
@@ -156,30 +154,6 @@ fn json_float(f: f64) -> String {
     format!("{f}")
 }
 
-fn json_string(out: &mut String, s: &str, escape_html: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' if escape_html => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// `json.Marshal` (`escape_html`), or `json.MarshalIndent(v, "", "  ")` with `indent`.
 pub(super) fn to_json(value: &Value, escape_html: bool, indent: Option<usize>) -> String {
     let mut out = String::new();
@@ -201,7 +175,7 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f)),
-        Value::String(s) => json_string(out, s, escape_html),
+        Value::String(s) => gostd::write_json_string(out, s, escape_html),
         Value::List(_, items) => {
             if items.is_empty() {
                 out.push_str("[]");
@@ -230,7 +204,7 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
                     out.push(',');
                 }
                 newline(out, deeper);
-                json_string(out, key, escape_html);
+                gostd::write_json_string(out, key, escape_html);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
@@ -252,7 +226,7 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
             write_json(out, &fields, escape_html, indent);
         }
         Value::Time(time) => {
-            json_string(
+            gostd::write_json_string(
                 out,
                 &time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                 escape_html,
