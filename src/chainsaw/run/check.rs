@@ -84,6 +84,8 @@ async fn one(
     } else {
         None
     };
+    let opened = Instant::now();
+    let mut seen = StatesSeen::default();
     loop {
         let candidates = match &target {
             None => Ok(vec![Value::Null]),
@@ -123,6 +125,13 @@ async fn one(
                 }
             }
         }
+        if expect == Expect::Match {
+            seen.observe(
+                opened.elapsed(),
+                closest.as_ref().map(|(_, f)| f.as_slice()),
+                &mismatches,
+            );
+        }
         if let Some((candidate, failures)) = &closest {
             mismatches.push(mismatch_message(scope, &expected, candidate, failures));
             if others > 0 {
@@ -140,9 +149,46 @@ async fn one(
             return Ok(());
         }
         if Instant::now() >= deadline {
+            mismatches.extend(seen.shown());
             return Err(mismatches.join("\n"));
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// What a failing `assert` saw over its window: each time the closest candidate's mismatches (or
+/// the error, or the lack of a candidate) changed, when.
+#[derive(Default)]
+struct StatesSeen {
+    states: Vec<(std::time::Duration, String)>,
+}
+
+impl StatesSeen {
+    fn observe(&mut self, at: std::time::Duration, closest: Option<&[Failure]>, other: &[String]) {
+        let state = match closest {
+            Some(failures) => {
+                let mut lines: Vec<String> = failures.iter().map(|f| format!("* {f}")).collect();
+                lines.sort();
+                lines.join("\n")
+            }
+            None => other.join("\n"),
+        };
+        if self.states.last().is_none_or(|(_, last)| *last != state) {
+            self.states.push((at, state));
+        }
+    }
+
+    /// The states, when there was more than one: one alone is the failure itself.
+    fn shown(&self) -> Option<String> {
+        if self.states.len() < 2 {
+            return None;
+        }
+        let mut out = format!("states seen during the window ({}):", self.states.len());
+        for (at, state) in &self.states {
+            let state = state.replace('\n', "\n          ");
+            out.push_str(&format!("\n  +{:.3}s {state}", at.as_secs_f64()));
+        }
+        Some(out)
     }
 }
 
@@ -231,4 +277,29 @@ fn object_id(actual: &Value) -> String {
         api_str(actual, "apiVersion"),
         api_str(actual, "kind")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn states_seen_are_the_changes_and_one_state_alone_is_not_listed() {
+        let mut seen = StatesSeen::default();
+        let absent = ["no actual resource found".to_string()];
+        seen.observe(Duration::ZERO, None, &absent);
+        seen.observe(Duration::from_millis(50), None, &absent);
+        assert_eq!(seen.shown(), None);
+        seen.observe(
+            Duration::from_millis(1500),
+            None,
+            &["forbidden".to_string()],
+        );
+        assert_eq!(
+            seen.shown().unwrap(),
+            "states seen during the window (2):\n  +0.000s no actual resource found\n  +1.500s forbidden"
+        );
+    }
 }
