@@ -41,6 +41,8 @@ pub(crate) struct RunConfig {
     pub deletion_propagation_policy: Option<String>,
     /// How long to wait before a step's cleanup.
     pub delay_before_cleanup: Option<Duration>,
+    /// The termination grace period written into the pods (and pod templates) tests create.
+    pub force_termination_grace_period: Option<Duration>,
     /// Tests left once one has failed are not run.
     pub fail_fast: bool,
     /// How many tests run at once, where the collection says nothing.
@@ -62,6 +64,7 @@ impl Default for RunConfig {
             catch: Vec::new(),
             deletion_propagation_policy: None,
             delay_before_cleanup: None,
+            force_termination_grace_period: None,
             fail_fast: false,
             parallel: None,
             values: Value::Object(Default::default()),
@@ -236,10 +239,6 @@ fn from_v1alpha1(config: V1alpha1) -> Result<RunConfig, String> {
     check_test_file(spec.test_file.as_deref())?;
     // Names are kuttl-rs's either way; the namespace is deleted off the test's slot either way.
     let _ = (spec.full_name, spec.fast_namespace_deletion);
-    check_duration(
-        "forceTerminationGracePeriod",
-        spec.force_termination_grace_period.as_deref(),
-    )?;
     Ok(RunConfig {
         timeouts: load::timeouts(spec.timeouts.as_ref())?.over(Timeouts::DEFAULT),
         skip_delete: spec.skip_delete,
@@ -253,6 +252,10 @@ fn from_v1alpha1(config: V1alpha1) -> Result<RunConfig, String> {
         delay_before_cleanup: check_duration(
             "delayBeforeCleanup",
             spec.delay_before_cleanup.as_deref(),
+        )?,
+        force_termination_grace_period: check_duration(
+            "forceTerminationGracePeriod",
+            spec.force_termination_grace_period.as_deref(),
         )?,
         fail_fast: spec.fail_fast,
         parallel: spec.parallel,
@@ -361,10 +364,6 @@ fn from_v1alpha2(config: V1alpha2) -> Result<RunConfig, String> {
     ])?;
     check_test_file(discovery.test_file.as_deref())?;
     let _ = (discovery.full_name, spec.namespace.fast_delete);
-    check_duration(
-        "execution.forceTerminationGracePeriod",
-        spec.execution.force_termination_grace_period.as_deref(),
-    )?;
     Ok(RunConfig {
         timeouts: load::timeouts(spec.timeouts.as_ref())?.over(Timeouts::DEFAULT),
         skip_delete: spec.cleanup.skip_delete,
@@ -378,6 +377,10 @@ fn from_v1alpha2(config: V1alpha2) -> Result<RunConfig, String> {
         delay_before_cleanup: check_duration(
             "cleanup.delayBeforeCleanup",
             spec.cleanup.delay_before_cleanup.as_deref(),
+        )?,
+        force_termination_grace_period: check_duration(
+            "execution.forceTerminationGracePeriod",
+            spec.execution.force_termination_grace_period.as_deref(),
         )?,
         fail_fast: spec.execution.fail_fast,
         parallel: spec.execution.parallel,
@@ -518,6 +521,10 @@ mod tests {
             Some(json!({"metadata": {"annotations": {"from-config-file": "(string(\"hello\"))"}}}))
         );
         assert!(config.template);
+        assert_eq!(
+            config.force_termination_grace_period,
+            Some(Duration::from_secs(5))
+        );
         assert_eq!(config.timeouts.apply, Some(Duration::from_secs(5)));
     }
 

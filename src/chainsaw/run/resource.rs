@@ -19,6 +19,42 @@ use super::check::POLL;
 use crate::run::api_error::api_message;
 use crate::run::{Created, Target};
 
+/// `forceTerminationGracePeriod` (the test's, else the Configuration's), written into a Pod's spec
+/// and the pod template of the workload kinds, as Chainsaw's `prepareResource` does.
+fn force_termination_grace_period(scope: &Scope<'_>, resource: &mut Value) {
+    let grace = scope
+        .chainsaw
+        .spec
+        .force_termination_grace_period
+        .as_deref()
+        .and_then(|text| super::super::load::duration(text).ok())
+        .or(scope.settings.config.force_termination_grace_period);
+    write_grace_period(resource, grace.map_or(0, |grace| grace.as_secs()));
+}
+
+/// Sets `terminationGracePeriodSeconds` where the kind's pods take it (none for `0` seconds).
+fn write_grace_period(resource: &mut Value, seconds: u64) {
+    if seconds == 0 {
+        return;
+    }
+    let path: &[&str] = match resource.get("kind").and_then(Value::as_str) {
+        Some("Pod") => &["spec"],
+        Some("Deployment" | "StatefulSet" | "DaemonSet" | "Job") => &["spec", "template", "spec"],
+        Some("CronJob") => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return,
+    };
+    let mut here = resource;
+    for key in path {
+        let Some(map) = here.as_object_mut() else {
+            return;
+        };
+        here = map.entry(key.to_string()).or_insert_with(|| json!({}));
+    }
+    if let Some(spec) = here.as_object_mut() {
+        spec.insert("terminationGracePeriodSeconds".into(), json!(seconds));
+    }
+}
+
 /// `$operation` with `resourceId`, the resource's place in the operation (from 1).
 fn with_resource_id(bindings: Bindings, index: usize) -> Bindings {
     let mut operation = bindings
@@ -54,6 +90,7 @@ pub(super) async fn write(
         } else {
             resource
         };
+        force_termination_grace_period(scope, &mut resource);
         scope.test.remember_masked(&resource);
         let session = scope.test.session();
         // A kind whose CRD was applied moments ago is waited for, as Chainsaw's polling does.
@@ -488,4 +525,33 @@ pub(super) fn resource_reference(
         }
     }
     Ok(tree)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_period_goes_where_each_kind_keeps_its_pods() {
+        let mut pod = json!({"kind": "Pod", "spec": {"terminationGracePeriodSeconds": 30}});
+        write_grace_period(&mut pod, 5);
+        assert_eq!(pod["spec"]["terminationGracePeriodSeconds"], 5);
+        let mut job = json!({"kind": "CronJob", "spec": {}});
+        write_grace_period(&mut job, 5);
+        assert_eq!(
+            job.pointer("/spec/jobTemplate/spec/template/spec/terminationGracePeriodSeconds"),
+            Some(&json!(5))
+        );
+        let mut deployment = json!({"kind": "Deployment"});
+        write_grace_period(&mut deployment, 5);
+        assert_eq!(
+            deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"],
+            5
+        );
+        let mut config_map = json!({"kind": "ConfigMap", "data": {}});
+        write_grace_period(&mut config_map, 5);
+        assert_eq!(config_map, json!({"kind": "ConfigMap", "data": {}}));
+        write_grace_period(&mut pod, 0);
+        assert_eq!(pod["spec"]["terminationGracePeriodSeconds"], 5);
+    }
 }
