@@ -348,6 +348,11 @@ fn cluster_trial(state: &Arc<RunState>, work: Work) -> Trial {
                     Ok(loaded) => loaded,
                     Err(load_error) => return not_started(load_error),
                 };
+                // Chainsaw's `skip: true`: nothing runs, not even the namespace or the hooks.
+                if matches!(&case, Loaded::Chainsaw(test) if test.spec.skip == Some(true)) {
+                    let record = TestRecord::skipped(suite_name, test_name, started, "spec.skip is true");
+                    return (Ok(()), record);
+                }
                 // Connect first: with no cluster, hooks cannot run either, and the message is
                 // about the cluster.
                 let cluster = match state.cluster().await {

@@ -47,6 +47,15 @@ impl TestRecord {
         }
     }
 
+    /// A test its file says to skip: it passes having run nothing, and its log says why.
+    pub(crate) fn skipped(suite: &str, test: &str, started: SystemTime, why: &str) -> Self {
+        Self {
+            setup_failure: None,
+            log: format!("skipped: {why}\n"),
+            ..Self::not_started(suite, test, started, String::new())
+        }
+    }
+
     /// The record with `scrub` applied to every text it holds that the cluster or the test wrote:
     /// failures, the log, events and request paths.
     pub(crate) fn scrubbed(mut self, scrub: impl Fn(&str) -> String) -> Self {

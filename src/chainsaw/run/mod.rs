@@ -89,10 +89,6 @@ pub(crate) async fn run(
     if let Some(description) = &test.spec.description {
         ctx.log.line("test", description);
     }
-    if test.spec.skip == Some(true) {
-        ctx.log.line("test", "skipped: spec.skip is true");
-        return Ok(());
-    }
     let template = match &test.spec.namespace_template {
         Some(template) => Some((template, test.spec.namespace_template_compiler)),
         None => settings
