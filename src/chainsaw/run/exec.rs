@@ -145,9 +145,12 @@ pub(super) async fn run(
         None => scope.chainsaw.dir.clone(),
     };
     process.current_dir(dir);
-    let label = op.label();
+    let (label, what) = (scope.step_label(), op.label());
     if !exec.skip_command_output {
-        scope.test.log.line(&label, &argv.join(" "));
+        scope
+            .test
+            .log
+            .line(&label, &format!("{what}: {}", argv.join(" ")));
     }
     let mut child = crate::run::Process::spawn(&mut process)
         .map_err(|err| format!("cannot start {}: {err}", argv[0]))?;
@@ -188,7 +191,10 @@ pub(super) async fn run(
     if !exec.skip_log_output {
         for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
             if !text.is_empty() {
-                scope.test.log.line(&label, &format!("{stream}:\n{text}"));
+                scope
+                    .test
+                    .log
+                    .line(&label, &format!("{what} {stream}:\n{text}"));
             }
         }
     }

@@ -58,6 +58,11 @@ pub(crate) struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// `<n>-<step name>`, what the test's log calls the step.
+    fn step_label(&self) -> String {
+        format!("{}-{}", self.step, self.chainsaw.steps[self.step - 1].name)
+    }
+
     fn expressions(&self) -> &Expressions {
         &self.expressions
     }

@@ -215,7 +215,10 @@ async fn create(
     let object = serde_json::to_value(&created).map_err(kube::Error::SerdeError)?;
     let name = created.metadata.name.unwrap_or_default();
     let id = target.id(&name);
-    scope.test.log.line("apply", &format!("{id} created"));
+    scope
+        .test
+        .log
+        .line(&scope.step_label(), &format!("{id} created"));
     if !dry_run {
         let session = scope.test.session();
         scope.test.register_created(Created {
