@@ -76,21 +76,25 @@ pub(crate) fn documents(file: &Path) -> Result<Vec<Document>, LoadError> {
     Ok(found)
 }
 
-/// Loads the test a trial names.
+/// Loads the Test document `document` (from 0) of `file` for `scenario`, as a trial names it.
 ///
 /// # Errors
 ///
 /// As [`documents`] and [`load`]; also a file that no longer holds the document.
-pub(crate) fn load_ref(test: &super::discover::ChainsawRef) -> Result<Test, LoadError> {
-    let mut found = documents(&test.file)?;
-    if test.document >= found.len() {
+pub(crate) fn load_document(
+    file: &Path,
+    document: usize,
+    scenario: usize,
+) -> Result<Test, LoadError> {
+    let mut found = documents(file)?;
+    if document >= found.len() {
         return Err(at(
-            &test.file,
+            file,
             0,
-            format!("has no Test document {} any more", test.document + 1),
+            format!("has no Test document {} any more", document + 1),
         ));
     }
-    load(&test.file, found.swap_remove(test.document), test.scenario)
+    load(file, found.swap_remove(document), scenario)
 }
 
 /// Loads one Test document for one scenario (`0` when it has none; else from 1).

@@ -127,7 +127,10 @@ impl Loader {
     ) -> Result<(Suite, chainsaw::model::Test), LoadError> {
         self.collection_hooks()?;
         let suite = self.suite(&test.suite, suite_dir)?;
-        Ok((suite, chainsaw::load::load_ref(test)?))
+        Ok((
+            suite,
+            chainsaw::load::load_document(&test.file, test.document, test.scenario)?,
+        ))
     }
 
     fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {

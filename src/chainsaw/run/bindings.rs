@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::super::api;
 use super::super::expression::{self, Bindings, Expressions, Statement};
 use super::super::model::Test;
-use super::{Scope, Settings};
+use super::scope::{Scope, Settings};
 use crate::run::TestState;
 
 /// The bindings every step of a test starts from.

@@ -16,9 +16,9 @@ use tokio::time::Instant;
 use super::super::api;
 use super::super::expression::Bindings;
 use super::super::tree::{self, Failure};
-use super::Scope;
 use super::bindings;
 use super::resource::{documents_of, resource_reference};
+use super::scope::Scope;
 
 /// Chainsaw's `client.PollInterval`.
 pub(super) const POLL: Duration = Duration::from_millis(50);

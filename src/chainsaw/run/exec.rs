@@ -15,9 +15,9 @@ use super::super::api;
 use super::super::expression::Bindings;
 use super::super::model::Operation;
 use super::super::tree;
-use super::Scope;
 use super::bindings;
 use super::resource::output;
+use super::scope::Scope;
 
 /// Captured output beyond this is cut: a runaway command cannot exhaust memory.
 const OUTPUT_LIMIT: u64 = 4 << 20;

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use super::super::api;
 use super::super::expression::Bindings;
 use super::super::model::{Action, Operation};
-use super::Scope;
 use super::bindings;
 use super::exec::{self, Exec};
+use super::scope::Scope;
 
 /// `wait` gets this beyond the `--timeout` it passes to kubectl, as Chainsaw gives it.
 const WAIT_GRACE: Duration = Duration::from_secs(30);

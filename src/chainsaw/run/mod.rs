@@ -16,64 +16,21 @@ mod check;
 mod exec;
 mod kubectl;
 mod namespace;
+mod resource;
+mod scope;
 
 pub(crate) use namespace::exists as namespace_exists;
-mod resource;
+pub(crate) use scope::{Scope, Settings};
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::config::RunConfig;
 use super::expression::{Bindings, Expressions};
-use super::model::{Action, Operation, Step, Test, Timeouts};
+use super::model::{Action, Operation, Step, Test};
 use crate::run::{StepRecord, TestRecord, TestState};
-
-/// What a Chainsaw test takes from the run.
-pub(crate) struct Settings {
-    /// The expression engines.
-    pub expressions: Expressions,
-    /// The run's Chainsaw Configuration and `$values`.
-    pub config: Arc<RunConfig>,
-    /// Keep what the test created (the collection's `skipDelete`, or the Configuration's).
-    pub skip_delete: bool,
-}
-
-/// Where an operation runs: the test, its settings, the step's resolved timeouts, templating and
-/// expression engine.
-#[derive(Clone)]
-pub(crate) struct Scope<'a> {
-    pub test: &'a Arc<TestState>,
-    pub chainsaw: &'a Test,
-    pub settings: &'a Settings,
-    pub timeouts: Timeouts,
-    pub template: bool,
-    /// The engines, with the test's and step's `compiler` (an operation's own is applied when it
-    /// runs).
-    pub expressions: Expressions,
-    /// Which step (from 1).
-    pub step: usize,
-}
-
-impl Scope<'_> {
-    /// `<n>-<step name>`, what the test's log calls the step.
-    fn step_label(&self) -> String {
-        format!("{}-{}", self.step, self.chainsaw.steps[self.step - 1].name)
-    }
-
-    fn expressions(&self) -> &Expressions {
-        &self.expressions
-    }
-
-    /// The timeout of a class, resolved (`None`: the class has no timeout, e.g. `sleep`).
-    fn timeout(&self, class: fn(&Timeouts) -> Option<Duration>, own: Option<&str>) -> Duration {
-        own.and_then(|text| super::load::duration(text).ok())
-            .or_else(|| class(&self.timeouts))
-            .unwrap_or(Duration::from_secs(30))
-    }
-}
 
 /// Runs the test's steps and cleanup; `Err` is the failure message.
 pub(crate) async fn run(

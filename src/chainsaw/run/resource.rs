@@ -13,9 +13,9 @@ use super::super::api;
 use super::super::expression::{Bindings, Expressions};
 use super::super::model::{Action, Operation};
 use super::super::tree;
-use super::Scope;
 use super::bindings;
 use super::check::POLL;
+use super::scope::Scope;
 use crate::run::api_error::api_message;
 use crate::run::{Created, Target};
 
