@@ -9,7 +9,7 @@ use cel::{Context, ExecutionError, FunctionContext, Program};
 use kube_cel::KubeCelExt;
 use serde_json::Value;
 
-use super::expression::Bindings;
+use jp::Bindings;
 
 /// Evaluates `text` with `object` set to `data`.
 ///

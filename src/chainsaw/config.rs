@@ -454,20 +454,6 @@ fn set_path(values: &mut Value, dotted: &str, value: Value) -> Result<(), String
     Ok(())
 }
 
-/// A `--set` value as Helm's `strvals` types it: `true`/`false`, `null`, integers without a
-/// leading zero; anything else a string. `--set-string` keeps the text.
-pub fn typed_set_value(text: &str) -> Value {
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        "null" => Value::Null,
-        _ if text.len() > 1 && text.starts_with('0') => Value::from(text),
-        _ => text
-            .parse::<i64>()
-            .map_or_else(|_| Value::from(text), Value::from),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -580,14 +566,5 @@ mod tests {
                 .unwrap_err()
                 .contains("expected a chainsaw.kyverno.io Configuration")
         );
-    }
-
-    #[test]
-    fn set_values_are_typed_as_helm_types_them() {
-        assert_eq!(typed_set_value("true"), json!(true));
-        assert_eq!(typed_set_value("12"), json!(12));
-        assert_eq!(typed_set_value("01"), json!("01"));
-        assert_eq!(typed_set_value("0"), json!(0));
-        assert_eq!(typed_set_value("poc"), json!("poc"));
     }
 }

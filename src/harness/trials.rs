@@ -46,38 +46,20 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
     for found in discovered {
         match found {
             Discovered::Test(test) => {
-                let source = format!("the test folder {}", test.dir.display());
-                planned.push(Planned {
-                    trial: load_trial(state, test.clone()),
-                    suite: test.suite.clone(),
-                    cluster: false,
-                    problem: false,
-                    source: source.clone(),
-                });
-                planned.push(Planned {
-                    suite: test.suite.clone(),
-                    trial: cluster_trial(state, Work::Kuttl(test)),
-                    cluster: true,
-                    problem: false,
-                    source,
-                });
+                let (suite, source) = (
+                    test.suite.clone(),
+                    format!("the test folder {}", test.dir.display()),
+                );
+                let load = load_trial(state, test.clone());
+                let cluster = cluster_trial(state, Work::Kuttl(test));
+                push_test(&mut planned, suite, source, load, cluster);
             }
             Discovered::Chainsaw(test) => {
                 let source = format!("the Chainsaw test {} ({})", test.name, test.file.display());
-                planned.push(Planned {
-                    trial: chainsaw_load_trial(state, test.clone()),
-                    suite: test.suite.clone(),
-                    cluster: false,
-                    problem: false,
-                    source: source.clone(),
-                });
-                planned.push(Planned {
-                    suite: test.suite.clone(),
-                    trial: cluster_trial(state, Work::Chainsaw(test)),
-                    cluster: true,
-                    problem: false,
-                    source,
-                });
+                let suite = test.suite.clone();
+                let load = chainsaw_load_trial(state, test.clone());
+                let cluster = cluster_trial(state, Work::Chainsaw(test));
+                push_test(&mut planned, suite, source, load, cluster);
             }
             Discovered::Problem {
                 suite,
@@ -93,6 +75,30 @@ pub(crate) fn build(state: &Arc<RunState>, discovered: Vec<Discovered>) -> Vec<P
         }
     }
     planned
+}
+
+/// A test's two trials: `::load`, offline, and the one against the cluster.
+fn push_test(
+    planned: &mut Vec<Planned>,
+    suite: String,
+    source: String,
+    load: Trial,
+    cluster: Trial,
+) {
+    planned.push(Planned {
+        trial: load,
+        suite: suite.clone(),
+        cluster: false,
+        problem: false,
+        source: source.clone(),
+    });
+    planned.push(Planned {
+        trial: cluster,
+        suite,
+        cluster: true,
+        problem: false,
+        source,
+    });
 }
 
 /// Trials that share a name (a typed test registered twice, or named like a test folder of its

@@ -22,7 +22,6 @@ pub mod suite;
 pub mod template_vars;
 pub mod test_case;
 
-pub use crate::chainsaw::config::typed_set_value as chainsaw_set_value;
 pub use crate::mask::{BadMaskPath, MaskField, Masks};
 pub use diagnostic::{Diagnostic, LoadError, Warning};
 pub use env_error::EnvError;
@@ -32,7 +31,7 @@ pub use model::{
     Located, Object, Source, Step, StepCluster, Suite, SuiteDir, TestCase,
 };
 pub use objects::objects_at;
-pub use overrides::Overrides;
+pub use overrides::{Overrides, chainsaw_set_value};
 pub use remote::RemoteSuites;
 pub(crate) use remote::{download, is_url};
 pub use report_settings::{Granularity, ReportFormat, ReportSettings, parse_formats};

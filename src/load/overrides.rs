@@ -158,6 +158,20 @@ impl Overrides {
     }
 }
 
+/// A `--set` value as Helm's `strvals` types it: `true`/`false`, `null`, integers without a
+/// leading zero; anything else a string. `--set-string` keeps the text.
+pub fn chainsaw_set_value(text: &str) -> serde_json::Value {
+    match text {
+        "true" => serde_json::Value::Bool(true),
+        "false" => serde_json::Value::Bool(false),
+        "null" => serde_json::Value::Null,
+        _ if text.len() > 1 && text.starts_with('0') => serde_json::Value::from(text),
+        _ => text
+            .parse::<i64>()
+            .map_or_else(|_| serde_json::Value::from(text), serde_json::Value::from),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -198,5 +212,14 @@ mod tests {
             json!({"a": 1, "b": 2})
         );
         assert!(!config.skip_delete && config.timeout == 0);
+    }
+
+    #[test]
+    fn set_values_are_typed_as_helm_types_them() {
+        assert_eq!(chainsaw_set_value("true"), json!(true));
+        assert_eq!(chainsaw_set_value("12"), json!(12));
+        assert_eq!(chainsaw_set_value("01"), json!("01"));
+        assert_eq!(chainsaw_set_value("0"), json!(0));
+        assert_eq!(chainsaw_set_value("poc"), json!("poc"));
     }
 }

@@ -7,8 +7,6 @@
 //! against `null`, with the bindings alone. An error in the tree (a bad expression, values that
 //! cannot be compared) ends the poll at once.
 
-use std::time::Duration;
-
 use kube::api::{DynamicObject, ListParams};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -18,10 +16,7 @@ use super::super::expression::Bindings;
 use super::super::tree::{self, Failure};
 use super::bindings;
 use super::resource::{documents_of, resource_reference};
-use super::scope::Scope;
-
-/// Chainsaw's `client.PollInterval`.
-pub(super) const POLL: Duration = Duration::from_millis(50);
+use super::scope::{POLL, Scope};
 
 /// Which outcome the operation waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

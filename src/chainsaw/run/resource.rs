@@ -14,8 +14,7 @@ use super::super::expression::{Bindings, Expressions};
 use super::super::model::{Action, Operation};
 use super::super::tree;
 use super::bindings;
-use super::check::POLL;
-use super::scope::Scope;
+use super::scope::{POLL, Scope};
 use crate::run::api_error::api_message;
 use crate::run::{Created, Target};
 

@@ -9,6 +9,9 @@ use super::super::expression::Expressions;
 use super::super::model::{Test, Timeouts};
 use crate::run::TestState;
 
+/// How often Chainsaw's operations try again (`client.PollInterval`).
+pub(super) const POLL: Duration = Duration::from_millis(50);
+
 /// What a Chainsaw test takes from the run.
 pub(crate) struct Settings {
     /// The expression engines.
