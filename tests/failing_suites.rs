@@ -292,7 +292,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 14 passed; 16 failed;"),
+            .contains("test result: FAILED. 15 passed; 17 failed;"),
         "{}",
         RUN.output
     );
@@ -375,6 +375,23 @@ fn a_secret_made_by_kubectl_apply_is_masked_in_kubectls_copy_and_in_command_outp
         ],
     );
     assert_nowhere(&written_failure("applied-secret"), "sup3r-s3cret-Qx9");
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_secret_made_outside_kuttl_rs_and_printed_by_a_command_is_masked() {
+    let message = RUN.failure_of("failing::secret-made-elsewhere");
+    assert_contains(
+        message,
+        &[
+            "the token is <secret 18 bytes hmac:",
+            "failed, exit status 3",
+        ],
+    );
+    let shown = [("the failure message".to_string(), message.to_string())];
+    for written in [&shown[..], &written_failure("secret-made-elsewhere")] {
+        assert_nowhere(written, "elsewh3re-T0ken-p4");
+    }
 }
 
 #[test]

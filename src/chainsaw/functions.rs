@@ -4,6 +4,7 @@
 //! test's cluster.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use jp::{ArgSpec, ArgType, FunctionError, Functions};
 use kube::api::{Api, DynamicObject, ListParams};
@@ -12,6 +13,7 @@ use serde_json::Value;
 
 use super::api::Compiler;
 use super::expression::Expressions;
+use crate::run::TestState;
 
 /// The engines Chainsaw tests evaluate expressions with, without the cluster functions.
 pub(crate) fn expressions() -> Expressions {
@@ -45,20 +47,25 @@ pub(crate) fn expressions() -> Expressions {
     Expressions::new(functions, Compiler::Jp)
 }
 
-/// `expressions` with the `x_k8s_*` functions calling `client`'s cluster. Their first argument
-/// (`$client`, `$config`) only stands for the test's cluster, as there is one.
-pub(crate) fn with_cluster(expressions: &Expressions, client: &kube::Client) -> Expressions {
+/// `expressions` with the `x_k8s_*` functions calling the test's cluster. Their first argument
+/// (`$client`, `$config`) only stands for the test's cluster, as there is one. The objects they
+/// read are the test's to mask: a Secret read by an expression is scrubbed from its output.
+pub(crate) fn with_cluster(expressions: &Expressions, test: &Arc<TestState>) -> Expressions {
+    let client = &test.connection.client;
     expressions.with_functions(|functions| {
         let any = || ArgSpec::new(&[ArgType::Any]);
         let string = || ArgSpec::new(&[ArgType::String]);
         let c = client.clone();
+        let reader = Arc::clone(test);
         functions.register(
             "x_k8s_get",
             vec![any(), string(), string(), string(), string()],
             move |args| {
                 let api = api_for(&c, &args[1], &args[2], Some(&args[3]))?;
                 let object = blocking(api.get(text(&args[4])))?.map_err(failed)?;
-                serde_json::to_value(object).map_err(failed)
+                let object = serde_json::to_value(object).map_err(failed)?;
+                reader.remember_masked(&object);
+                Ok(object)
             },
         );
         let c = client.clone();
@@ -72,6 +79,7 @@ pub(crate) fn with_cluster(expressions: &Expressions, client: &kube::Client) -> 
             },
         );
         let c = client.clone();
+        let reader = Arc::clone(test);
         functions.register(
             "x_k8s_list",
             vec![any(), string(), string(), string().optional()],
@@ -87,7 +95,9 @@ pub(crate) fn with_cluster(expressions: &Expressions, client: &kube::Client) -> 
                             api_version: text(&args[1]).to_string(),
                             kind: kind.strip_suffix("List").unwrap_or(kind).to_string(),
                         });
-                        serde_json::to_value(item).map_err(failed)
+                        let item = serde_json::to_value(item).map_err(failed)?;
+                        reader.remember_masked(&item);
+                        Ok(item)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(serde_json::json!({

@@ -27,6 +27,7 @@ mod objects;
 mod one_shot;
 pub(crate) mod outcome;
 mod process;
+mod secret_sweep;
 mod shared_namespace;
 mod step;
 mod step_clusters;

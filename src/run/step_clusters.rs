@@ -38,6 +38,14 @@ impl StepClusters {
             .map(|opened| Arc::clone(&opened.connection))
     }
 
+    /// Each opened cluster with its connection, in the order the steps opened them.
+    pub(crate) fn connections(&self) -> Vec<(StepCluster, Arc<Connection>)> {
+        self.lock()
+            .iter()
+            .map(|opened| (opened.cluster.clone(), Arc::clone(&opened.connection)))
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Opened>> {
         self.opened
             .lock()
@@ -184,13 +192,8 @@ pub(crate) async fn delete_namespaces(
     ctx: &TestState,
     clusters: &StepClusters,
 ) -> Result<(), String> {
-    let connections: Vec<(StepCluster, Arc<Connection>)> = clusters
-        .lock()
-        .iter()
-        .map(|opened| (opened.cluster.clone(), Arc::clone(&opened.connection)))
-        .collect();
     let mut failures = Vec::new();
-    for (cluster, connection) in connections {
+    for (cluster, connection) in clusters.connections() {
         // The run's own API server may have no namespace controller (an embedded control plane);
         // another server is taken to have one.
         let wait = (connection.endpoint.url() != ctx.cluster.endpoint().url()

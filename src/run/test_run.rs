@@ -15,7 +15,7 @@ use super::step_clusters::{self, StepClusters};
 use super::test_state::{Session, TestState};
 use super::timeout::seconds;
 use super::window::WindowFailure;
-use super::{command, created, events, interrupt, namespace};
+use super::{command, created, events, interrupt, namespace, secret_sweep};
 use crate::cluster::Cluster;
 use crate::load::{Step, TestCase};
 use crate::mask::Masks;
@@ -197,6 +197,7 @@ impl Worked {
             clock,
             trial_name,
         } = self;
+        secret_sweep::learn_namespace_secrets(&ctx, &clusters).await;
         let shared = withdraw(&ctx, &settings).await;
         drop(slot);
         let own = finalize(&ctx, &clusters, &settings).await;
@@ -484,6 +485,8 @@ mod tests {
     use crate::run::process::Process;
 
     const OWN: &str = "kuttl-test-own";
+    /// Read before anything is deleted, so the test's output can be scrubbed of their values.
+    const OWN_SECRETS: &str = "/api/v1/namespaces/kuttl-test-own/secrets";
     const DEPLOYMENT: &str = "/apis/apps/v1/namespaces/kube-system/deployments/coredns";
     const POD: &str = "/api/v1/namespaces/kube-system/pods/metrics-server";
     const CONFIGMAP: &str = "/api/v1/namespaces/kuttl-test-own/configmaps/settings";
@@ -735,7 +738,10 @@ mod tests {
         assert_eq!(outcome, Ok(()));
         assert_eq!(
             api.journal().entries(),
-            ["slot given away, 0 background commands running"]
+            [
+                format!("GET {OWN_SECRETS}"),
+                "slot given away, 0 background commands running".into()
+            ]
         );
     }
 
@@ -808,6 +814,7 @@ mod tests {
         assert_eq!(
             journal,
             [
+                format!("GET {OWN_SECRETS}"),
                 format!("DELETE {OTHER_NAMESPACE}"),
                 "slot given away, 0 background commands running".into(),
                 format!("DELETE {NAMESPACE}"),
@@ -885,5 +892,76 @@ mod tests {
             assert!(!text.contains(VALUE) && !text.contains(encoded), "{text}");
             assert!(text.contains("<secret 16 bytes hmac:"), "{text}");
         }
+    }
+
+    /// A server on which the test's namespace holds one Secret, which the test never applied.
+    fn namespace_with_a_secret(encoded: &'static str) -> impl Fn(&str, &str) -> Answer {
+        let rest = server(0, &[]);
+        move |method, path| match (method, path) {
+            ("GET", OWN_SECRETS) => (
+                200,
+                serde_json::json!({"apiVersion": "v1", "kind": "SecretList", "metadata": {},
+                    "items": [{"metadata": {"name": "made-by-a-controller"},
+                        "data": {"token": encoded}}]}),
+            ),
+            _ => rest(method, path),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_secret_the_test_never_read_is_scrubbed_when_a_command_printed_it() {
+        const VALUE: &str = "t0ken-fr0m-a-c0ntroller";
+        let encoded = "dDBrZW4tZnIwbS1hLWMwbnRyb2xsZXI=";
+        let api = FakeApi::start(namespace_with_a_secret(encoded)).await;
+        let settings = settings(5);
+        let ctx = context(&api, false, &settings);
+        assert_eq!(ctx.namespace, OWN);
+        ctx.log.line(
+            "step",
+            &format!("kubectl printed token: {encoded} ({VALUE})"),
+        );
+        let mut worked = worked(Arc::clone(&ctx), settings);
+        worked.outcome = Err(format!("step failed: {VALUE}"));
+        worked.message = format!("step failed: {VALUE}");
+
+        let (outcome, record) = worked.clean_up(()).await;
+
+        let message = outcome.unwrap_err();
+        for text in [&message, &record.log] {
+            assert!(!text.contains(VALUE) && !text.contains(encoded), "{text}");
+            assert!(text.contains("<secret 23 bytes hmac:"), "{text}");
+        }
+        let journal = api.journal().entries();
+        assert!(
+            position(&journal, &format!("GET {OWN_SECRETS}"))
+                < position(&journal, "DELETE /api/v1/namespaces/kuttl-test-own"),
+            "{journal:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_namespace_whose_secrets_cannot_be_read_says_so_in_the_log() {
+        let rest = server(0, &[]);
+        let api = FakeApi::start(move |method, path| match path {
+            OWN_SECRETS => (
+                403,
+                serde_json::json!({"apiVersion": "v1", "kind": "Status", "status": "Failure",
+                    "message": "secrets is forbidden", "reason": "Forbidden", "code": 403}),
+            ),
+            _ => rest(method, path),
+        })
+        .await;
+        let settings = settings(5);
+        let ctx = context(&api, false, &settings);
+
+        let (_, record) = worked(Arc::clone(&ctx), settings).clean_up(()).await;
+
+        assert!(
+            record.log.contains(
+                "could not read the Secrets of namespace \"kuttl-test-own\" on http://127.0.0.1:"
+            ) && record.log.contains("secrets is forbidden"),
+            "{}",
+            record.log
+        );
     }
 }

@@ -40,7 +40,7 @@ pub(crate) async fn run(
     record: &mut TestRecord,
 ) -> Result<(), String> {
     let mut failures: Vec<String> = Vec::new();
-    let expressions = super::functions::with_cluster(&settings.expressions, &ctx.connection.client)
+    let expressions = super::functions::with_cluster(&settings.expressions, ctx)
         .with_default(settings.config.compiler)
         .with_default(test.spec.compiler);
     let base = match bindings::for_test(ctx, test, settings, &expressions) {
