@@ -38,9 +38,9 @@ pub(crate) struct StepTemplate {
 pub(crate) struct Metadata {
     #[serde(default)]
     pub name: String,
-    /// What Chainsaw's `--selector` matches; kuttl-rs selects trials by name.
-    #[serde(default, rename = "labels")]
-    _labels: BTreeMap<String, String>,
+    /// What a selector (`chainsaw.selector`, `--selector`) matches.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// `Test.spec`.

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::api::{self, Compiler, SeveralClusters};
 use super::load::{self, at, typed};
 use super::model::{Operation, Timeouts};
+use super::selector::LabelSelector;
 use crate::load::diagnostic::LoadError;
 use crate::load::documents;
 
@@ -49,6 +50,8 @@ pub(crate) struct RunConfig {
     pub parallel: Option<usize>,
     /// `$values`.
     pub values: Value,
+    /// Which Tests are trials.
+    pub selector: LabelSelector,
 }
 
 impl Default for RunConfig {
@@ -68,6 +71,7 @@ impl Default for RunConfig {
             fail_fast: false,
             parallel: None,
             values: Value::Object(Default::default()),
+            selector: LabelSelector::default(),
         }
     }
 }
@@ -80,6 +84,8 @@ pub(crate) struct Sources<'a> {
     pub set: &'a BTreeMap<String, Value>,
     /// Timeouts by class, over the Configuration's.
     pub timeouts: &'a BTreeMap<String, String>,
+    /// A label selector over the Tests' labels.
+    pub selector: &'a str,
 }
 
 /// Reads a run's Chainsaw settings.
@@ -111,6 +117,8 @@ pub(crate) fn read(base: &Path, sources: &Sources<'_>) -> Result<RunConfig, Load
         set_path(&mut config.values, dotted, value.clone())
             .map_err(|message| at(base, 0, format!("chainsaw.set {dotted:?}: {message}")))?;
     }
+    config.selector = LabelSelector::parse(sources.selector)
+        .map_err(|err| at(base, 0, format!("chainsaw.selector: {err}")))?;
     Ok(config)
 }
 
@@ -260,6 +268,7 @@ fn from_v1alpha1(config: V1alpha1) -> Result<RunConfig, String> {
         fail_fast: spec.fail_fast,
         parallel: spec.parallel,
         values: Value::Object(Default::default()),
+        selector: LabelSelector::default(),
     })
 }
 
@@ -385,6 +394,7 @@ fn from_v1alpha2(config: V1alpha2) -> Result<RunConfig, String> {
         fail_fast: spec.execution.fail_fast,
         parallel: spec.execution.parallel,
         values: Value::Object(Default::default()),
+        selector: LabelSelector::default(),
     })
 }
 
@@ -483,6 +493,7 @@ mod tests {
                 values: &values,
                 set: &set,
                 timeouts: &timeouts,
+                selector: "",
             },
         )
         .map_err(|err| err.to_string())

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::load;
+use super::selector::LabelSelector;
 use crate::load::diagnostic::Diagnostic;
 
 /// One trial's worth of a Chainsaw test file: a Test document, for one scenario.
@@ -43,11 +44,11 @@ pub(crate) enum Found {
     },
 }
 
-/// The Chainsaw tests in `dir` (a folder of the suite `suite`), or `None` when it is not a
-/// Chainsaw test and holds none.
-pub(crate) fn in_folder(suite: &str, dir: &Path) -> Option<Vec<Found>> {
+/// The Chainsaw tests in `dir` (a folder of the suite `suite`) that `selector` selects, or `None`
+/// when it is not a Chainsaw test and holds none.
+pub(crate) fn in_folder(suite: &str, dir: &Path, selector: &LabelSelector) -> Option<Vec<Found>> {
     if let Some(file) = load::test_file(dir) {
-        return Some(tests_of(suite, dir, &file));
+        return Some(tests_of(suite, dir, &file, selector));
     }
     let entries: Vec<_> = std::fs::read_dir(dir)
         .ok()?
@@ -65,15 +66,15 @@ pub(crate) fn in_folder(suite: &str, dir: &Path) -> Option<Vec<Found>> {
         .map(|entry| entry.path())
         .collect();
     subfolders.sort();
-    let found: Vec<Found> = subfolders
+    // A folder of Chainsaw tests stays one when the selector selects none of them.
+    let found: Vec<Vec<Found>> = subfolders
         .iter()
-        .filter_map(|sub| in_folder(suite, sub))
-        .flatten()
+        .filter_map(|sub| in_folder(suite, sub, selector))
         .collect();
-    (!found.is_empty()).then_some(found)
+    (!found.is_empty()).then(|| found.into_iter().flatten().collect())
 }
 
-fn tests_of(suite: &str, dir: &Path, file: &Path) -> Vec<Found> {
+fn tests_of(suite: &str, dir: &Path, file: &Path, selector: &LabelSelector) -> Vec<Found> {
     let documents = match load::documents(file) {
         Ok(documents) => documents,
         Err(err) => {
@@ -87,6 +88,9 @@ fn tests_of(suite: &str, dir: &Path, file: &Path) -> Vec<Found> {
     let mut found = Vec::new();
     for (index, doc) in documents.iter().enumerate() {
         let test = &doc.test;
+        if !selector.matches(&test.metadata.labels) {
+            continue;
+        }
         let reference = |name: String, scenario| {
             Found::Test(ChainsawRef {
                 suite: suite.to_string(),
@@ -135,6 +139,10 @@ pub(crate) fn number_duplicates(tests: &mut [&mut ChainsawRef]) {
 mod tests {
     use super::*;
 
+    fn all() -> LabelSelector {
+        LabelSelector::default()
+    }
+
     fn write(dir: &Path, file: &str, text: &str) {
         let path = dir.join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -174,7 +182,7 @@ spec:
     fn every_test_document_and_scenario_is_a_trial() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "t/chainsaw-test.yaml", TWO_TESTS);
-        let found = in_folder("examples", &dir.path().join("t")).unwrap();
+        let found = in_folder("examples", &dir.path().join("t"), &all()).unwrap();
         assert_eq!(
             names(&found),
             [
@@ -201,14 +209,59 @@ spec:
             "a folder with a file of its own\n",
         );
         write(dir.path(), "mixed/inner/chainsaw-test.yaml", TWO_TESTS);
-        let found = in_folder("s", &dir.path().join("negative")).unwrap();
+        let found = in_folder("s", &dir.path().join("negative"), &all()).unwrap();
         assert_eq!(found.len(), 6);
         match &found[0] {
             Found::Test(test) => assert!(test.file.ends_with("negative/a/chainsaw-test.yaml")),
             other => panic!("{other:?}"),
         }
-        assert_eq!(in_folder("s", &dir.path().join("kuttl")), None);
-        assert_eq!(in_folder("s", &dir.path().join("mixed")), None);
+        assert_eq!(in_folder("s", &dir.path().join("kuttl"), &all()), None);
+        assert_eq!(in_folder("s", &dir.path().join("mixed"), &all()), None);
+    }
+
+    #[test]
+    fn a_selector_leaves_out_the_tests_it_does_not_select_and_their_folders_stay_chainsaws() {
+        let dir = tempfile::tempdir().unwrap();
+        let labelled = |name: &str, labels: &str| {
+            format!(
+                "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: {name}\n  \
+                 labels: {labels}\nspec:\n  steps: []\n"
+            )
+        };
+        write(
+            dir.path(),
+            "t/chainsaw-test.yaml",
+            &format!(
+                "{}---\n{}",
+                labelled("kind-only", "{no-ko-test: \"\"}"),
+                labelled("everywhere", "{}")
+            ),
+        );
+        write(
+            dir.path(),
+            "nested/only/chainsaw-test.yaml",
+            &labelled("kind-only", "{no-ko-test: \"\"}"),
+        );
+        let selector = LabelSelector::parse("!no-ko-test").unwrap();
+        let names = |found: Vec<Found>| -> Vec<String> {
+            found
+                .into_iter()
+                .map(|found| match found {
+                    Found::Test(test) => test.name,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+
+        let selected = in_folder("s", &dir.path().join("t"), &selector).unwrap();
+        assert_eq!(names(selected), ["everywhere"]);
+        let all_of_them = in_folder("s", &dir.path().join("t"), &all()).unwrap();
+        assert_eq!(names(all_of_them), ["kind-only", "everywhere"]);
+        // Not a KUTTL test folder because nothing in it was selected.
+        assert_eq!(
+            in_folder("s", &dir.path().join("nested"), &selector),
+            Some(vec![])
+        );
     }
 
     #[test]
@@ -250,7 +303,7 @@ spec:
             "bad/chainsaw-test.yaml",
             "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: bad\nspec:\n  steps:\n  - try:\n    - aply: {}\n",
         );
-        let found = in_folder("s", &dir.path().join("bad")).unwrap();
+        let found = in_folder("s", &dir.path().join("bad"), &all()).unwrap();
         let [Found::Broken { name, diagnostic }] = found.as_slice() else {
             panic!("{found:?}");
         };

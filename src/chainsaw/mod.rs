@@ -14,4 +14,5 @@ pub(crate) mod load;
 mod metrics;
 pub(crate) mod model;
 pub(crate) mod run;
+pub(crate) mod selector;
 pub(crate) mod tree;

@@ -79,6 +79,9 @@ pub struct ChainsawRun {
     /// Timeouts over the Configuration's, by class (`apply`, `assert`, `cleanup`, `delete`,
     /// `error`, `exec`), in Go's duration syntax: `assert: 1m` (`--assert-timeout`).
     pub timeouts: std::collections::BTreeMap<String, String>,
+    /// A label selector over the Tests' `metadata.labels`: a Test it does not select is not a
+    /// trial (`--selector`): `"!no-ko-test,env in (ci,poc)"`.
+    pub selector: String,
 }
 
 impl Unsupported for TestCollection {

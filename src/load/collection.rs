@@ -328,6 +328,7 @@ fn check(
             values: &settings.chainsaw.values,
             set: &settings.chainsaw.set,
             timeouts: &settings.chainsaw.timeouts,
+            selector: &settings.chainsaw.selector,
         },
     )?;
     let parallel = match settings.parallel {

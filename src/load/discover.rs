@@ -63,7 +63,13 @@ pub fn discover(collection: &Collection) -> Vec<Discovered> {
         match listed {
             Ok(entries) => found.extend(entries.filter_map(Result::ok).filter_map(|entry| {
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                is_dir.then(|| folder(suite, entry.file_name().to_string_lossy().into_owned()))
+                is_dir.then(|| {
+                    folder(
+                        collection,
+                        suite,
+                        entry.file_name().to_string_lossy().into_owned(),
+                    )
+                })
             })),
             Err(diagnostic) => found.push(vec![Discovered::Problem {
                 suite: suite.name.clone(),
@@ -85,9 +91,9 @@ pub fn discover(collection: &Collection) -> Vec<Discovered> {
 }
 
 /// What one sub-folder of a suite holds: Chainsaw tests, or else one KUTTL test.
-fn folder(suite: &SuiteDir, name: String) -> Vec<Discovered> {
+fn folder(collection: &Collection, suite: &SuiteDir, name: String) -> Vec<Discovered> {
     let test = test_ref(suite, name);
-    match chainsaw::discover::in_folder(&suite.name, &test.dir) {
+    match chainsaw::discover::in_folder(&suite.name, &test.dir, &collection.chainsaw.selector) {
         Some(found) => found
             .into_iter()
             .map(|found| match found {
@@ -112,7 +118,9 @@ pub fn find(collection: &Collection, trial_name: &str) -> Option<TestRef> {
     fetch(collection, suite).ok()?;
     let test = test_ref(suite, test_name.to_string());
     let is_dir = std::fs::symlink_metadata(&test.dir).is_ok_and(|m| m.is_dir());
-    (is_dir && chainsaw::discover::in_folder(&suite.name, &test.dir).is_none()).then_some(test)
+    let selector = &collection.chainsaw.selector;
+    (is_dir && chainsaw::discover::in_folder(&suite.name, &test.dir, selector).is_none())
+        .then_some(test)
 }
 
 fn test_ref(suite: &SuiteDir, name: String) -> TestRef {

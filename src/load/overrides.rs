@@ -54,6 +54,8 @@ pub struct Overrides {
     pub chainsaw_set: BTreeMap<String, serde_json::Value>,
     /// Chainsaw timeouts by class (`--apply-timeout` …): over `chainsaw.timeouts`.
     pub chainsaw_timeouts: BTreeMap<String, String>,
+    /// A label selector over Chainsaw Tests (`--selector`): replaces `chainsaw.selector`.
+    pub chainsaw_selector: Option<String>,
 }
 
 /// Sets the settings both file formats hold under the same names.
@@ -145,6 +147,7 @@ impl Overrides {
         chainsaw.values.extend(self.chainsaw_values.iter().cloned());
         chainsaw.set.extend(self.chainsaw_set.clone());
         chainsaw.timeouts.extend(self.chainsaw_timeouts.clone());
+        set(&mut chainsaw.selector, &self.chainsaw_selector);
     }
 
     /// The run labels replace the file's; template variables are set over the file's.

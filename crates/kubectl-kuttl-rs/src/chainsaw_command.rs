@@ -76,6 +76,10 @@ pub(crate) struct ChainsawTestArgs {
     /// The exec timeout.
     #[arg(long, value_name = "DURATION")]
     exec_timeout: Option<String>,
+    /// A label selector over the Tests' labels (`!no-ko-test`, `env in (ci,poc)`); a Test it
+    /// does not select is not run. Repeatable: the selectors are joined with `,`.
+    #[arg(long, value_name = "SELECTOR")]
+    selector: Vec<String>,
     /// Accepted for Chainsaw's command lines: YAML anchors and merges are always read.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     remarshal: Option<bool>,
@@ -90,8 +94,6 @@ pub(crate) struct ChainsawTestArgs {
 /// `chainsaw test` flags kuttl-rs does not take; each is an error naming what to do instead.
 #[derive(Debug, Default, clap::Args)]
 struct NotTaken {
-    #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
-    selector: Option<Option<String>>,
     #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
     include_test_regex: Option<Option<String>>,
     #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
@@ -122,8 +124,7 @@ impl NotTaken {
     /// The first flag given, with what to use instead.
     fn first(&self) -> Option<String> {
         let select = "select tests by name with --test REGEX on `kubectl kuttl-rs test`, or cargo test's filters";
-        let flags: [(&str, bool, &str); 13] = [
-            ("--selector", self.selector.is_some(), select),
+        let flags: [(&str, bool, &str); 12] = [
             (
                 "--include-test-regex",
                 self.include_test_regex.is_some(),
@@ -271,6 +272,7 @@ impl ChainsawTestArgs {
                 chainsaw_values: self.values,
                 chainsaw_set: set,
                 chainsaw_timeouts: timeouts,
+                chainsaw_selector: (!self.selector.is_empty()).then(|| self.selector.join(",")),
                 ..Overrides::default()
             },
             test: None,
@@ -338,6 +340,10 @@ mod tests {
             "out",
             "--assert-timeout",
             "1m",
+            "--selector",
+            "!no-ko-test",
+            "--selector",
+            "tier in (a,b)",
         ])
         .unwrap();
         let o = plan.overrides;
@@ -355,6 +361,10 @@ mod tests {
         assert_eq!(o.report_granularity.as_deref(), Some("step"));
         assert_eq!(o.artifacts_dir.as_deref(), Some("out"));
         assert_eq!(o.chainsaw_timeouts["assert"], "1m");
+        assert_eq!(
+            o.chainsaw_selector.as_deref(),
+            Some("!no-ko-test,tier in (a,b)")
+        );
         assert!(plan.config.is_none());
     }
 
@@ -372,9 +382,10 @@ mod tests {
 
     #[test]
     fn flags_kuttl_rs_does_not_take_are_errors_that_say_why() {
-        let error = plan(&["--selector", "a=b"]).unwrap_err();
+        let error = plan(&["--include-test-regex", "a"]).unwrap_err();
         assert!(
-            error.starts_with("--selector is not taken by kuttl-rs: select tests by name"),
+            error
+                .starts_with("--include-test-regex is not taken by kuttl-rs: select tests by name"),
             "{error}"
         );
         assert!(
