@@ -148,6 +148,7 @@ async fn create(
         name,
         id,
         reach: ctx.reach(target),
+        propagation: None,
     });
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use kube::Api;
-use kube::api::{DeleteParams, DynamicObject};
+use kube::api::{DeleteParams, DynamicObject, PropagationPolicy};
 use tokio::time::Instant;
 
 use super::gone::{self, Deletion, NotGone, Waited};
@@ -19,6 +19,9 @@ pub(crate) struct Created {
     pub id: String,
     /// Who can see it, and so when its deletion must be over.
     pub reach: Reach,
+    /// How its deletion reaches its dependents: `None` sends none, so the server's default for
+    /// its kind applies, as KUTTL's deletes do (for a Job that default orphans its Pods).
+    pub propagation: Option<PropagationPolicy>,
 }
 
 /// Who can see an object a test created.
@@ -71,8 +74,11 @@ pub(crate) async fn delete(
 ) -> Result<(), String> {
     let mut failures = Vec::new();
     let mut deleted = Vec::new();
-    let params = DeleteParams::default();
     for object in objects.into_iter().rev() {
+        let params = DeleteParams {
+            propagation_policy: object.propagation.clone(),
+            ..DeleteParams::default()
+        };
         let deletion = gone::delete(&object.api, &object.name, &params, deadline).await;
         match (deletion, object.reach) {
             (Ok(Deletion::AlreadyGone), _) => {}

@@ -564,6 +564,7 @@ mod tests {
             name: name.into(),
             id,
             reach,
+            propagation: None,
         });
     }
 

@@ -225,6 +225,7 @@ async fn create(
             name,
             id,
             reach: session.reach(target),
+            propagation: Some(scope.deletion_propagation(None)),
         });
     }
     Ok(object)
@@ -387,22 +388,12 @@ pub(super) async fn delete(
                     .collect()
             }
         };
-        let mut params = DeleteParams::default();
-        if let Some(policy) = delete
-            .deletion_propagation_policy
-            .as_deref()
-            .or(scope.chainsaw.steps[scope.step - 1]
-                .deletion_propagation_policy
-                .as_deref())
-            .or(scope.chainsaw.spec.deletion_propagation_policy.as_deref())
-            .or(scope.settings.config.deletion_propagation_policy.as_deref())
-        {
-            params.propagation_policy = Some(match policy {
-                "Orphan" => kube::api::PropagationPolicy::Orphan,
-                "Foreground" => kube::api::PropagationPolicy::Foreground,
-                _ => kube::api::PropagationPolicy::Background,
-            });
-        }
+        let params = DeleteParams {
+            propagation_policy: Some(
+                scope.deletion_propagation(delete.deletion_propagation_policy.as_deref()),
+            ),
+            ..DeleteParams::default()
+        };
         for name in &names {
             let result = target.api.delete(name, &params).await;
             let error = match &result {

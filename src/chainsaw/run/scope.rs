@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kube::api::PropagationPolicy;
+
 use super::super::config::RunConfig;
 use super::super::expression::Expressions;
 use super::super::model::{Test, Timeouts};
@@ -46,6 +48,23 @@ impl Scope<'_> {
 
     pub(super) fn expressions(&self) -> &Expressions {
         &self.expressions
+    }
+
+    /// How a deletion reaches dependents: `own` (an operation's), else the step's, the test's,
+    /// the Configuration's, else Background. Chainsaw always sends one: a Job's server-side
+    /// default (orphan) would leave its Pods behind.
+    pub(super) fn deletion_propagation(&self, own: Option<&str>) -> PropagationPolicy {
+        let policy = own
+            .or(self.chainsaw.steps[self.step - 1]
+                .deletion_propagation_policy
+                .as_deref())
+            .or(self.chainsaw.spec.deletion_propagation_policy.as_deref())
+            .or(self.settings.config.deletion_propagation_policy.as_deref());
+        match policy {
+            Some("Orphan") => PropagationPolicy::Orphan,
+            Some("Foreground") => PropagationPolicy::Foreground,
+            _ => PropagationPolicy::Background,
+        }
     }
 
     /// The timeout of a class, resolved (`None`: the class has no timeout, e.g. `sleep`).
