@@ -52,11 +52,11 @@ pub(crate) struct TestSpec {
     #[serde(rename = "failFast")]
     _fail_fast: Option<bool>,
     pub timeouts: Option<Timeouts>,
-    /// The cluster, by name: an expression may give `""`, the run's cluster (checked when the
-    /// test runs).
+    /// The cluster, by name (`""`: the run's); an expression.
     pub cluster: Option<String>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// Clusters it declares, by name, over the outer levels'.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub skip: Option<bool>,
     pub concurrent: Option<bool>,
     pub skip_delete: Option<bool>,
@@ -117,11 +117,11 @@ pub(crate) struct TestStep {
     pub description: Option<String>,
     pub timeouts: Option<Timeouts>,
     pub deletion_propagation_policy: Option<String>,
-    /// The cluster, by name: an expression may give `""`, the run's cluster (checked when the
-    /// test runs).
+    /// The cluster, by name (`""`: the run's); an expression.
     pub cluster: Option<String>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// Clusters it declares, by name, over the outer levels'.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub skip_delete: Option<bool>,
     pub template: Option<bool>,
     pub compiler: Option<Compiler>,
@@ -193,33 +193,17 @@ pub(crate) enum Compiler {
     Cel,
 }
 
-/// `clusters`, which declares other clusters: kuttl-rs runs every test against the run's one
-/// cluster, so a file that sets it is rejected when it is loaded rather than run against the
-/// wrong cluster.
-#[derive(Debug, Clone)]
-pub(crate) struct SeveralClusters;
+/// `clusters`: other clusters by name, each a kubeconfig file (relative to the test's folder; a
+/// Configuration's to the working directory, as Chainsaw resolves them) and a context in it.
+pub(crate) type Clusters = BTreeMap<String, ClusterRef>;
 
-impl<'de> Deserialize<'de> for SeveralClusters {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom(NOT_SEVERAL_CLUSTERS))
-    }
+/// One entry of `clusters`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ClusterRef {
+    pub kubeconfig: String,
+    pub context: Option<String>,
 }
-
-/// An operation's `cluster`: only `""`, the run's cluster, is accepted.
-#[derive(Debug, Clone)]
-pub(crate) struct RunCluster;
-
-impl<'de> Deserialize<'de> for RunCluster {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match String::deserialize(deserializer)?.as_str() {
-            "" => Ok(RunCluster),
-            _ => Err(serde::de::Error::custom(NOT_SEVERAL_CLUSTERS)),
-        }
-    }
-}
-
-/// Why `clusters`, or a `cluster` other than the run's, is rejected.
-pub(crate) const NOT_SEVERAL_CLUSTERS: &str = "cluster and clusters are not supported: kuttl-rs runs every test against the run's one cluster";
 
 /// Timeouts by class; each one unset keeps the outer level's.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -282,10 +266,11 @@ pub(crate) struct Finally {
 pub(crate) struct ResourceAction {
     #[serde(default)]
     pub bindings: Vec<Binding>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub dry_run: Option<bool>,
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -304,10 +289,11 @@ pub(crate) struct ResourceAction {
 pub(crate) struct Check {
     #[serde(default)]
     pub bindings: Vec<Binding>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub file: Option<String>,
     pub resource: Option<Value>,
     pub template: Option<bool>,
@@ -320,10 +306,11 @@ pub(crate) struct Check {
 pub(crate) struct Delete {
     #[serde(default)]
     pub bindings: Vec<Binding>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     #[serde(default)]
     pub expect: Vec<Expectation>,
     pub timeout: Option<String>,
@@ -353,10 +340,11 @@ pub(crate) struct Command {
     #[serde(default)]
     pub bindings: Vec<Binding>,
     pub check: Option<Value>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     #[serde(default)]
     pub env: Vec<Binding>,
     #[serde(default)]
@@ -379,10 +367,11 @@ pub(crate) struct Script {
     #[serde(default)]
     pub bindings: Vec<Binding>,
     pub check: Option<Value>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     #[serde(default)]
     pub env: Vec<Binding>,
     #[serde(default)]
@@ -412,10 +401,11 @@ pub(crate) struct Sleep {
 pub(crate) struct Wait {
     pub timeout: Option<String>,
     pub format: Option<String>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
@@ -457,10 +447,11 @@ pub(crate) struct WaitForPath {
 pub(crate) struct Get {
     pub timeout: Option<String>,
     pub format: Option<String>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
@@ -473,10 +464,11 @@ pub(crate) struct Get {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Describe {
     pub timeout: Option<String>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
@@ -491,10 +483,11 @@ pub(crate) struct Describe {
 pub(crate) struct Events {
     pub timeout: Option<String>,
     pub format: Option<String>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub namespace: Option<String>,
     pub name: Option<String>,
     pub selector: Option<String>,
@@ -505,10 +498,11 @@ pub(crate) struct Events {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct PodLogs {
     pub timeout: Option<String>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     pub namespace: Option<String>,
     pub name: Option<String>,
     pub selector: Option<String>,
@@ -521,10 +515,11 @@ pub(crate) struct PodLogs {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Proxy {
     pub timeout: Option<String>,
-    #[serde(rename = "cluster")]
-    _cluster: Option<RunCluster>,
-    #[serde(rename = "clusters")]
-    _clusters: Option<SeveralClusters>,
+    /// The cluster it runs on, by name (`""`: the run's).
+    pub cluster: Option<String>,
+    /// Clusters it declares, by name.
+    #[serde(default)]
+    pub clusters: Clusters,
     #[serde(default)]
     pub outputs: Vec<Output>,
     pub api_version: String,

@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::api::{self, Compiler, SeveralClusters};
+use super::api::{self, Compiler};
 use super::load::{self, at, typed};
 use super::model::{Operation, Timeouts};
 use super::selector::LabelSelector;
@@ -52,6 +52,8 @@ pub(crate) struct RunConfig {
     pub values: Value,
     /// Which Tests are trials.
     pub selector: LabelSelector,
+    /// Clusters by name, their kubeconfig files relative to the working directory.
+    pub clusters: api::Clusters,
 }
 
 impl Default for RunConfig {
@@ -72,6 +74,7 @@ impl Default for RunConfig {
             parallel: None,
             values: Value::Object(Default::default()),
             selector: LabelSelector::default(),
+            clusters: api::Clusters::new(),
         }
     }
 }
@@ -218,7 +221,7 @@ struct V1alpha1Spec {
     test_file: Option<String>,
     force_termination_grace_period: Option<String>,
     delay_before_cleanup: Option<String>,
-    clusters: Option<SeveralClusters>,
+    clusters: api::Clusters,
     catch: Vec<api::Finally>,
 }
 
@@ -269,6 +272,7 @@ fn from_v1alpha1(config: V1alpha1) -> Result<RunConfig, String> {
         parallel: spec.parallel,
         values: Value::Object(Default::default()),
         selector: LabelSelector::default(),
+        clusters: spec.clusters,
     })
 }
 
@@ -286,7 +290,7 @@ struct V1alpha2 {
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 struct V1alpha2Spec {
     cleanup: Cleanup,
-    clusters: Option<SeveralClusters>,
+    clusters: api::Clusters,
     deletion: Deletion,
     discovery: Discovery,
     error: Errors,
@@ -395,6 +399,7 @@ fn from_v1alpha2(config: V1alpha2) -> Result<RunConfig, String> {
         parallel: spec.execution.parallel,
         values: Value::Object(Default::default()),
         selector: LabelSelector::default(),
+        clusters: spec.clusters,
     })
 }
 

@@ -3,8 +3,9 @@
 //! `trim_space`, `as_string`, `x_metrics_decode`, and the `x_k8s_*` functions, which call the
 //! test's cluster.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use jp::{ArgSpec, ArgType, FunctionError, Functions};
 use kube::api::{Api, DynamicObject, ListParams};
@@ -47,44 +48,86 @@ pub(crate) fn expressions() -> Expressions {
     Expressions::new(functions, Compiler::Jp)
 }
 
-/// `expressions` with the `x_k8s_*` functions calling the test's cluster. Their first argument
-/// (`$client`, `$config`) only stands for the test's cluster, as there is one. The objects they
-/// read are the test's to mask: a Secret read by an expression is scrubbed from its output.
-pub(crate) fn with_cluster(expressions: &Expressions, test: &Arc<TestState>) -> Expressions {
-    let client = &test.connection.client;
+/// The clients of the named clusters a test has run operations on, by name.
+pub(crate) type ClusterClients = Arc<Mutex<HashMap<String, kube::Client>>>;
+
+/// `$client` and `$config` for a cluster (`None`: the run's): opaque handles the `x_k8s_*`
+/// functions resolve, `client` or `client/<name>`.
+pub(crate) fn handles(cluster: Option<&str>) -> (Value, Value) {
+    let suffix = cluster.map(|name| format!("/{name}")).unwrap_or_default();
+    (
+        Value::from(format!("client{suffix}")),
+        Value::from(format!("config{suffix}")),
+    )
+}
+
+/// What the `x_k8s_*` functions reach: the test (its cluster, and where what they read is
+/// remembered for masking) and the named clusters it has run operations on.
+#[derive(Clone)]
+struct Reachable {
+    test: Arc<TestState>,
+    named: ClusterClients,
+}
+
+impl Reachable {
+    /// The client a `$client` or `$config` handle stands for.
+    fn client(&self, handle: &Value) -> Result<kube::Client, FunctionError> {
+        match handle.as_str().and_then(|handle| handle.split_once('/')) {
+            None => Ok(self.test.connection.client.clone()),
+            Some((_, name)) => self
+                .named
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get(name)
+                .cloned()
+                .ok_or_else(|| FunctionError::Failed(format!("no client for cluster {name:?}"))),
+        }
+    }
+}
+
+/// `expressions` with the `x_k8s_*` functions calling a test's clusters: their first argument
+/// (`$client`, `$config`) says which. The objects they read are the test's to mask: a Secret
+/// read by an expression is scrubbed from its output.
+pub(crate) fn with_cluster(
+    expressions: &Expressions,
+    test: &Arc<TestState>,
+    named: &ClusterClients,
+) -> Expressions {
+    let reachable = Reachable {
+        test: Arc::clone(test),
+        named: Arc::clone(named),
+    };
     expressions.with_functions(|functions| {
         let any = || ArgSpec::new(&[ArgType::Any]);
         let string = || ArgSpec::new(&[ArgType::String]);
-        let c = client.clone();
-        let reader = Arc::clone(test);
+        let r = reachable.clone();
         functions.register(
             "x_k8s_get",
             vec![any(), string(), string(), string(), string()],
             move |args| {
-                let api = api_for(&c, &args[1], &args[2], Some(&args[3]))?;
+                let api = api_for(&r.client(&args[0])?, &args[1], &args[2], Some(&args[3]))?;
                 let object = blocking(api.get(text(&args[4])))?.map_err(failed)?;
                 let object = serde_json::to_value(object).map_err(failed)?;
-                reader.remember_masked(&object);
+                r.test.remember_masked(&object);
                 Ok(object)
             },
         );
-        let c = client.clone();
+        let r = reachable.clone();
         functions.register(
             "x_k8s_exists",
             vec![any(), string(), string(), string(), string()],
             move |args| {
-                let api = api_for(&c, &args[1], &args[2], Some(&args[3]))?;
+                let api = api_for(&r.client(&args[0])?, &args[1], &args[2], Some(&args[3]))?;
                 let found = blocking(api.get_opt(text(&args[4])))?.map_err(failed)?;
                 Ok(Value::from(found.is_some()))
             },
         );
-        let c = client.clone();
-        let reader = Arc::clone(test);
+        let r = reachable.clone();
         functions.register(
             "x_k8s_list",
             vec![any(), string(), string(), string().optional()],
             move |args| {
-                let api = api_for(&c, &args[1], &args[2], args.get(3))?;
+                let api = api_for(&r.client(&args[0])?, &args[1], &args[2], args.get(3))?;
                 let list = blocking(api.list(&ListParams::default()))?.map_err(failed)?;
                 let kind = text(&args[2]);
                 let items = list
@@ -96,7 +139,7 @@ pub(crate) fn with_cluster(expressions: &Expressions, test: &Arc<TestState>) -> 
                             kind: kind.strip_suffix("List").unwrap_or(kind).to_string(),
                         });
                         let item = serde_json::to_value(item).map_err(failed)?;
-                        reader.remember_masked(&item);
+                        r.test.remember_masked(&item);
                         Ok(item)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -108,12 +151,13 @@ pub(crate) fn with_cluster(expressions: &Expressions, test: &Arc<TestState>) -> 
                 }))
             },
         );
-        let c = client.clone();
+        let r = reachable.clone();
         functions.register(
             "x_k8s_resource_exists",
             vec![any(), string(), string()],
             move |args| {
                 let gvk = gvk(&args[1], &args[2])?;
+                let c = r.client(&args[0])?;
                 match blocking(kube::discovery::pinned_kind(&c, &gvk))? {
                     Ok(_) => Ok(Value::Bool(true)),
                     Err(kube::Error::Discovery(_)) => Ok(Value::Bool(false)),
@@ -122,8 +166,9 @@ pub(crate) fn with_cluster(expressions: &Expressions, test: &Arc<TestState>) -> 
                 }
             },
         );
-        let c = client.clone();
-        functions.register("x_k8s_server_version", vec![any()], move |_| {
+        let r = reachable.clone();
+        functions.register("x_k8s_server_version", vec![any()], move |args| {
+            let c = r.client(&args[0])?;
             let info = blocking(c.apiserver_version())?.map_err(failed)?;
             serde_json::to_value(info).map_err(failed)
         });

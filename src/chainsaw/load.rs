@@ -186,6 +186,7 @@ fn load_step(dir: &Path, index: usize, step: api::TestStep) -> Result<Step, Stri
         name: label.clone(),
         description: step.description,
         cluster: step.cluster,
+        clusters: step.clusters,
         deletion_propagation_policy: step.deletion_propagation_policy,
         timeouts: timeouts(step.timeouts.as_ref()).map_err(&within)?,
         skip_delete: step.skip_delete,
@@ -503,11 +504,10 @@ mod tests {
         let error = load_first(&subresource, &[]).unwrap_err();
         assert!(error.contains("apply has no field subresource"), "{error}");
         let clusters = format!("{HEAD}  clusters:\n    other:\n      kubeconfig: k\n  steps: []\n");
+        assert!(load_first(&clusters, &[]).is_ok());
+        let clusters = format!("{HEAD}  clusters:\n    other:\n      kubeconf: k\n  steps: []\n");
         let error = load_first(&clusters, &[]).unwrap_err();
-        assert!(
-            error.contains("cluster and clusters are not supported"),
-            "{error}"
-        );
+        assert!(error.contains("unknown field `kubeconf`"), "{error}");
         let kind = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: t\nspec: {}\n";
         assert!(load_first(kind, &[]).unwrap_err().contains("kind Test"));
     }

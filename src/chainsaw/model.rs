@@ -58,8 +58,10 @@ pub(crate) struct Step {
     /// `step-<n>` (from 1) or the step's name.
     pub name: String,
     pub description: Option<String>,
-    /// `cluster`: must give `""` (the run's cluster) when the step runs.
+    /// The cluster its operations run on, by name (`""`: the run's); an expression.
     pub cluster: Option<String>,
+    /// Clusters it declares, by name, over the test's.
+    pub clusters: api::Clusters,
     /// How its objects are deleted, unless an operation says.
     pub deletion_propagation_policy: Option<String>,
     pub timeouts: Timeouts,
@@ -114,6 +116,27 @@ pub(crate) enum Action {
 }
 
 impl Action {
+    /// The cluster the operation names (`cluster`) and the ones it declares (`clusters`).
+    pub(crate) fn on_cluster(&self) -> (Option<&str>, Option<&api::Clusters>) {
+        let (cluster, clusters) = match self {
+            Self::Apply(a) | Self::Create(a) | Self::Patch(a) | Self::Update(a) => {
+                (&a.cluster, &a.clusters)
+            }
+            Self::Delete(a) => (&a.cluster, &a.clusters),
+            Self::Assert(a) | Self::Error(a) => (&a.cluster, &a.clusters),
+            Self::Command(a) => (&a.cluster, &a.clusters),
+            Self::Script(a) => (&a.cluster, &a.clusters),
+            Self::Sleep(_) => return (None, None),
+            Self::Wait(a) => (&a.cluster, &a.clusters),
+            Self::Get(a) => (&a.cluster, &a.clusters),
+            Self::Describe(a) => (&a.cluster, &a.clusters),
+            Self::Events(a) => (&a.cluster, &a.clusters),
+            Self::PodLogs(a) => (&a.cluster, &a.clusters),
+            Self::Proxy(a) => (&a.cluster, &a.clusters),
+        };
+        (cluster.as_deref(), Some(clusters))
+    }
+
     /// The operation's key in the file: `apply`, `podLogs`, ….
     pub(crate) fn kind(&self) -> &'static str {
         match self {

@@ -39,13 +39,14 @@ mod window;
 
 use std::sync::LazyLock;
 
-pub(crate) use created::{Created, delete as delete_created};
+pub(crate) use connection::Connection;
+pub(crate) use created::{Created, Reach, delete as delete_created};
 pub(crate) use diff::{describe_state, pretty_diff, to_yaml};
 pub(crate) use error::NamespaceError;
 pub(crate) use hook_failure::{HookFailure, HookOutcome};
 pub(crate) use hooks::{HookRun, run as run_hook};
 pub(crate) use interrupt::{RUNNING, interrupted, note, signal, take_notes, until_interrupted};
-pub(crate) use namespace::generate_name as generate_namespace_name;
+pub(crate) use namespace::{create as create_namespace, generate_name as generate_namespace_name};
 pub(crate) use objects::{
     Target, metadata_str, target as object_target, target_served_by as object_target_served_by,
 };
@@ -56,7 +57,7 @@ pub(crate) use process::Process;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};
 pub(crate) use test_run::{Body, INTERRUPTED, TestId, TestSettings, TypedFn, work};
-pub(crate) use test_state::TestState;
+pub(crate) use test_state::{Session, TestState};
 
 /// The one runtime of the process: every trial blocks on it, and every client is built inside it.
 pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {

@@ -153,7 +153,7 @@ impl NotTaken {
             (
                 "--cluster",
                 self.cluster.is_some(),
-                "the run uses one cluster, KUBECONFIG's",
+                "declare other clusters with `clusters` in the Configuration (--config) or the tests",
             ),
             (
                 "--no-cluster",

@@ -12,18 +12,13 @@ use super::super::model::Test;
 use super::scope::{Scope, Settings};
 use crate::run::TestState;
 
-/// The bindings every step of a test starts from.
-pub(super) fn for_test(
-    ctx: &Arc<TestState>,
-    test: &Test,
-    settings: &Settings,
-    expressions: &Expressions,
-) -> Result<Bindings, String> {
+/// The bindings of the run and the test every step starts from, before the test's own.
+pub(super) fn for_test(ctx: &Arc<TestState>, test: &Test, settings: &Settings) -> Bindings {
     let timeouts = test.timeouts.over(settings.config.timeouts);
     let seconds = |d: Option<std::time::Duration>| {
         Value::from(format!("{}s", d.unwrap_or_default().as_secs_f64()))
     };
-    let mut bindings = Bindings::new()
+    Bindings::new()
         .with("$namespace", Value::from(ctx.namespace.clone()))
         .with("$values", settings.config.values.clone())
         .with(
@@ -45,9 +40,14 @@ pub(super) fn for_test(
                 "exec": seconds(timeouts.exec),
             }),
         )
-        // Opaque to expressions; the cluster functions know which client it stands for.
-        .with("$client", Value::from("client"))
-        .with("$config", Value::from("config"));
+}
+
+/// `bindings` with the scenario's, then the test's own.
+pub(super) fn with_test_bindings(
+    expressions: &Expressions,
+    mut bindings: Bindings,
+    test: &Test,
+) -> Result<Bindings, String> {
     if let Some(scenario) = &test.scenario {
         bindings = register(expressions, bindings, &scenario.bindings)?;
     }

@@ -70,7 +70,7 @@ async fn one(
     let names_object = !api_str(tree, "apiVersion").is_empty() && !api_str(tree, "kind").is_empty();
     let mut expected = tree.clone();
     let target = if names_object {
-        let session = scope.test.session();
+        let session = scope.session();
         Some(
             crate::run::object_target_served_by(&session, &mut expected, Some(deadline))
                 .await

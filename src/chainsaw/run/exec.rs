@@ -137,7 +137,7 @@ pub(super) async fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(kubeconfig) = &scope.test.connection.kubeconfig {
+    if let Some(kubeconfig) = &scope.connection().kubeconfig {
         process.env("KUBECONFIG", kubeconfig);
     }
     let dir = match exec.work_dir {

@@ -330,7 +330,7 @@ async fn resource(
         return Err("failed to map resource, either kind or resource must be specified".into());
     }
     let mut object = json!({"apiVersion": api_version, "kind": kind, "metadata": {}});
-    let session = scope.test.session();
+    let session = scope.session();
     let target = crate::run::object_target(&session, &mut object)
         .await
         .map_err(|err| err.to_string())?;

@@ -13,6 +13,7 @@
 
 mod bindings;
 mod check;
+mod clusters;
 mod exec;
 mod kubectl;
 mod namespace;
@@ -28,7 +29,7 @@ use std::time::SystemTime;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::expression::{Bindings, Expressions};
+use super::expression::Bindings;
 use super::model::{Action, Operation, Step, Test};
 use crate::run::{StepRecord, TestRecord, TestState};
 
@@ -40,14 +41,32 @@ pub(crate) async fn run(
     record: &mut TestRecord,
 ) -> Result<(), String> {
     let mut failures: Vec<String> = Vec::new();
-    let expressions = super::functions::with_cluster(&settings.expressions, ctx)
+    let opened = clusters::Opened::default();
+    let expressions = super::functions::with_cluster(&settings.expressions, ctx, &opened.clients())
         .with_default(settings.config.compiler)
         .with_default(test.spec.compiler);
-    let base = match bindings::for_test(ctx, test, settings, &expressions) {
-        Ok(base) => base,
-        Err(err) => return Err(format!("test bindings: {err}")),
-    };
-    run_cluster(&expressions, test.spec.cluster.as_deref(), &base)?;
+    let declared = clusters::Declared::default()
+        .with(std::path::Path::new(""), &settings.config.clusters)
+        .with(&test.dir, &test.spec.clusters);
+    let globals = bindings::for_test(ctx, test, settings);
+    let test_cluster = opened
+        .select(
+            ctx,
+            test.spec.cluster.as_deref(),
+            &declared,
+            &clusters::Current::default(),
+            &expressions,
+            &globals,
+        )
+        .await
+        .map_err(|err| format!("test cluster: {err}"))?;
+    clusters::create_namespace(ctx, &test_cluster).await?;
+    let base = bindings::with_test_bindings(
+        &expressions,
+        clusters::client_bindings(globals, &test_cluster),
+        test,
+    )
+    .map_err(|err| format!("test bindings: {err}"))?;
     if let Some(description) = &test.spec.description {
         ctx.log.line("test", description);
     }
@@ -70,6 +89,18 @@ pub(crate) async fn run(
     for (index, step) in test.steps.iter().enumerate() {
         let started = SystemTime::now();
         let clock = Instant::now();
+        let step_expressions = expressions.with_default(step.compiler);
+        let declared = declared.with(&test.dir, &step.clusters);
+        let step_cluster = opened
+            .select(
+                ctx,
+                step.cluster.as_deref(),
+                &declared,
+                &test_cluster,
+                &step_expressions,
+                &base,
+            )
+            .await;
         let scope = Scope {
             test: ctx,
             chainsaw: test,
@@ -79,18 +110,23 @@ pub(crate) async fn run(
                 .template
                 .or(test.spec.template)
                 .unwrap_or(settings.config.template),
-            expressions: expressions.with_default(step.compiler),
+            expressions: step_expressions,
             step: index + 1,
+            declared,
+            cluster: step_cluster
+                .clone()
+                .unwrap_or_else(|_| test_cluster.clone()),
+            opened: &opened,
         };
         let created_before = ctx.created_count();
         let label = format!("{}-{}", index + 1, step.name);
         if let Some(description) = &step.description {
             ctx.log.line(&label, description);
         }
-        let step_bindings = bindings::for_step(&scope, &base, step)
-            .and_then(|bindings| {
-                run_cluster(scope.expressions(), step.cluster.as_deref(), &bindings)?;
-                Ok(bindings)
+        let step_bindings = step_cluster
+            .and_then(|cluster| {
+                let bindings = clusters::client_bindings(base.clone(), &cluster);
+                bindings::for_step(&scope, &bindings, step)
             })
             .map_err(|err| format!("{label}: {err}"));
         let (result, step_bindings) = match step_bindings {
@@ -170,24 +206,6 @@ pub(crate) async fn run(
     }
 }
 
-/// Checks a test's or step's `cluster`: it must give `""`, the run's cluster.
-fn run_cluster(
-    expressions: &Expressions,
-    written: Option<&str>,
-    bindings: &Bindings,
-) -> Result<(), String> {
-    let Some(written) = written else {
-        return Ok(());
-    };
-    match bindings::string(expressions, written, bindings)?.as_str() {
-        "" => Ok(()),
-        name => Err(format!(
-            "cluster {name:?}: {}",
-            super::api::NOT_SEVERAL_CLUSTERS
-        )),
-    }
-}
-
 /// Runs operations in order: outputs of one are bindings of the next; the first failure without
 /// `continueOnError` stops them. `Err` holds every failure.
 async fn run_operations(
@@ -236,11 +254,35 @@ async fn run_action(
     op: &Operation,
     bindings: &Bindings,
 ) -> Result<Vec<(String, Value)>, String> {
+    let where_ = format!("{label} {}", op.label());
+    let expressions = scope.expressions.with_default(op.compiler);
+    let (written, clusters) = op.action.on_cluster();
+    let declared = match clusters {
+        Some(clusters) => scope.declared.with(&scope.chainsaw.dir, clusters),
+        None => scope.declared.clone(),
+    };
+    let cluster = scope
+        .opened
+        .select(
+            scope.test,
+            written,
+            &declared,
+            &scope.cluster,
+            &expressions,
+            bindings,
+        )
+        .await
+        .map_err(|err| format!("{where_}: {err}"))?;
+    let bindings = &match written {
+        Some(_) => clusters::client_bindings(bindings.clone(), &cluster),
+        None => bindings.clone(),
+    };
     let scope = &Scope {
-        expressions: scope.expressions.with_default(op.compiler),
+        expressions,
+        declared,
+        cluster,
         ..scope.clone()
     };
-    let where_ = format!("{label} {}", op.label());
     let running = match &op.description {
         Some(description) => format!("{} running: {description}", op.label()),
         None => format!("{} running", op.label()),

@@ -91,7 +91,7 @@ pub(super) async fn write(
         };
         force_termination_grace_period(scope, &mut resource);
         scope.test.remember_masked(&resource);
-        let session = scope.test.session();
+        let session = scope.session();
         // A kind whose CRD was applied moments ago is waited for, as Chainsaw's polling does.
         let target = crate::run::object_target_served_by(&session, &mut resource, Some(deadline))
             .await
@@ -219,7 +219,7 @@ async fn create(
         .log
         .line(&scope.step_label(), &format!("{id} created"));
     if !dry_run {
-        let session = scope.test.session();
+        let session = scope.session();
         scope.test.register_created(Created {
             api: target.api.clone(),
             name,
@@ -358,7 +358,7 @@ pub(super) async fn delete(
         } else {
             reference
         };
-        let session = scope.test.session();
+        let session = scope.session();
         let target = crate::run::object_target(&session, &mut reference)
             .await
             .map_err(|err| err.to_string())?;

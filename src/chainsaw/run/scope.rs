@@ -9,7 +9,8 @@ use kube::api::PropagationPolicy;
 use super::super::config::RunConfig;
 use super::super::expression::Expressions;
 use super::super::model::{Test, Timeouts};
-use crate::run::TestState;
+use super::clusters::{Current, Declared, Opened};
+use crate::run::{Connection, Session, TestState};
 
 /// How often Chainsaw's operations try again (`client.PollInterval`).
 pub(super) const POLL: Duration = Duration::from_millis(50);
@@ -38,6 +39,12 @@ pub(crate) struct Scope<'a> {
     pub expressions: Expressions,
     /// Which step (from 1).
     pub step: usize,
+    /// The clusters declared so far (Configuration, test, step).
+    pub declared: Declared,
+    /// The cluster operations run on, unless one names another.
+    pub cluster: Current,
+    /// The clusters the test has opened.
+    pub opened: &'a Opened,
 }
 
 impl Scope<'_> {
@@ -48,6 +55,19 @@ impl Scope<'_> {
 
     pub(super) fn expressions(&self) -> &Expressions {
         &self.expressions
+    }
+
+    /// The connection to the cluster the operation runs on.
+    pub(super) fn connection(&self) -> &Connection {
+        self.cluster.or(&self.test.connection)
+    }
+
+    /// The test at work on the cluster the operation runs on.
+    pub(super) fn session(&self) -> Session<'_> {
+        Session {
+            test: self.test,
+            connection: self.connection(),
+        }
     }
 
     /// How a deletion reaches dependents: `own` (an operation's), else the step's, the test's,
