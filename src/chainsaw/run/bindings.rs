@@ -8,17 +8,25 @@ use serde_json::{Map, Value, json};
 
 use super::super::api;
 use super::super::expression::{self, Bindings, Expressions, Statement};
+use super::super::functions;
 use super::super::model::Test;
 use super::scope::{Scope, Settings};
 use crate::run::TestState;
 
-/// The bindings of the run and the test every step starts from, before the test's own.
-pub(super) fn for_test(ctx: &Arc<TestState>, test: &Test, settings: &Settings) -> Bindings {
+/// The bindings of the run and the test, and the scenario's, which the test's `cluster` sees (it
+/// is chosen before the test's own bindings, as in Chainsaw).
+pub(super) fn for_test(
+    ctx: &Arc<TestState>,
+    test: &Test,
+    settings: &Settings,
+    expressions: &Expressions,
+) -> Result<Bindings, String> {
     let timeouts = test.timeouts.over(settings.config.timeouts);
     let seconds = |d: Option<std::time::Duration>| {
         Value::from(format!("{}s", d.unwrap_or_default().as_secs_f64()))
     };
-    Bindings::new()
+    let (client, config) = functions::handles(None);
+    let bindings = Bindings::new()
         .with("$namespace", Value::from(ctx.namespace.clone()))
         .with("$values", settings.config.values.clone())
         .with(
@@ -40,17 +48,20 @@ pub(super) fn for_test(ctx: &Arc<TestState>, test: &Test, settings: &Settings) -
                 "exec": seconds(timeouts.exec),
             }),
         )
+        .with("$client", client)
+        .with("$config", config);
+    match &test.scenario {
+        Some(scenario) => register(expressions, bindings, &scenario.bindings),
+        None => Ok(bindings),
+    }
 }
 
-/// `bindings` with the scenario's, then the test's own.
+/// `bindings` with the test's own.
 pub(super) fn with_test_bindings(
     expressions: &Expressions,
-    mut bindings: Bindings,
+    bindings: Bindings,
     test: &Test,
 ) -> Result<Bindings, String> {
-    if let Some(scenario) = &test.scenario {
-        bindings = register(expressions, bindings, &scenario.bindings)?;
-    }
     register(expressions, bindings, &test.spec.bindings)
 }
 

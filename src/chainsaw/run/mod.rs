@@ -48,7 +48,8 @@ pub(crate) async fn run(
     let declared = clusters::Declared::default()
         .with(std::path::Path::new(""), &settings.config.clusters)
         .with(&test.dir, &test.spec.clusters);
-    let globals = bindings::for_test(ctx, test, settings);
+    let globals = bindings::for_test(ctx, test, settings, &expressions)
+        .map_err(|err| format!("test bindings: {err}"))?;
     let test_cluster = opened
         .select(
             ctx,
