@@ -65,6 +65,17 @@ pub(super) fn with_test_bindings(
     register(expressions, bindings, &test.spec.bindings)
 }
 
+/// The cluster a level's `cluster` (an expression) names; `None` when it names none.
+pub(super) fn cluster_name(
+    expressions: &Expressions,
+    written: Option<&str>,
+    bindings: &Bindings,
+) -> Result<Option<String>, String> {
+    written
+        .map(|written| string(expressions, written, bindings))
+        .transpose()
+}
+
 /// A step's bindings: `$step`, then the step's own.
 pub(super) fn for_step(
     scope: &Scope<'_>,

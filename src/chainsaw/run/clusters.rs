@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::super::api;
-use super::super::expression::{Bindings, Expressions};
+use super::super::expression::Bindings;
 use super::super::functions::{self, ClusterClients};
-use super::bindings;
 use crate::cluster::Endpoint;
 use crate::run::{Connection, Created, Reach, TestState};
 
@@ -84,26 +83,22 @@ impl Opened {
         Arc::clone(&self.clients)
     }
 
-    /// The cluster `written` (an expression, or `None` for no choice at this level) selects
-    /// among `declared`, else `inherited`.
+    /// The cluster `chosen` names among `declared` (`None`: no choice at this level, so
+    /// `inherited`).
     ///
     /// # Errors
     ///
-    /// An expression that fails or gives no string, a name nothing declares, or a kubeconfig
-    /// that cannot be read.
+    /// A name nothing declares, or a kubeconfig that cannot be read.
     pub(crate) async fn select(
         &self,
         ctx: &TestState,
-        written: Option<&str>,
+        chosen: Option<String>,
         declared: &Declared,
         inherited: &Current,
-        expressions: &Expressions,
-        bindings: &Bindings,
     ) -> Result<Current, String> {
-        let Some(written) = written else {
+        let Some(name) = chosen else {
             return Ok(inherited.clone());
         };
-        let name = bindings::string(expressions, written, bindings)?;
         if name.is_empty() {
             return Ok(Current::default());
         }

@@ -50,17 +50,16 @@ pub(crate) async fn run(
         .with(&test.dir, &test.spec.clusters);
     let globals = bindings::for_test(ctx, test, settings, &expressions)
         .map_err(|err| format!("test bindings: {err}"))?;
-    let test_cluster = opened
-        .select(
-            ctx,
-            test.spec.cluster.as_deref(),
-            &declared,
-            &clusters::Current::default(),
-            &expressions,
-            &globals,
-        )
-        .await
-        .map_err(|err| format!("test cluster: {err}"))?;
+    let chosen = bindings::cluster_name(&expressions, test.spec.cluster.as_deref(), &globals);
+    let test_cluster = match chosen {
+        Ok(chosen) => {
+            opened
+                .select(ctx, chosen, &declared, &clusters::Current::default())
+                .await
+        }
+        Err(err) => Err(err),
+    }
+    .map_err(|err| format!("test cluster: {err}"))?;
     clusters::create_namespace(ctx, &test_cluster).await?;
     let base = bindings::with_test_bindings(
         &expressions,
@@ -92,16 +91,11 @@ pub(crate) async fn run(
         let clock = Instant::now();
         let step_expressions = expressions.with_default(step.compiler);
         let declared = declared.with(&test.dir, &step.clusters);
-        let step_cluster = opened
-            .select(
-                ctx,
-                step.cluster.as_deref(),
-                &declared,
-                &test_cluster,
-                &step_expressions,
-                &base,
-            )
-            .await;
+        let step_cluster =
+            match bindings::cluster_name(&step_expressions, step.cluster.as_deref(), &base) {
+                Ok(chosen) => opened.select(ctx, chosen, &declared, &test_cluster).await,
+                Err(err) => Err(err),
+            };
         let scope = Scope {
             test: ctx,
             chainsaw: test,
@@ -262,16 +256,11 @@ async fn run_action(
         Some(clusters) => scope.declared.with(&scope.chainsaw.dir, clusters),
         None => scope.declared.clone(),
     };
+    let chosen = bindings::cluster_name(&expressions, written, bindings)
+        .map_err(|err| format!("{where_}: {err}"))?;
     let cluster = scope
         .opened
-        .select(
-            scope.test,
-            written,
-            &declared,
-            &scope.cluster,
-            &expressions,
-            bindings,
-        )
+        .select(scope.test, chosen, &declared, &scope.cluster)
         .await
         .map_err(|err| format!("{where_}: {err}"))?;
     let bindings = &match written {
