@@ -198,6 +198,7 @@ mod tests {
             assertions: 2,
             failure: failure.map(str::to_string),
             last_error: failure.map(str::to_string),
+            operations: Vec::new(),
         });
         record
     }

@@ -15,14 +15,18 @@ pub enum ReportFormat {
     Html,
 }
 
-/// One test case per test, or per step.
+/// One test case per test, per step, or per operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Granularity {
     /// One test case per step (`setup`, `step 0-create`, …), KUTTL's default.
     #[default]
     Step,
     /// One test case per test.
     Test,
+    /// One test case per operation of a Chainsaw step (Chainsaw's `JUNIT-OPERATION`), per step
+    /// for KUTTL tests.
+    Operation,
 }
 
 /// Where reports and artifacts go and what they hold.
@@ -161,8 +165,9 @@ fn parse_granularity(value: &str) -> Result<Granularity, String> {
     match value.to_ascii_lowercase().as_str() {
         "" | "step" => Ok(Granularity::Step),
         "test" => Ok(Granularity::Test),
+        "operation" => Ok(Granularity::Operation),
         _ => Err(format!(
-            "{value:?} is not a report granularity (step or test)"
+            "{value:?} is not a report granularity (step, test or operation)"
         )),
     }
 }

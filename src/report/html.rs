@@ -294,6 +294,7 @@ mod tests {
                 assertions: 1,
                 failure: failure.map(str::to_string),
                 last_error: None,
+                operations: Vec::new(),
             }],
             setup_failure: None,
             duration: Duration::from_secs(4),

@@ -105,7 +105,7 @@ mod tests {
 
     use super::*;
     use crate::load::Granularity;
-    use crate::run::outcome::StepRecord;
+    use crate::run::outcome::{OperationRecord, StepRecord};
 
     /// A step; a failed one's last error is the message's last line.
     fn step(label: &str, failure: Option<&str>) -> StepRecord {
@@ -116,6 +116,7 @@ mod tests {
             assertions: 2,
             failure: failure.map(str::to_string),
             last_error: failure.and_then(|f| f.lines().last()).map(str::to_string),
+            operations: Vec::new(),
         }
     }
 
@@ -257,6 +258,67 @@ mod tests {
             suites.last().map(|s| s.name.as_str()),
             Some(tree::COLLECTION_HOOKS)
         );
+    }
+
+    #[test]
+    fn operation_granularity_has_a_case_per_chainsaw_operation_and_per_kuttl_step() {
+        let (mut tests, hooks) = records();
+        let operation = |label: &str, kind: &str, failure: Option<&str>| OperationRecord {
+            label: label.into(),
+            kind: kind.into(),
+            started: SystemTime::UNIX_EPOCH + Duration::from_secs(10),
+            duration: Duration::from_millis(250),
+            failure: failure.map(str::to_string),
+        };
+        let mut chainsaw = step("1-step-1", Some("try[1] (assert): .data.a: value mismatch"));
+        chainsaw.operations = vec![
+            operation("try[0] (apply)", "apply", None),
+            operation(
+                "try[1] (assert)",
+                "assert",
+                Some("1-step-1 try[1] (assert): .data.a: value mismatch"),
+            ),
+            operation("catch[0] (events)", "events", None),
+        ];
+        tests.push(TestRecord {
+            steps: vec![chainsaw],
+            setup_failure: None,
+            ..TestRecord::not_started("apps", "chainsaw-cm", tests[0].started, String::new())
+        });
+
+        let suites = tree::build(&tests, &hooks, Granularity::Operation);
+
+        let apps = &suites[0];
+        let chainsaw = apps
+            .suites
+            .iter()
+            .find(|s| s.name == "chainsaw-cm")
+            .unwrap();
+        let cases: Vec<(&str, &str, usize, Option<&str>)> = chainsaw
+            .cases
+            .iter()
+            .map(|c| {
+                let message = c.failure.as_ref().map(|f| f.message.as_str());
+                (c.classname.as_str(), c.name.as_str(), c.assertions, message)
+            })
+            .collect();
+        assert_eq!(
+            cases,
+            [
+                ("chainsaw-cm", "setup", 0, None),
+                ("apply", "step 1-step-1 / try[0] (apply)", 0, None),
+                (
+                    "assert",
+                    "step 1-step-1 / try[1] (assert)",
+                    1,
+                    Some("failed in step 1-step-1 try[1] (assert)")
+                ),
+                ("events", "step 1-step-1 / catch[0] (events)", 0, None),
+            ]
+        );
+        let kuttl = apps.suites.iter().find(|s| s.name == "scale").unwrap();
+        let names: Vec<&str> = kuttl.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["setup", "step 0-create", "step 1-scale"]);
     }
 
     #[test]

@@ -85,7 +85,14 @@ pub(crate) fn build(
                     ..empty(name)
                 },
                 Granularity::Step => Suite {
-                    suites: members.iter().map(|t| step_suite(t)).collect(),
+                    suites: members.iter().map(|t| test_suite(t, step_cases)).collect(),
+                    ..empty(name)
+                },
+                Granularity::Operation => Suite {
+                    suites: members
+                        .iter()
+                        .map(|t| test_suite(t, operation_cases))
+                        .collect(),
                     ..empty(name)
                 },
             };
@@ -169,9 +176,9 @@ fn test_case(test: &TestRecord) -> Case {
     }
 }
 
-/// Step granularity: the test is a suite of `setup`, one case per step reached, and `cleanup`
-/// when cleaning up failed.
-fn step_suite(test: &TestRecord) -> Suite {
+/// Step and operation granularity: the test is a suite of `setup`, the cases of each step
+/// reached, and `cleanup` when cleaning up failed.
+fn test_suite(test: &TestRecord, step_cases: fn(&TestRecord, &StepRecord) -> Vec<Case>) -> Suite {
     let first_step = test
         .steps
         .first()
@@ -187,15 +194,7 @@ fn step_suite(test: &TestRecord) -> Suite {
             .as_ref()
             .map(|text| failure("setup failed", text)),
     }];
-    cases.extend(test.steps.iter().map(|step| Case {
-        classname: test.test.clone(),
-        name: format!("step {}", step.label),
-        started: step.started,
-        duration: step.duration,
-        assertions: step.assertions,
-        failure:
-            step_text(step).map(|text| failure(&format!("failed in step {}", step.label), text)),
-    }));
+    cases.extend(test.steps.iter().flat_map(|step| step_cases(test, step)));
     if let Some(text) = &test.cleanup_failure {
         cases.push(Case {
             classname: test.test.clone(),
@@ -213,6 +212,43 @@ fn step_suite(test: &TestRecord) -> Suite {
         cases,
         suites: Vec::new(),
     }
+}
+
+/// One case for the step.
+fn step_cases(test: &TestRecord, step: &StepRecord) -> Vec<Case> {
+    vec![Case {
+        classname: test.test.clone(),
+        name: format!("step {}", step.label),
+        started: step.started,
+        duration: step.duration,
+        assertions: step.assertions,
+        failure: step_text(step)
+            .map(|text| failure(&format!("failed in step {}", step.label), text)),
+    }]
+}
+
+/// One case per operation of a Chainsaw step, named `step <label> / <operation>` with its kind
+/// as the class, as Chainsaw's `JUNIT-OPERATION` has them; one case for a KUTTL step.
+fn operation_cases(test: &TestRecord, step: &StepRecord) -> Vec<Case> {
+    if step.operations.is_empty() {
+        return step_cases(test, step);
+    }
+    step.operations
+        .iter()
+        .map(|operation| Case {
+            classname: operation.kind.clone(),
+            name: format!("step {} / {}", step.label, operation.label),
+            started: operation.started,
+            duration: operation.duration,
+            assertions: usize::from(matches!(operation.kind.as_str(), "assert" | "error")),
+            failure: operation.failure.as_ref().map(|text| {
+                failure(
+                    &format!("failed in step {} {}", step.label, operation.label),
+                    text,
+                )
+            }),
+        })
+        .collect()
 }
 
 fn hook_case(hook: &HookRecord) -> Case {

@@ -52,7 +52,7 @@ pub(crate) use objects::{
 };
 pub use one_shot::Expectation;
 pub(crate) use one_shot::check as check_once;
-pub(crate) use outcome::{HookRecord, StepRecord, TestRecord};
+pub(crate) use outcome::{HookRecord, OperationRecord, StepRecord, TestRecord};
 pub(crate) use process::Process;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub use subset::{Mismatch, is_subset};

@@ -70,6 +70,9 @@ impl TestRecord {
         for step in &mut self.steps {
             scrub_option(&mut step.failure);
             scrub_option(&mut step.last_error);
+            for operation in &mut step.operations {
+                scrub_option(&mut operation.failure);
+            }
         }
         self.log = scrub(&self.log);
         for (_, path) in &mut self.requests {
@@ -99,6 +102,23 @@ pub(crate) struct StepRecord {
     pub failure: Option<String>,
     /// The step's last error alone (what KUTTL's reports give as a failure's text).
     pub last_error: Option<String>,
+    /// A Chainsaw step's operations (its `try`, `catch` and `finally`) in the order they ran;
+    /// empty for KUTTL steps.
+    #[serde(default)]
+    pub operations: Vec<OperationRecord>,
+}
+
+/// One operation of a Chainsaw step.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct OperationRecord {
+    /// What the test's log calls it: `try[2] (assert)`.
+    pub label: String,
+    /// Its kind: `apply`, `assert`, `script`, ….
+    pub kind: String,
+    pub started: SystemTime,
+    pub duration: Duration,
+    /// The failure message, when it failed.
+    pub failure: Option<String>,
 }
 
 /// One hook that ran.

@@ -151,6 +151,7 @@ pub(crate) async fn work(
             assertions: 0,
             failure: Some(INTERRUPTED.to_string()),
             last_error: Some(INTERRUPTED.to_string()),
+            operations: Vec::new(),
         });
     }
     let message = match &outcome {
@@ -250,6 +251,7 @@ async fn run_body(
                     assertions: step.asserts.len() + step.errors.len(),
                     failure: result.as_ref().err().cloned(),
                     last_error,
+                    operations: Vec::new(),
                 });
                 result?;
             }
@@ -277,6 +279,7 @@ async fn run_body(
                 assertions: 0,
                 failure: result.as_ref().err().cloned(),
                 last_error: result.as_ref().err().cloned(),
+                operations: Vec::new(),
             });
             result
         }
@@ -883,6 +886,13 @@ mod tests {
             assertions: 1,
             failure: Some(format!("diff: {VALUE}")),
             last_error: Some(encoded.into()),
+            operations: vec![crate::run::OperationRecord {
+                label: "try[0] (assert)".into(),
+                kind: "assert".into(),
+                started: SystemTime::now(),
+                duration: std::time::Duration::ZERO,
+                failure: Some(format!("diff: {VALUE} {encoded}")),
+            }],
         });
 
         let (outcome, record) = worked.clean_up(()).await;

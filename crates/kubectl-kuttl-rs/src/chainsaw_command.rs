@@ -49,7 +49,7 @@ pub(crate) struct ChainsawTestArgs {
     /// Keep the tests' namespaces and objects.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     skip_delete: Option<bool>,
-    /// A report: JSON, XML, JUNIT-TEST or JUNIT-STEP (case does not matter).
+    /// A report: JSON, XML, JUNIT-TEST, JUNIT-STEP or JUNIT-OPERATION (case does not matter).
     #[arg(long, value_name = "FORMAT")]
     report_format: Option<String>,
     /// The report's file name, without extension.
@@ -238,9 +238,10 @@ impl ChainsawTestArgs {
                 "JSON" => (Some("json".to_string()), None),
                 "XML" | "JUNIT-TEST" => (Some("xml".to_string()), Some("test".to_string())),
                 "JUNIT-STEP" => (Some("xml".to_string()), Some("step".to_string())),
+                "JUNIT-OPERATION" => (Some("xml".to_string()), Some("operation".to_string())),
                 _ => {
                     return Err(format!(
-                        "--report-format {format:?}: JSON, XML, JUNIT-TEST or JUNIT-STEP (JUNIT-OPERATION is not supported)"
+                        "--report-format {format:?}: JSON, XML, JUNIT-TEST, JUNIT-STEP or JUNIT-OPERATION"
                     ));
                 }
             },
@@ -394,9 +395,14 @@ mod tests {
                 .starts_with("--no-cluster is not taken")
         );
         assert!(
-            plan(&["--report-format", "JUNIT-OPERATION"])
+            plan(&["--report-format", "JUNIT-EVERYTHING"])
                 .unwrap_err()
-                .contains("not supported")
+                .contains("JSON, XML, JUNIT-TEST, JUNIT-STEP or JUNIT-OPERATION")
+        );
+        let operation = plan(&["--report-format", "junit-operation"]).unwrap();
+        assert_eq!(
+            operation.overrides.report_granularity.as_deref(),
+            Some("operation")
         );
         assert!(
             plan(&["--set", "novalue"])

@@ -31,7 +31,7 @@ use tokio::time::Instant;
 
 use super::expression::Bindings;
 use super::model::{Action, Operation, Step, Test};
-use crate::run::{StepRecord, TestRecord, TestState};
+use crate::run::{OperationRecord, StepRecord, TestRecord, TestState};
 
 /// Runs the test's steps and cleanup; `Err` is the failure message.
 pub(crate) async fn run(
@@ -112,6 +112,7 @@ pub(crate) async fn run(
                 .clone()
                 .unwrap_or_else(|_| test_cluster.clone()),
             opened: &opened,
+            operations: Arc::default(),
         };
         let created_before = ctx.created_count();
         let label = format!("{}-{}", index + 1, step.name);
@@ -158,6 +159,12 @@ pub(crate) async fn run(
                 .count(),
             failure: failure.clone(),
             last_error: failure.clone(),
+            operations: std::mem::take(
+                &mut scope
+                    .operations
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            ),
         });
         let step_skips_delete = step.skip_delete.unwrap_or(skip_delete);
         if !step_skips_delete {
@@ -242,8 +249,31 @@ async fn run_one(
     run_action(scope, label, op, bindings).await.map(drop)
 }
 
-/// Runs one operation; `Ok` holds its outputs (`$name`, value).
+/// Runs one operation and records it in its step's; `Ok` holds its outputs (`$name`, value).
 async fn run_action(
+    scope: &Scope<'_>,
+    label: &str,
+    op: &Operation,
+    bindings: &Bindings,
+) -> Result<Vec<(String, Value)>, String> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let result = act(scope, label, op, bindings).await;
+    scope
+        .operations
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(OperationRecord {
+            label: op.label(),
+            kind: op.action.kind().to_string(),
+            started,
+            duration: clock.elapsed(),
+            failure: result.as_ref().err().cloned(),
+        });
+    result
+}
+
+async fn act(
     scope: &Scope<'_>,
     label: &str,
     op: &Operation,

@@ -1,7 +1,7 @@
 //! Where a Chainsaw operation runs: what the test takes from the run ([`Settings`]) and the
 //! step's resolved settings ([`Scope`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kube::api::PropagationPolicy;
@@ -10,7 +10,7 @@ use super::super::config::RunConfig;
 use super::super::expression::Expressions;
 use super::super::model::{Test, Timeouts};
 use super::clusters::{Current, Declared, Opened};
-use crate::run::{Connection, Session, TestState};
+use crate::run::{Connection, OperationRecord, Session, TestState};
 
 /// How often Chainsaw's operations try again (`client.PollInterval`).
 pub(super) const POLL: Duration = Duration::from_millis(50);
@@ -45,6 +45,8 @@ pub(crate) struct Scope<'a> {
     pub cluster: Current,
     /// The clusters the test has opened.
     pub opened: &'a Opened,
+    /// The step's operations that have run, for its record.
+    pub operations: Arc<Mutex<Vec<OperationRecord>>>,
 }
 
 impl Scope<'_> {
