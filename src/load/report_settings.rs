@@ -224,7 +224,7 @@ mod tests {
     #[case(
         "KUTTL_REPORT_GRANULARITY",
         "suite",
-        "invalid value \"suite\" for environment variable KUTTL_REPORT_GRANULARITY: \"suite\" is not a report granularity (step or test)"
+        "invalid value \"suite\" for environment variable KUTTL_REPORT_GRANULARITY: \"suite\" is not a report granularity (step, test or operation)"
     )]
     #[case(
         "KUTTL_COVERAGE",

@@ -60,7 +60,8 @@ pub(crate) struct TestArgs {
     /// The report's file name, without extension (default kuttl-report).
     #[arg(long, value_name = "NAME")]
     report_name: Option<String>,
-    /// A report case per step (step, the default) or per test (test).
+    /// A report case per step (step, the default), per test (test) or per operation of a
+    /// Chainsaw step (operation).
     #[arg(long, value_name = "GRANULARITY")]
     report_granularity: Option<String>,
     /// One namespace every test shares, instead of one per test.
@@ -122,10 +123,10 @@ impl TestArgs {
             kuttl::load::parse_formats(format).map_err(|err| format!("--report: {err}"))?;
         }
         if let Some(granularity) = self.report_granularity.as_deref()
-            && !matches!(granularity, "step" | "test")
+            && !matches!(granularity, "step" | "test" | "operation")
         {
             return Err(format!(
-                "--report-granularity: {granularity:?} is not step or test"
+                "--report-granularity: {granularity:?} is not step, test or operation"
             ));
         }
         let starts_kind = self.start_kind == Some(true) || self.kind_config.is_some();
@@ -335,7 +336,7 @@ mod tests {
     #[case::nothing_to_run(&[], "no test directories provided")]
     #[case::empty_namespace(&["--namespace", "", "e2e"], "--namespace must not be empty")]
     #[case::report_format(&["--report", "yaml", "e2e"], "--report: \"yaml\" is not a report format")]
-    #[case::granularity(&["--report-granularity", "case", "e2e"], "--report-granularity: \"case\" is not step or test")]
+    #[case::granularity(&["--report-granularity", "case", "e2e"], "--report-granularity: \"case\" is not step, test or operation")]
     #[case::two_clusters(&["--start-control-plane", "--kind-config", "k.yaml", "e2e"], "exclude each other")]
     #[case::labels(&["--test-run-labels", "novalue", "e2e"], "--test-run-labels:")]
     #[case::template_var(&["--template-var", "x=[", "e2e"], "--template-var: the value of \"x\"")]
