@@ -89,6 +89,8 @@ pub(crate) struct Sources<'a> {
     pub timeouts: &'a BTreeMap<String, String>,
     /// A label selector over the Tests' labels.
     pub selector: &'a str,
+    /// Clusters over the Configuration's, their kubeconfig files relative to `base`.
+    pub clusters: &'a BTreeMap<String, crate::config::ChainsawCluster>,
 }
 
 /// Reads a run's Chainsaw settings.
@@ -119,6 +121,16 @@ pub(crate) fn read(base: &Path, sources: &Sources<'_>) -> Result<RunConfig, Load
     for (dotted, value) in sources.set {
         set_path(&mut config.values, dotted, value.clone())
             .map_err(|message| at(base, 0, format!("chainsaw.set {dotted:?}: {message}")))?;
+    }
+    for (name, cluster) in sources.clusters {
+        let cluster = api::ClusterRef {
+            kubeconfig: base
+                .join(&cluster.kubeconfig)
+                .to_string_lossy()
+                .into_owned(),
+            context: Some(cluster.context.clone()).filter(|context| !context.is_empty()),
+        };
+        config.clusters.insert(name.clone(), cluster);
     }
     config.selector = LabelSelector::parse(sources.selector)
         .map_err(|err| at(base, 0, format!("chainsaw.selector: {err}")))?;
@@ -499,12 +511,47 @@ mod tests {
                 set: &set,
                 timeouts: &timeouts,
                 selector: "",
+                clusters: &BTreeMap::new(),
             },
         )
         .map_err(|err| err.to_string())
     }
 
     const CHAINSAW_E2E: &str = "apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nmetadata:\n  name: configuration\nspec:\n  discovery:\n    fullName: true\n  execution:\n    failFast: true\n    forceTerminationGracePeriod: 5s\n    parallel: 1\n  namespace:\n    compiler: cel\n    template:\n      metadata:\n        annotations:\n          from-config-file: (string(\"hello\"))\n";
+
+    #[test]
+    fn clusters_given_beside_the_configuration_win_and_are_relative_to_the_collection() {
+        let configuration = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: c\nspec:\n  clusters:\n    a:\n      kubeconfig: a.yaml\n    b:\n      kubeconfig: b.yaml\n      context: kind-b\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.yaml"), configuration).unwrap();
+        let given = BTreeMap::from([(
+            "b".to_string(),
+            crate::config::ChainsawCluster {
+                kubeconfig: "kc/other.yaml".into(),
+                context: String::new(),
+            },
+        )]);
+        let config = read(
+            dir.path(),
+            &Sources {
+                config: Some("config.yaml"),
+                values: &[],
+                set: &BTreeMap::new(),
+                timeouts: &BTreeMap::new(),
+                selector: "",
+                clusters: &given,
+            },
+        )
+        .unwrap();
+        assert_eq!(config.clusters["a"].kubeconfig, "a.yaml");
+        assert_eq!(
+            config.clusters["b"],
+            api::ClusterRef {
+                kubeconfig: dir.path().join("kc/other.yaml").display().to_string(),
+                context: None,
+            }
+        );
+    }
 
     #[test]
     fn reads_chainsaws_own_e2e_configuration() {

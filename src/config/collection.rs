@@ -82,6 +82,18 @@ pub struct ChainsawRun {
     /// A label selector over the Tests' `metadata.labels`: a Test it does not select is not a
     /// trial (`--selector`): `"!no-ko-test,env in (ci,poc)"`.
     pub selector: String,
+    /// Clusters Chainsaw tests may name, over the Configuration's (`--cluster`).
+    pub clusters: std::collections::BTreeMap<String, ChainsawCluster>,
+}
+
+/// A cluster Chainsaw tests may name: a kubeconfig file, relative to this file, and a context.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChainsawCluster {
+    /// The kubeconfig file.
+    pub kubeconfig: String,
+    /// A context in it; empty: its current context.
+    pub context: String,
 }
 
 impl Unsupported for TestCollection {

@@ -13,7 +13,7 @@ pub mod yaml;
 mod yaml_value;
 
 pub use collection::{
-    ChainsawRun, ControlPlane, Hook, KindCluster, MaskField, Start, TestCollection,
+    ChainsawCluster, ChainsawRun, ControlPlane, Hook, KindCluster, MaskField, Start, TestCollection,
 };
 pub use command::{Command, TestAssertCommand};
 pub use legacy_suite::LegacyTestSuite;

@@ -329,6 +329,7 @@ fn check(
             set: &settings.chainsaw.set,
             timeouts: &settings.chainsaw.timeouts,
             selector: &settings.chainsaw.selector,
+            clusters: &settings.chainsaw.clusters,
         },
     )?;
     let parallel = match settings.parallel {

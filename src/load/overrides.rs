@@ -56,6 +56,8 @@ pub struct Overrides {
     pub chainsaw_timeouts: BTreeMap<String, String>,
     /// A label selector over Chainsaw Tests (`--selector`): replaces `chainsaw.selector`.
     pub chainsaw_selector: Option<String>,
+    /// Clusters Chainsaw tests may name (`--cluster`): over `chainsaw.clusters`.
+    pub chainsaw_clusters: BTreeMap<String, crate::config::ChainsawCluster>,
 }
 
 /// Sets the settings both file formats hold under the same names.
@@ -148,6 +150,7 @@ impl Overrides {
         chainsaw.set.extend(self.chainsaw_set.clone());
         chainsaw.timeouts.extend(self.chainsaw_timeouts.clone());
         set(&mut chainsaw.selector, &self.chainsaw_selector);
+        chainsaw.clusters.extend(self.chainsaw_clusters.clone());
     }
 
     /// The run labels replace the file's; template variables are set over the file's.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
+use kuttl::config::ChainsawCluster;
 use kuttl::load::{Overrides, chainsaw_set_value};
 
 use crate::test_command::{Plan, execute};
@@ -80,6 +81,10 @@ pub(crate) struct ChainsawTestArgs {
     /// does not select is not run. Repeatable: the selectors are joined with `,`.
     #[arg(long, value_name = "SELECTOR")]
     selector: Vec<String>,
+    /// A cluster tests may name: NAME=KUBECONFIG or NAME=KUBECONFIG:CONTEXT. Repeatable, and
+    /// comma-separated values are several.
+    #[arg(long, value_name = "NAME=KUBECONFIG[:CONTEXT]", value_delimiter = ',')]
+    cluster: Vec<String>,
     /// Accepted for Chainsaw's command lines: YAML anchors and merges are always read.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     remarshal: Option<bool>,
@@ -105,8 +110,6 @@ struct NotTaken {
     #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
     kube_context: Option<Option<String>>,
     #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
-    cluster: Option<Option<String>>,
-    #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
     no_cluster: Option<Option<String>>,
     #[arg(long, hide = true, num_args = 0..=1, value_name = "X")]
     pause_on_failure: Option<Option<String>>,
@@ -124,7 +127,7 @@ impl NotTaken {
     /// The first flag given, with what to use instead.
     fn first(&self) -> Option<String> {
         let select = "select tests by name with --test REGEX on `kubectl kuttl-rs test`, or cargo test's filters";
-        let flags: [(&str, bool, &str); 12] = [
+        let flags: [(&str, bool, &str); 11] = [
             (
                 "--include-test-regex",
                 self.include_test_regex.is_some(),
@@ -149,11 +152,6 @@ impl NotTaken {
                 "--kube-context",
                 self.kube_context.is_some(),
                 "the run uses KUBECONFIG's current context; point KUBECONFIG at the cluster",
-            ),
-            (
-                "--cluster",
-                self.cluster.is_some(),
-                "declare other clusters with `clusters` in the Configuration (--config) or the tests",
             ),
             (
                 "--no-cluster",
@@ -228,6 +226,11 @@ impl ChainsawTestArgs {
                 set.insert(key.to_string(), value);
             }
         }
+        let clusters = self
+            .cluster
+            .iter()
+            .map(|text| cluster(text))
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
         let (report_format, report_granularity) = match self
             .report_format
             .as_deref()
@@ -274,6 +277,7 @@ impl ChainsawTestArgs {
                 chainsaw_set: set,
                 chainsaw_timeouts: timeouts,
                 chainsaw_selector: (!self.selector.is_empty()).then(|| self.selector.join(",")),
+                chainsaw_clusters: clusters,
                 ..Overrides::default()
             },
             test: None,
@@ -281,6 +285,29 @@ impl ChainsawTestArgs {
             libtest_args,
         })
     }
+}
+
+/// One `--cluster`: `name=kubeconfig` or `name=kubeconfig:context`, split as Chainsaw splits it.
+fn cluster(text: &str) -> Result<(String, ChainsawCluster), String> {
+    let fail =
+        || format!("--cluster {text:?}: expected NAME=KUBECONFIG or NAME=KUBECONFIG:CONTEXT");
+    let parts: Vec<&str> = text.split('=').collect();
+    let [name, target] = parts[..] else {
+        return Err(fail());
+    };
+    let parts: Vec<&str> = target.split(':').collect();
+    let (kubeconfig, context) = match parts[..] {
+        [kubeconfig] => (kubeconfig, ""),
+        [kubeconfig, context] => (kubeconfig, context),
+        _ => return Err(fail()),
+    };
+    Ok((
+        name.to_string(),
+        ChainsawCluster {
+            kubeconfig: kubeconfig.to_string(),
+            context: context.to_string(),
+        },
+    ))
 }
 
 /// Runs the tests; the exit code says how the run ended.
@@ -345,6 +372,8 @@ mod tests {
             "!no-ko-test",
             "--selector",
             "tier in (a,b)",
+            "--cluster",
+            "dynamic=./dynamic,other=kc.yaml:kind-other",
         ])
         .unwrap();
         let o = plan.overrides;
@@ -366,6 +395,8 @@ mod tests {
             o.chainsaw_selector.as_deref(),
             Some("!no-ko-test,tier in (a,b)")
         );
+        assert_eq!(o.chainsaw_clusters["dynamic"].kubeconfig, "./dynamic");
+        assert_eq!(o.chainsaw_clusters["other"].context, "kind-other");
         assert!(plan.config.is_none());
     }
 
@@ -403,6 +434,11 @@ mod tests {
         assert_eq!(
             operation.overrides.report_granularity.as_deref(),
             Some("operation")
+        );
+        assert!(
+            plan(&["--cluster", "a=b:c:d"])
+                .unwrap_err()
+                .contains("expected NAME=KUBECONFIG or NAME=KUBECONFIG:CONTEXT")
         );
         assert!(
             plan(&["--set", "novalue"])
