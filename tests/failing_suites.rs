@@ -292,7 +292,7 @@ fn failing_tests_leave_no_namespace_behind() {
     assert!(!RUN.passed());
     assert!(
         RUN.output
-            .contains("test result: FAILED. 15 passed; 17 failed;"),
+            .contains("test result: FAILED. 16 passed; 18 failed;"),
         "{}",
         RUN.output
     );
@@ -391,6 +391,23 @@ fn a_secret_made_outside_kuttl_rs_and_printed_by_a_command_is_masked() {
     let shown = [("the failure message".to_string(), message.to_string())];
     for written in [&shown[..], &written_failure("secret-made-elsewhere")] {
         assert_nowhere(written, "elsewh3re-T0ken-p4");
+    }
+}
+
+#[test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+fn a_secret_in_another_namespace_printed_by_a_chainsaw_get_is_masked() {
+    let message = RUN.failure_of("failing::chainsaw-get-secret");
+    assert_contains(
+        message,
+        &[
+            "kubectl get secrets chainsaw-elsewhere -n default -o yaml",
+            "token: <secret 15 bytes hmac:",
+        ],
+    );
+    let shown = [("the failure message".to_string(), message.to_string())];
+    for written in [&shown[..], &written_failure("chainsaw-get-secret")] {
+        assert_nowhere(written, "g3t-pr1nts-Th1s");
     }
 }
 

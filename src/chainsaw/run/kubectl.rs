@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Secret;
 use serde_json::{Value, json};
 
 use super::super::api;
@@ -42,6 +43,7 @@ pub(super) async fn run(
                 selector: get.selector.as_deref(),
             };
             let mut argv = objects(scope, "get", &selected, bindings).await?;
+            remember_secrets(scope, &argv).await;
             push_format(&mut argv, get.format.as_deref(), &string)?;
             (argv, exec_limit(scope, get.timeout.as_deref()), &[])
         }
@@ -103,6 +105,66 @@ pub(super) async fn run(
         skip_command_output: false,
     };
     exec::run(scope, op, exec, bindings, true).await
+}
+
+/// `kubectl get secrets …` prints Secrets' values: the Secrets it names (`argv`, as
+/// [`objects`] builds it) are read through the API first, so that the test's output is scrubbed
+/// of their values, in whatever namespace they are. A read that fails is noted in the test's log.
+async fn remember_secrets(scope: &Scope<'_>, argv: &[String]) {
+    if argv.get(2).map(String::as_str) != Some("secrets") {
+        return;
+    }
+    let (mut name, mut selector) = (None, None);
+    let mut namespace = Some(scope.test.namespace.clone());
+    let mut args = argv[3..].iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-l" => selector = args.next(),
+            "-n" => {
+                namespace = args
+                    .next()
+                    .filter(|ns| *ns != "$NAMESPACE")
+                    .cloned()
+                    .or(namespace);
+            }
+            "--all-namespaces" => namespace = None,
+            other => name = Some(other),
+        }
+    }
+    let client = scope.connection().client.clone();
+    let api: kube::Api<Secret> = match &namespace {
+        Some(namespace) => kube::Api::namespaced(client, namespace),
+        None => kube::Api::all(client),
+    };
+    let read = match name {
+        Some(name) => api
+            .get_opt(name)
+            .await
+            .map(|found| found.into_iter().collect()),
+        None => {
+            let params = kube::api::ListParams {
+                label_selector: selector.cloned(),
+                ..Default::default()
+            };
+            api.list(&params).await.map(|list| list.items)
+        }
+    };
+    match read {
+        Ok(secrets) => {
+            for secret in secrets {
+                if let Ok(object) = serde_json::to_value(secret) {
+                    scope.test.remember_masked(&object);
+                }
+            }
+        }
+        Err(err) => scope.test.log.line(
+            &scope.step_label(),
+            &format!(
+                "could not read the Secrets `{}` prints ({err}): their values are not scrubbed",
+                argv.join(" ")
+            ),
+        ),
+    }
 }
 
 fn exec_limit(scope: &Scope<'_>, own: Option<&str>) -> Duration {
