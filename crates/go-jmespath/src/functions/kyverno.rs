@@ -159,6 +159,9 @@ pub(super) fn register(functions: &mut Functions) {
             })?;
         Ok(String::from_utf8_lossy(&decoded).into_owned().into())
     });
+    functions.register("x509_decode", strings(1), |args| {
+        super::kyverno_x509::decode(string_arg(&args[0]))
+    });
     functions.register("base64_encode", strings(1), |args| {
         Ok(base64::engine::general_purpose::STANDARD
             .encode(string_arg(&args[0]))

@@ -9,6 +9,7 @@ mod kyverno_quantity;
 mod kyverno_random;
 mod kyverno_semver;
 mod kyverno_time;
+mod kyverno_x509;
 
 use std::collections::HashMap;
 use std::fmt;
