@@ -335,6 +335,14 @@ fn written_failure(test: &str) -> Vec<(String, String)> {
     written
 }
 
+/// Neither the failure `message` nor anything the test `test` wrote holds `value` (or its base64).
+fn assert_never_shown(message: &str, test: &str, value: &str) {
+    let shown = [("the failure message".to_string(), message.to_string())];
+    for written in [&shown[..], &written_failure(test)] {
+        assert_nowhere(written, value);
+    }
+}
+
 fn assert_nowhere(written: &[(String, String)], value: &str) {
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(value);
@@ -388,10 +396,7 @@ fn a_secret_made_outside_kuttl_rs_and_printed_by_a_command_is_masked() {
             "failed, exit status 3",
         ],
     );
-    let shown = [("the failure message".to_string(), message.to_string())];
-    for written in [&shown[..], &written_failure("secret-made-elsewhere")] {
-        assert_nowhere(written, "elsewh3re-T0ken-p4");
-    }
+    assert_never_shown(message, "secret-made-elsewhere", "elsewh3re-T0ken-p4");
 }
 
 #[test]
@@ -405,10 +410,7 @@ fn a_secret_in_another_namespace_printed_by_a_chainsaw_get_is_masked() {
             "token: <secret 15 bytes hmac:",
         ],
     );
-    let shown = [("the failure message".to_string(), message.to_string())];
-    for written in [&shown[..], &written_failure("chainsaw-get-secret")] {
-        assert_nowhere(written, "g3t-pr1nts-Th1s");
-    }
+    assert_never_shown(message, "chainsaw-get-secret", "g3t-pr1nts-Th1s");
 }
 
 #[test]

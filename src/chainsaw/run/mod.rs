@@ -273,6 +273,7 @@ async fn run_action(
     result
 }
 
+/// Runs one operation on the cluster it names, with its compiler; `Ok` holds its outputs.
 async fn act(
     scope: &Scope<'_>,
     label: &str,

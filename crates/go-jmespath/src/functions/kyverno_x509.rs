@@ -578,59 +578,69 @@ fn extended_key_usage(value: &[u8]) -> (Vec<Value>, Vec<Value>) {
     (known, unknown)
 }
 
-/// A subject alternative name's DNS names, e-mail addresses, IP addresses and URIs.
-fn general_names(names: &[GeneralName<'_>]) -> Vec<(&'static str, Vec<Value>)> {
-    let mut dns = Vec::new();
-    let mut emails = Vec::new();
-    let mut ips = Vec::new();
-    let mut uris = Vec::new();
-    for name in names {
-        match name {
-            GeneralName::DNSName(dns_name) => dns.push(Value::from(*dns_name)),
-            GeneralName::RFC822Name(email) => emails.push(Value::from(*email)),
-            GeneralName::IPAddress(bytes) => {
-                if let Some(ip) = ip_address(bytes) {
-                    ips.push(Value::from(ip.to_string()));
-                }
-            }
-            GeneralName::URI(uri) => uris.push(go_url(uri)),
-            _ => {}
-        }
-    }
-    vec![
-        ("DNSNames", dns),
-        ("EmailAddresses", emails),
-        ("IPAddresses", ips),
-        ("URIs", uris),
-    ]
+/// General names by kind, as Go sorts them into a certificate's fields: DNS names, e-mail
+/// addresses, IP addresses (`ip` reads one) and URIs (`uri` reads one); other kinds are left out.
+struct ByKind {
+    dns: Vec<Value>,
+    emails: Vec<Value>,
+    ips: Vec<Value>,
+    uris: Vec<Value>,
 }
 
-/// A name constraint's subtrees by Go's field suffix.
-fn constraint_names(bases: &[GeneralName<'_>]) -> Vec<(&'static str, Vec<Value>)> {
-    let mut dns = Vec::new();
-    let mut emails = Vec::new();
-    let mut ranges = Vec::new();
-    let mut uris = Vec::new();
-    for base in bases {
-        match base {
-            GeneralName::DNSName(domain) => dns.push(Value::from(*domain)),
-            GeneralName::RFC822Name(email) => emails.push(Value::from(*email)),
-            GeneralName::URI(domain) => uris.push(Value::from(*domain)),
-            GeneralName::IPAddress(bytes) if bytes.len() == 8 || bytes.len() == 32 => {
-                let (ip, mask) = bytes.split_at(bytes.len() / 2);
-                if let Some(ip) = ip_address(ip) {
-                    ranges.push(json!({"IP": ip.to_string(), "Mask": b64(mask)}));
-                }
+impl ByKind {
+    fn sort(
+        names: &[GeneralName<'_>],
+        ip: impl Fn(&[u8]) -> Option<Value>,
+        uri: impl Fn(&str) -> Value,
+    ) -> Self {
+        let mut sorted = Self {
+            dns: Vec::new(),
+            emails: Vec::new(),
+            ips: Vec::new(),
+            uris: Vec::new(),
+        };
+        for name in names {
+            match name {
+                GeneralName::DNSName(dns) => sorted.dns.push(Value::from(*dns)),
+                GeneralName::RFC822Name(email) => sorted.emails.push(Value::from(*email)),
+                GeneralName::IPAddress(bytes) => sorted.ips.extend(ip(bytes)),
+                GeneralName::URI(text) => sorted.uris.push(uri(text)),
+                _ => {}
             }
-            _ => {}
         }
+        sorted
     }
-    vec![
-        ("DNSDomains", dns),
-        ("EmailAddresses", emails),
-        ("IPRanges", ranges),
-        ("URIDomains", uris),
-    ]
+
+    /// The DNS, e-mail, IP and URI lists, under the field names given in that order.
+    fn fields(self, names: [&'static str; 4]) -> Vec<(&'static str, Vec<Value>)> {
+        names
+            .into_iter()
+            .zip([self.dns, self.emails, self.ips, self.uris])
+            .collect()
+    }
+}
+
+/// A subject alternative name's DNS names, e-mail addresses, IP addresses and URIs.
+fn general_names(names: &[GeneralName<'_>]) -> Vec<(&'static str, Vec<Value>)> {
+    let ip = |bytes: &[u8]| ip_address(bytes).map(|ip| Value::from(ip.to_string()));
+    ByKind::sort(names, ip, go_url).fields(["DNSNames", "EmailAddresses", "IPAddresses", "URIs"])
+}
+
+/// A name constraint's subtrees by Go's field suffix; an IP subtree is an address and a mask.
+fn constraint_names(bases: &[GeneralName<'_>]) -> Vec<(&'static str, Vec<Value>)> {
+    let range = |bytes: &[u8]| {
+        if bytes.len() != 8 && bytes.len() != 32 {
+            return None;
+        }
+        let (ip, mask) = bytes.split_at(bytes.len() / 2);
+        ip_address(ip).map(|ip| json!({"IP": ip.to_string(), "Mask": b64(mask)}))
+    };
+    ByKind::sort(bases, range, |domain: &str| Value::from(domain)).fields([
+        "DNSDomains",
+        "EmailAddresses",
+        "IPRanges",
+        "URIDomains",
+    ])
 }
 
 /// An IP address as Go prints it: an IPv4-mapped IPv6 address as IPv4.
