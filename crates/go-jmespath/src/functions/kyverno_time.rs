@@ -3,7 +3,6 @@
 use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike, Utc};
 use serde_json::Value;
 
-use super::go_time_layout;
 use super::kyverno::failed;
 use super::kyverno_arithmetic::{format_duration, parse_duration};
 use super::{ArgSpec, ArgType as T, Functions, string_arg};
@@ -97,7 +96,7 @@ fn time(value: &Value) -> Result<DateTime<FixedOffset>, FunctionError> {
 
 /// Go's `time.Parse(layout, …)`.
 fn time_in(layout: &str, value: &Value) -> Result<DateTime<FixedOffset>, FunctionError> {
-    go_time_layout::parse(layout, string_arg(value)).map_err(FunctionError::Failed)
+    gostd::parse_time(layout, string_arg(value)).map_err(FunctionError::Failed)
 }
 
 fn duration(value: &Value) -> Result<i64, FunctionError> {

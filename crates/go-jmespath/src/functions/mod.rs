@@ -1,7 +1,6 @@
 //! The function table: signatures, argument checking and dispatch.
 
 mod community;
-mod go_time_layout;
 mod kyverno;
 mod kyverno_arithmetic;
 mod kyverno_json;

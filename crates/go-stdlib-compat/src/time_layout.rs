@@ -1,10 +1,10 @@
-//! Go's `time.Parse`: a value read against a layout written as the reference time
-//! `Mon Jan 2 15:04:05 MST 2006`, with Go's error messages.
+//! Go's time layouts, written as the reference time `Mon Jan 2 15:04:05 MST 2006`:
+//! `time.Parse`, with Go's error messages, and `Time.Format`.
 //!
-//! A zone abbreviation other than `UTC` (`MST`) gets offset 0 (`GMT+3` gets +3h), as Go does for
-//! abbreviations that are not the local zone's.
+//! When parsing, a zone abbreviation other than `UTC` (`MST`) gets offset 0 (`GMT+3` gets +3h), as
+//! Go does for abbreviations that are not the local zone's.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, TimeZone, Timelike as _};
 
 /// A piece of a layout that stands for a field of the time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +185,12 @@ enum Failure {
 }
 
 /// Parses `value` as Go's `time.Parse(layout, value)`.
-pub(super) fn parse(layout: &str, value: &str) -> Result<DateTime<FixedOffset>, String> {
+///
+/// # Errors
+///
+/// Go's message: `parsing time "…" as "…": cannot parse "…" as "…"`, `… extra text: …`, or a
+/// field out of range.
+pub fn parse_time(layout: &str, value: &str) -> Result<DateTime<FixedOffset>, String> {
     let quote = |s: &str| format!("{s:?}");
     let cannot = |value_rest: &str, layout_piece: &str| {
         format!(
@@ -572,12 +577,129 @@ fn build(parsed: &Parsed) -> Result<DateTime<FixedOffset>, &'static str> {
         .ok_or("time out of range")
 }
 
+/// Formats `t` with a Go layout, as Go's `Time.Format`; `MST` in the layout writes `zone_name`.
+pub fn format_time(t: &DateTime<FixedOffset>, layout: &str, zone_name: &str) -> String {
+    let offset = t.offset().local_minus_utc();
+    let hour12 = match t.hour() % 12 {
+        0 => 12,
+        h => h,
+    };
+    let mut out = String::new();
+    let mut rest = layout;
+    'outer: while !rest.is_empty() {
+        let (sign, abs) = (if offset < 0 { '-' } else { '+' }, offset.unsigned_abs());
+        let (oh, om, os) = (abs / 3600, abs / 60 % 60, abs % 60);
+        let chunks: [(&str, String); 30] = [
+            ("January", LONG_MONTHS[t.month0() as usize].to_string()),
+            ("Jan", SHORT_MONTHS[t.month0() as usize].to_string()),
+            (
+                "Monday",
+                LONG_DAYS[t.weekday().num_days_from_sunday() as usize].to_string(),
+            ),
+            (
+                "Mon",
+                SHORT_DAYS[t.weekday().num_days_from_sunday() as usize].to_string(),
+            ),
+            ("MST", zone_name.to_string()),
+            ("2006", format!("{:04}", t.year())),
+            ("002", format!("{:03}", t.ordinal())),
+            ("06", format!("{:02}", t.year() % 100)),
+            ("01", format!("{:02}", t.month())),
+            ("02", format!("{:02}", t.day())),
+            ("_2", format!("{:>2}", t.day())),
+            ("15", format!("{:02}", t.hour())),
+            ("03", format!("{hour12:02}")),
+            ("04", format!("{:02}", t.minute())),
+            ("05", format!("{:02}", t.second())),
+            ("PM", if t.hour() >= 12 { "PM" } else { "AM" }.to_string()),
+            ("pm", if t.hour() >= 12 { "pm" } else { "am" }.to_string()),
+            (
+                "Z07:00:00",
+                if offset == 0 {
+                    "Z".into()
+                } else {
+                    format!("{sign}{oh:02}:{om:02}:{os:02}")
+                },
+            ),
+            ("-07:00:00", format!("{sign}{oh:02}:{om:02}:{os:02}")),
+            (
+                "Z07:00",
+                if offset == 0 {
+                    "Z".into()
+                } else {
+                    format!("{sign}{oh:02}:{om:02}")
+                },
+            ),
+            ("-07:00", format!("{sign}{oh:02}:{om:02}")),
+            (
+                "Z0700",
+                if offset == 0 {
+                    "Z".into()
+                } else {
+                    format!("{sign}{oh:02}{om:02}")
+                },
+            ),
+            ("-0700", format!("{sign}{oh:02}{om:02}")),
+            (
+                "Z07",
+                if offset == 0 {
+                    "Z".into()
+                } else {
+                    format!("{sign}{oh:02}")
+                },
+            ),
+            ("-07", format!("{sign}{oh:02}")),
+            ("1", t.month().to_string()),
+            ("2", t.day().to_string()),
+            ("3", hour12.to_string()),
+            ("4", t.minute().to_string()),
+            ("5", t.second().to_string()),
+        ];
+        // Fractional seconds: `.000` (fixed) or `.999` (trailing zeros dropped).
+        for sep in ['.', ','] {
+            if let Some(after) = rest.strip_prefix(sep) {
+                let digits = after.chars().take_while(|c| *c == '0' || *c == '9').count();
+                let first = after.chars().next();
+                if digits > 0
+                    && after[1..digits].chars().all(|c| Some(c) == first)
+                    && !after[digits..].starts_with(|c: char| c.is_ascii_digit())
+                {
+                    let nanos = format!("{:09}", t.nanosecond());
+                    let mut frac = nanos[..digits.min(9)].to_string();
+                    if first == Some('9') {
+                        frac = frac.trim_end_matches('0').to_string();
+                        if !frac.is_empty() {
+                            out.push(sep);
+                        }
+                    } else {
+                        out.push(sep);
+                    }
+                    out.push_str(&frac);
+                    rest = &after[digits..];
+                    continue 'outer;
+                }
+            }
+        }
+        for (token, value) in &chunks {
+            if rest.starts_with(token) {
+                out.push_str(value);
+                rest = &rest[token.len()..];
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn rfc3339(layout: &str, value: &str) -> String {
-        match parse(layout, value) {
+        match parse_time(layout, value) {
             Ok(time) => time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             Err(e) => e,
         }
@@ -624,5 +746,28 @@ mod tests {
             rfc3339("2006", "2021x"),
             r#"parsing time "2021x": extra text: "x""#
         );
+    }
+
+    #[test]
+    fn layouts_as_go_writes_them() {
+        let time = parse_time(
+            "2006-01-02T15:04:05.999999999Z07:00",
+            "2009-11-10T23:04:05.120+01:00",
+        )
+        .unwrap();
+        let format = |layout: &str| format_time(&time, layout, "CET");
+        assert_eq!(
+            format("2006-01-02T15:04:05Z07:00"),
+            "2009-11-10T23:04:05+01:00"
+        );
+        assert_eq!(
+            format("Mon Jan _2 3:04PM MST 06"),
+            "Tue Nov 10 11:04PM CET 09"
+        );
+        assert_eq!(
+            format("Monday, January 2 .000 .999"),
+            "Tuesday, November 10 .120 .12"
+        );
+        assert_eq!(format("002 -0700 -07"), "314 +0100 +01");
     }
 }
