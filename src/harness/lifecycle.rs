@@ -26,29 +26,9 @@ use std::sync::Mutex;
 
 use tokio::sync::watch;
 
+use super::hook_scope::Scope;
 use super::run_once::{CoordinationError, InProcess, LockFiles, RunOnce, Shared};
 use crate::run::{HookFailure, HookOutcome};
-
-/// A point of the lifecycle, with the suite it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Scope {
-    BeforeCollection,
-    AfterCollection,
-    BeforeSuite(String),
-    AfterSuite(String),
-}
-
-impl Scope {
-    /// The name a hook runs under: `afterCollection`, `<suite>::afterSuite`.
-    pub(crate) fn name(&self) -> String {
-        match self {
-            Self::BeforeCollection => "beforeCollection".into(),
-            Self::AfterCollection => "afterCollection".into(),
-            Self::BeforeSuite(suite) => format!("{suite}::beforeSuite"),
-            Self::AfterSuite(suite) => format!("{suite}::afterSuite"),
-        }
-    }
-}
 
 /// Why a trial could not enter its scope.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

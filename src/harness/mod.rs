@@ -4,6 +4,7 @@
 mod args;
 mod fixtures;
 mod hook_runner;
+mod hook_scope;
 mod interruption;
 mod lifecycle;
 mod loader;

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use std::io::Write;
 
-use super::lifecycle::{Hooks, Scope};
+use super::hook_scope::Scope;
+use super::lifecycle::Hooks;
 use super::run_once::LockFiles;
 use super::run_state::RunState;
 use super::shared_run::{AfterTurn, Coordinator, KubeLeases, SharedRun};

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
-use super::lifecycle::Scope;
+use super::hook_scope::Scope;
 use crate::run::HookOutcome;
 
 /// The sharers of a hook could not agree who runs it, or learn its outcome: not an outcome.

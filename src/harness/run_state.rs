@@ -11,7 +11,8 @@ use crate::chainsaw;
 
 use super::fixtures::Fixtures;
 use super::hook_runner::HookRunner;
-use super::lifecycle::{Hooks, Lifecycle, Scope};
+use super::hook_scope::Scope;
+use super::lifecycle::{Hooks, Lifecycle};
 use super::loader::Loader;
 use super::progress::Progress;
 use super::records::Records;

@@ -9,7 +9,8 @@ use tokio::time::Instant;
 use super::api_error::api_message;
 use super::created::Created;
 use super::error::{ActionError, WriteError};
-use super::objects::{self, Target, metadata_str};
+use super::objects::{self, metadata_str};
+use super::target::Target;
 use super::test_state::Session;
 use crate::load::Object;
 

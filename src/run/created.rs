@@ -8,8 +8,8 @@ use kube::api::{DeleteParams, DynamicObject, PropagationPolicy};
 use tokio::time::Instant;
 
 use super::gone::{self, Deletion, NotGone, Waited};
-use super::interrupt;
 use super::log::TestLog;
+use super::signals;
 
 /// An object the test created.
 pub(crate) struct Created {
@@ -88,7 +88,7 @@ pub(crate) async fn delete(
                     "cleanup",
                     &format!("{} deleted (outside the test's namespace)", object.id),
                 );
-                interrupt::note(|| format!("deleted {} (created by {trial_name})", object.id));
+                signals::note(|| format!("deleted {} (created by {trial_name})", object.id));
                 deleted.push(object);
             }
             (Err(reason), Reach::OwnNamespace) => log.line(

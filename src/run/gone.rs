@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::api_error::{api_message, is_not_found, is_transient};
-use super::interrupt;
+use super::signals;
 
 /// How often a deleted object is looked for, and a refused request sent again.
 const POLL: Duration = Duration::from_millis(100);
@@ -71,7 +71,7 @@ where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
     loop {
-        if interrupt::interrupted() {
+        if signals::interrupted() {
             return Ok(Waited::Interrupted);
         }
         let last_error = match api.get_opt(name).await {

@@ -15,7 +15,7 @@ use super::hook_failure::{HookFailure, HookOutcome};
 use super::step::StepFailure;
 use super::test_run::describe_failure;
 use super::test_state::{Session, TestState};
-use super::{apply, command, delete, interrupt, objects, window};
+use super::{apply, command, delete, objects, signals, window};
 use crate::cluster::Cluster;
 use crate::load::{LoadedHook, Object, Step};
 use crate::mask::Masks;
@@ -38,7 +38,7 @@ impl HookRun {
     pub(crate) async fn stop(self) {
         let stopped = command::stop_background(&self.ctx).await;
         if stopped > 0 {
-            interrupt::note(|| {
+            signals::note(|| {
                 format!(
                     "killed {stopped} background command(s) of {}",
                     self.ctx.trial_name

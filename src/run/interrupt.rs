@@ -1,15 +1,14 @@
-//! An interrupted run (Ctrl-C or SIGTERM). The first signal stops the run cooperatively: running
-//! tests stop their steps and clean up (kill background commands, delete what they created and
-//! their namespace without waiting), tests not started yet do not start, and the after hooks of
-//! every scope whose before hook ran still run. What the teardown did is noted here and printed
-//! once libtest's output has ended. A second signal (or the teardown deadline) aborts: background
-//! commands are killed and what is still registered here is listed as left behind.
+//! What an aborted run leaves: the tests and hooks running now, with their background commands
+//! and the objects they created. On an interrupted run (Ctrl-C or SIGTERM; see [`super::signals`])
+//! the first signal stops the run cooperatively: running tests stop their steps and clean up (kill
+//! background commands, delete what they created and their namespace without waiting), tests not
+//! started yet do not start, and the after hooks of every scope whose before hook ran still run. A
+//! second signal (or the teardown deadline) aborts: background commands are killed and what is
+//! still registered here is listed as left behind.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-
-use tokio::sync::watch;
 
 use super::created::{self, CreatedObjects};
 use super::process::{self, Process};
@@ -26,25 +25,11 @@ struct Entry {
     created: CreatedObjects,
 }
 
-/// The tests and hooks running now, and whether the run was interrupted.
+/// The tests and hooks running now.
+#[derive(Default)]
 pub(crate) struct Registry {
     entries: Mutex<HashMap<u64, Entry>>,
     next: AtomicU64,
-    /// How many interrupting signals came: 0, 1 (tear down), 2 or more (abort).
-    signals: watch::Sender<u32>,
-    /// What the teardown did, one line per action.
-    notes: Mutex<Vec<String>>,
-}
-
-impl Default for Registry {
-    fn default() -> Self {
-        Self {
-            entries: Mutex::default(),
-            next: AtomicU64::default(),
-            signals: watch::Sender::new(0),
-            notes: Mutex::default(),
-        }
-    }
 }
 
 /// The process-wide registry.
@@ -57,18 +42,6 @@ impl Drop for Registration {
     fn drop(&mut self) {
         RUNNING.lock().remove(&self.0);
     }
-}
-
-/// Whether the run was interrupted.
-pub(crate) fn interrupted() -> bool {
-    *RUNNING.signals.borrow() > 0
-}
-
-/// Returns once the run is interrupted (at once if it already was).
-pub(crate) async fn until_interrupted() {
-    let mut signals = RUNNING.signals.subscribe();
-    // The sender lives in a static, so this only returns once the count is above 0.
-    let _ = signals.wait_for(|count| *count > 0).await;
 }
 
 /// The name prefix of the temporary folders that hold a test's private files (its kubeconfig
@@ -89,37 +62,6 @@ fn remove_private_folders() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-/// Counts an interrupting signal; returns how many came so far.
-pub(crate) fn signal() -> u32 {
-    let mut count = 0;
-    RUNNING.signals.send_modify(|signals| {
-        *signals += 1;
-        count = *signals;
-    });
-    count
-}
-
-/// Notes a teardown action, when the run was interrupted.
-pub(crate) fn note(line: impl FnOnce() -> String) {
-    if interrupted() {
-        RUNNING
-            .notes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(line());
-    }
-}
-
-/// The teardown actions noted so far, in order.
-pub(crate) fn take_notes() -> Vec<String> {
-    std::mem::take(
-        &mut *RUNNING
-            .notes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()),
-    )
 }
 
 impl Registry {

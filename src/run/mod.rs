@@ -29,9 +29,11 @@ pub(crate) mod outcome;
 mod process;
 mod secret_sweep;
 mod shared_namespace;
+mod signals;
 mod step;
 mod step_clusters;
 mod subset;
+mod target;
 mod test_run;
 mod test_state;
 mod timeout;
@@ -45,17 +47,19 @@ pub(crate) use diff::{describe_state, pretty_diff, to_yaml};
 pub(crate) use error::NamespaceError;
 pub(crate) use hook_failure::{HookFailure, HookOutcome};
 pub(crate) use hooks::{HookRun, run as run_hook};
-pub(crate) use interrupt::{RUNNING, interrupted, note, signal, take_notes, until_interrupted};
+pub(crate) use interrupt::RUNNING;
 pub(crate) use namespace::{create as create_namespace, generate_name as generate_namespace_name};
 pub(crate) use objects::{
-    Target, metadata_str, target as object_target, target_served_by as object_target_served_by,
+    metadata_str, target as object_target, target_served_by as object_target_served_by,
 };
 pub use one_shot::Expectation;
 pub(crate) use one_shot::check as check_once;
 pub(crate) use outcome::{HookRecord, OperationRecord, StepRecord, TestRecord};
 pub(crate) use process::Process;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
+pub(crate) use signals::{interrupted, note, signal, take_notes, until_interrupted};
 pub use subset::{Mismatch, is_subset};
+pub(crate) use target::Target;
 pub(crate) use test_run::{Body, INTERRUPTED, TestId, TestSettings, TypedFn, work};
 pub(crate) use test_state::{Session, TestState};
 

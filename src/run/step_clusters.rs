@@ -12,6 +12,7 @@ use super::connection::Connection;
 use super::error::{ConnectError, StepClusterError};
 use super::interrupt::{self, Children, Registration};
 use super::namespace;
+use super::signals;
 use super::test_state::TestState;
 use super::timeout::seconds;
 use crate::cluster::Endpoint;
@@ -198,7 +199,7 @@ pub(crate) async fn delete_namespaces(
         // another server is taken to have one.
         let wait = (connection.endpoint.url() != ctx.cluster.endpoint().url()
             || ctx.cluster.deletes_namespaces())
-            && !interrupt::interrupted();
+            && !signals::interrupted();
         let deleted = namespace::delete(
             &connection.client,
             &ctx.namespace,

@@ -15,7 +15,7 @@ use super::step_clusters::{self, StepClusters};
 use super::test_state::{Session, TestState};
 use super::timeout::seconds;
 use super::window::WindowFailure;
-use super::{command, created, events, interrupt, namespace, secret_sweep};
+use super::{command, created, events, namespace, secret_sweep, signals};
 use crate::cluster::Cluster;
 use crate::load::{Step, TestCase};
 use crate::mask::Masks;
@@ -136,14 +136,14 @@ pub(crate) async fn work(
                 .unwrap_or_default();
             Err(format!("test panicked: {message}"))
         }),
-        () = interrupt::until_interrupted() => {
+        () = signals::until_interrupted() => {
             ctx.log.line("interrupted", "the run was interrupted: steps stopped");
-            interrupt::note(|| format!("stopped {trial_name}"));
+            signals::note(|| format!("stopped {trial_name}"));
             Err(INTERRUPTED.to_string())
         }
     };
     // A test stopped mid-step has no record of that step: the reports show where it stopped.
-    if interrupt::interrupted() && outcome.is_err() && !record.failed() {
+    if signals::interrupted() && outcome.is_err() && !record.failed() {
         record.steps.push(StepRecord {
             label: "interrupted".into(),
             started: SystemTime::now(),
@@ -157,7 +157,7 @@ pub(crate) async fn work(
     let message = match &outcome {
         Ok(()) => String::new(),
         // The namespace's events would only delay the teardown.
-        Err(failure) if interrupt::interrupted() => failure.clone(),
+        Err(failure) if signals::interrupted() => failure.clone(),
         Err(failure) if !settings.show_events => failure.clone(),
         Err(failure) => {
             // Scrubbed with the rest of the message and record on the way out.
@@ -346,7 +346,7 @@ pub(crate) const INTERRUPTED: &str = "interrupted: the run was stopped (Ctrl-C o
 async fn withdraw(ctx: &TestState, settings: &TestSettings) -> Result<(), String> {
     let stopped = command::stop_background(ctx).await;
     if stopped > 0 {
-        interrupt::note(|| {
+        signals::note(|| {
             format!(
                 "killed {stopped} background command(s) of {}",
                 ctx.trial_name
@@ -384,13 +384,13 @@ async fn finalize(
     let own = namespace::delete(
         &ctx.connection.client,
         &ctx.namespace,
-        ctx.cluster.deletes_namespaces() && !interrupt::interrupted(),
+        ctx.cluster.deletes_namespaces() && !signals::interrupted(),
         Instant::now() + seconds(ctx.step_timeout),
         &ctx.log,
     )
     .await;
     if own.is_ok() {
-        interrupt::note(|| {
+        signals::note(|| {
             format!(
                 "deleted namespace {:?} of {}",
                 ctx.namespace, ctx.trial_name
@@ -484,8 +484,8 @@ mod tests {
     use crate::run::created::{Created, Reach};
     use crate::run::fake_api::{Answer, FakeApi, Journal, not_found, object};
     use crate::run::interrupt::Children;
-    use crate::run::objects::Target;
     use crate::run::process::Process;
+    use crate::run::target::Target;
 
     const OWN: &str = "kuttl-test-own";
     /// Read before anything is deleted, so the test's output can be scrubbed of their values.

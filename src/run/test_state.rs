@@ -11,7 +11,7 @@ use super::created::{Created, CreatedObjects, Reach};
 use super::error::SetupError;
 use super::interrupt::{self, Children, Registration};
 use super::log::TestLog;
-use super::objects::Target;
+use super::target::Target;
 use crate::cluster::{Cluster, Requests};
 use crate::mask::{Masks, Quoted, scrub};
 

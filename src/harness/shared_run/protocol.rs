@@ -13,7 +13,7 @@ use backon::{ExponentialBuilder, Retryable};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::jiff::Timestamp;
 
-use super::super::lifecycle::Scope;
+use super::super::hook_scope::Scope;
 use super::super::run_once::{CoordinationError, RunOnce, Shared, Start};
 use super::leases::{LeaseError, LeaseStore};
 use super::observed::Observed;

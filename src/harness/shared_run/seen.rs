@@ -8,7 +8,7 @@ use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
-use super::super::lifecycle::Scope;
+use super::super::hook_scope::Scope;
 use super::settings::{RUN_LABEL, SharedRun};
 use crate::run::{HookFailure, HookOutcome};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::super::lifecycle::Scope;
+use super::super::hook_scope::Scope;
 
 /// The variable that names a run shared by several machines; set empty, it turns the CI
 /// systems' variables off too.
