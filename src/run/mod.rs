@@ -56,6 +56,7 @@ pub use one_shot::Expectation;
 pub(crate) use one_shot::check as check_once;
 pub(crate) use outcome::{HookRecord, OperationRecord, StepRecord, TestRecord};
 pub(crate) use process::Process;
+pub(crate) use secret_sweep::learn_from as learn_namespace_secrets;
 pub(crate) use shared_namespace::{create_shared, delete_shared, delete_shared_elsewhere};
 pub(crate) use signals::{interrupted, note, signal, take_notes, until_interrupted};
 pub use subset::{Mismatch, is_subset};

@@ -26,7 +26,9 @@ pub(crate) async fn learn_namespace_secrets(ctx: &TestState, clusters: &StepClus
     }
 }
 
-async fn learn_from(ctx: &TestState, connection: &Connection) {
+/// Remembers the values of every Secret in the test's namespace on `connection`'s cluster (one a
+/// Chainsaw test names by `cluster`).
+pub(crate) async fn learn_from(ctx: &TestState, connection: &Connection) {
     let api: Api<Secret> = Api::namespaced(connection.client.clone(), &ctx.namespace);
     let listed = tokio::time::timeout(LIST_LIMIT, api.list(&ListParams::default())).await;
     let failure = match listed {

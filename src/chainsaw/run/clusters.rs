@@ -163,6 +163,14 @@ impl Opened {
         Ok(connection)
     }
 
+    /// The connections opened so far.
+    pub(crate) fn connections(&self) -> Vec<Arc<Connection>> {
+        self.lock()
+            .values()
+            .map(|opened| Arc::clone(&opened.connection))
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Target, OpenedCluster>> {
         self.by_target
             .lock()

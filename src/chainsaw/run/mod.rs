@@ -175,6 +175,11 @@ pub(crate) async fn run(
             break;
         }
     }
+    // The engine reads the Secrets of the test's namespace on the clusters it knows as the test
+    // ends; those the test named are read here, before the cleanups below delete anything.
+    for connection in opened.connections() {
+        crate::run::learn_namespace_secrets(ctx, &connection).await;
+    }
     let delay_before_cleanup = test
         .spec
         .delay_before_cleanup
