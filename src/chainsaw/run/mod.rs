@@ -299,9 +299,13 @@ async fn act(
         .select(scope.test, chosen, &declared, &scope.cluster)
         .await
         .map_err(|err| format!("{where_}: {err}"))?;
-    let bindings = &match written {
-        Some(_) => clusters::client_bindings(bindings.clone(), &cluster),
-        None => bindings.clone(),
+    let rebound;
+    let bindings = match written {
+        Some(_) => {
+            rebound = clusters::client_bindings(bindings.clone(), &cluster);
+            &rebound
+        }
+        None => bindings,
     };
     let scope = &Scope {
         expressions,
