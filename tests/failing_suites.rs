@@ -296,20 +296,33 @@ fn failing_tests_leave_no_namespace_behind() {
         "{}",
         RUN.output
     );
+    // This run's namespaces, as the failing tests' logs name them (other runs' may be there too).
+    let ours: Vec<String> = RUN
+        .output
+        .match_indices("Creating namespace \"")
+        .filter_map(|(at, found)| RUN.output[at + found.len()..].split('"').next())
+        .map(|name| format!("namespace/{name}"))
+        .collect();
+    assert!(ours.len() >= 10, "{}", RUN.output);
     // Their deletion was asked for; the namespace controller may still be finishing it.
-    let mut namespaces = String::new();
+    let mut left: Vec<String> = Vec::new();
     for _ in 0..60 {
         let output = std::process::Command::new("kubectl")
             .args(["get", "namespaces", "-o", "name"])
             .output()
             .expect("kubectl runs");
-        namespaces = String::from_utf8_lossy(&output.stdout).into_owned();
-        if !namespaces.contains("kuttl-test-") {
+        let namespaces = String::from_utf8_lossy(&output.stdout).into_owned();
+        left = ours
+            .iter()
+            .filter(|ns| namespaces.lines().any(|line| line == ns.as_str()))
+            .cloned()
+            .collect();
+        if left.is_empty() {
             return;
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
-    panic!("left behind after 60 s:\n{namespaces}");
+    panic!("left behind after 60 s: {left:?}");
 }
 
 /// Where the failing collection writes its artifacts and JSON report (its `artifactsDir`).
