@@ -18,10 +18,7 @@ const PARALLEL: usize = 8;
 const RUNS: usize = 3;
 
 fn main() {
-    let tests: usize = std::env::var("BENCH_TESTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(40);
+    let tests = common::setting("BENCH_TESTS", 40);
     let root = tempfile::tempdir().expect("a temporary folder");
     generate(root.path(), tests);
     let run = |format: &str| {

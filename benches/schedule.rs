@@ -33,16 +33,10 @@ struct Figures {
 }
 
 fn main() {
-    let setting = |name: &str, default: usize| {
-        std::env::var(name)
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(default)
-    };
     let (suites, tests, parallel) = (
-        setting("BENCH_SUITES", 3),
-        setting("BENCH_TESTS", 12),
-        setting("BENCH_PARALLEL", 4),
+        common::setting("BENCH_SUITES", 3),
+        common::setting("BENCH_TESTS", 12),
+        common::setting("BENCH_PARALLEL", 4),
     );
     let root = tempfile::tempdir().expect("a temporary folder");
     generate(root.path(), suites, tests, parallel);

@@ -28,10 +28,7 @@ const PARALLEL: usize = 8;
 const RUNS: usize = 3;
 
 fn main() {
-    let tests: usize = std::env::var("BENCH_TESTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100);
+    let tests = common::setting("BENCH_TESTS", 100);
     let root = tempfile::tempdir().expect("a temporary folder");
     generate(root.path(), tests);
     let out = root.path().join("out");

@@ -15,6 +15,14 @@ const BENCH_NAMESPACES: [&str; 2] = ["kuttl-test-", "kuttl-bench-floor-"];
 /// How long the namespace controller may take to finalize them.
 const CLEAR_LIMIT: Duration = Duration::from_secs(600);
 
+/// A count from the environment variable `name` (`BENCH_TESTS`), else `default`.
+pub fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 /// One run of a collection's cluster trials.
 pub struct Run {
     pub code: ExitCode,
