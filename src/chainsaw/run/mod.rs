@@ -175,10 +175,13 @@ pub(crate) async fn run(
             break;
         }
     }
-    // The engine reads the Secrets of the test's namespace on the clusters it knows as the test
-    // ends; those the test named are read here, before the cleanups below delete anything.
+    // The engine reads the Secrets of the test's namespace on the run's cluster as the test ends;
+    // the other clusters the test named are read here, before the cleanups below delete anything.
+    let run_cluster = ctx.connection.endpoint.url();
     for connection in opened.connections() {
-        crate::run::learn_namespace_secrets(ctx, &connection).await;
+        if connection.endpoint.url() != run_cluster {
+            crate::run::learn_namespace_secrets(ctx, &connection).await;
+        }
     }
     let delay_before_cleanup = test
         .spec
